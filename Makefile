@@ -1,0 +1,36 @@
+# Two commands for a fresh machine (Python 3 with venv and pip is all it needs):
+#   make demo   the instructor pipeline end to end, offline, on a synthetic CIFAR-10
+#   make test   the test suite
+# Both create or reuse the virtual environment .venv/ and install what they need into it.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test test-slow release release-check bench clean-venv
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m autograder demo
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+# Long or data-heavy checks (marked "slow"); not part of `make test`.
+test-slow: $(STAMP)
+	$(PY) -m pytest -m slow
+
+release: $(STAMP)
+	$(PY) -m autograder release
+
+release-check: $(STAMP)
+	$(PY) -m autograder release --check
+
+clean-venv:
+	rm -rf $(VENV)

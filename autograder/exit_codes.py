@@ -1,0 +1,10 @@
+"""Exit codes of ``python -m autograder``, in one place so scripts can rely on them."""
+
+#: The command did what was asked (for ``grade``: a result was written, whatever the score).
+OK = 0
+#: A check found a problem (for example ``release --check`` on a stale release).
+CHECK_FAILED = 1
+#: The command line was wrong (argparse uses 2 as well).
+USAGE = 2
+#: An input file or folder was unusable (unbalanced solution markers, unreadable submission).
+BAD_INPUT = 3

@@ -1,0 +1,270 @@
+"""Build the student release (and the solution release) from the reference source.
+
+The reference source under ``autograder/source/`` is the only place where a student function is
+written. Its solution parts sit between nbgrader's markers::
+
+    def svm_loss_naive(W, X, y, reg):
+        ...scaffold the student keeps...
+        ### BEGIN SOLUTION
+        ...reference code...
+        ### END SOLUTION
+        return loss, dW
+
+nbgrader strips these markers from notebooks but copies ``.py`` files verbatim
+(jupyter/nbgrader#1237), so this module does the ``.py`` part itself:
+
+* student release: each region becomes a ``# TODO`` line and a ``raise NotImplementedError``
+  naming the function, at the region's indentation;
+* solution release: the marker lines are dropped and the reference code stays.
+
+Everything else (docstrings, hints, validation scaffold, helper modules) is copied unchanged,
+so stubs, solutions and docstrings cannot drift apart.
+"""
+from __future__ import annotations
+
+import ast
+import filecmp
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder import KIT_ROOT, SOURCE_ROOT
+
+SOLUTION_BEGIN = "### BEGIN SOLUTION"
+SOLUTION_END = "### END SOLUTION"
+#: Top-level folders of the student layout that the release owns (generated, never hand-edited).
+RELEASED_FOLDERS = ("cs_utils",)
+#: Names that are build litter, never part of a release.
+IGNORED_NAMES = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".DS_Store"}
+
+
+class MarkerError(ValueError):
+    """A solution marker is unbalanced, nested or misplaced in a source file."""
+
+
+@dataclass(frozen=True)
+class SolutionRegion:
+    """One ``### BEGIN SOLUTION`` … ``### END SOLUTION`` block of a Python source file.
+
+    Attributes
+    ----------
+    begin, end : int
+        0-based line numbers of the two marker lines.
+    indent : str
+        Leading whitespace of the ``BEGIN`` marker; the stub is written at this indentation.
+    function : str
+        Qualified name of the innermost function holding the region, e.g.
+        ``"KNearestNeighbor.predict_labels"``.
+    """
+
+    begin: int
+    end: int
+    indent: str
+    function: str
+
+
+def find_solution_regions(text: str, path: str = "<source>") -> list[SolutionRegion]:
+    """Locate every solution region of a Python source file.
+
+    Parameters
+    ----------
+    text : str
+        The file's contents.
+    path : str
+        Name used in error messages.
+
+    Returns
+    -------
+    list of SolutionRegion
+        In file order.
+
+    Raises
+    ------
+    MarkerError
+        If a marker is unbalanced or nested, or a region is not inside a function.
+    """
+    lines = text.splitlines()
+    owners = _function_spans(text, path)
+    regions: list[SolutionRegion] = []
+    open_at: int | None = None
+    for number, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith(SOLUTION_BEGIN):
+            if open_at is not None:
+                raise MarkerError(
+                    f"{path}:{number + 1}: '{SOLUTION_BEGIN}' inside the region opened on line "
+                    f"{open_at + 1}; solution regions cannot be nested"
+                )
+            open_at = number
+        elif stripped.startswith(SOLUTION_END):
+            if open_at is None:
+                raise MarkerError(f"{path}:{number + 1}: '{SOLUTION_END}' without a matching '{SOLUTION_BEGIN}'")
+            indent = lines[open_at][: len(lines[open_at]) - len(lines[open_at].lstrip())]
+            regions.append(SolutionRegion(open_at, number, indent, _owner(owners, open_at + 1, path)))
+            open_at = None
+    if open_at is not None:
+        raise MarkerError(f"{path}:{open_at + 1}: '{SOLUTION_BEGIN}' is never closed by '{SOLUTION_END}'")
+    return regions
+
+
+def strip_solutions(text: str, path: str = "<source>") -> str:
+    """Return the student version of a Python source file.
+
+    Each solution region is replaced by a ``# TODO`` comment and a ``raise NotImplementedError``
+    that names the enclosing function. The result is checked to compile.
+
+    Examples
+    --------
+    >>> source = '''def double(x):
+    ...     ### BEGIN SOLUTION
+    ...     return 2 * x
+    ...     ### END SOLUTION
+    ... '''
+    >>> print(strip_solutions(source), end="")
+    def double(x):
+        # TODO: write your code here, then delete the raise below.
+        raise NotImplementedError("double is not implemented yet")
+    """
+    lines = text.splitlines(keepends=True)
+    out: list[str] = []
+    position = 0
+    for region in find_solution_regions(text, path):
+        out.extend(lines[position : region.begin])
+        out.append(f"{region.indent}# TODO: write your code here, then delete the raise below.\n")
+        out.append(f'{region.indent}raise NotImplementedError("{region.function} is not implemented yet")\n')
+        position = region.end + 1
+    out.extend(lines[position:])
+    student = "".join(out)
+    _assert_compiles(student, f"{path} (student version)")
+    return student
+
+
+def keep_solutions(text: str, path: str = "<source>") -> str:
+    """Return the solution version of a Python source file: the marker lines removed."""
+    regions = find_solution_regions(text, path)
+    marker_lines = {r.begin for r in regions} | {r.end for r in regions}
+    lines = text.splitlines(keepends=True)
+    return "".join(line for number, line in enumerate(lines) if number not in marker_lines)
+
+
+def build_release(destination: Path, *, solutions: bool = False, source_root: Path = SOURCE_ROOT) -> list[Path]:
+    """Write the student (or solution) layout into ``destination``.
+
+    Parameters
+    ----------
+    destination : Path
+        Folder that receives ``cs_utils/`` (and later ``notebooks/``). Each released folder
+        already there is replaced whole; nothing else in ``destination`` is touched.
+    solutions : bool
+        Keep the reference code (instructor solution release) instead of writing stubs.
+    source_root : Path
+        The reference source tree.
+
+    Returns
+    -------
+    list of Path
+        The files written, relative to ``destination``.
+    """
+    destination = Path(destination)
+    destination.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for folder in RELEASED_FOLDERS:
+        # Render into a scratch folder next to the target first, so a marker error leaves the
+        # previous release untouched.
+        with tempfile.TemporaryDirectory(dir=destination, prefix=f".{folder}-") as scratch:
+            staged = Path(scratch) / folder
+            for source_file in _released_files(source_root / folder):
+                relative = source_file.relative_to(source_root)
+                target = Path(scratch) / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                _render_file(source_file, target, solutions=solutions, label=str(relative))
+                written.append(relative)
+            final = destination / folder
+            if final.exists():
+                shutil.rmtree(final)
+            staged.rename(final)
+    return written
+
+
+def release_differences(kit_root: Path = KIT_ROOT, *, source_root: Path = SOURCE_ROOT) -> list[str]:
+    """List the released files whose committed copy differs from what the source generates.
+
+    Returns
+    -------
+    list of str
+        Paths relative to ``kit_root``, each followed by what is wrong (``changed``,
+        ``missing`` from the committed release, or ``extra``, i.e. not generated). Empty when the
+        committed release is up to date.
+    """
+    problems: list[str] = []
+    with tempfile.TemporaryDirectory() as scratch:
+        expected_root = Path(scratch)
+        build_release(expected_root, solutions=False, source_root=source_root)
+        for folder in RELEASED_FOLDERS:
+            expected = {p.relative_to(expected_root) for p in _released_files(expected_root / folder)}
+            actual = {p.relative_to(kit_root) for p in _released_files(kit_root / folder)}
+            for relative in sorted(expected | actual):
+                if relative not in actual:
+                    problems.append(f"{relative}: missing")
+                elif relative not in expected:
+                    problems.append(f"{relative}: extra (not generated from the source)")
+                elif not filecmp.cmp(expected_root / relative, kit_root / relative, shallow=False):
+                    problems.append(f"{relative}: changed")
+    return problems
+
+
+def _render_file(source: Path, target: Path, *, solutions: bool, label: str) -> None:
+    if source.suffix != ".py":
+        shutil.copyfile(source, target)
+        return
+    text = source.read_text(encoding="utf-8")
+    rendered = keep_solutions(text, label) if solutions else strip_solutions(text, label)
+    target.write_text(rendered, encoding="utf-8")
+
+
+def _released_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(
+        path
+        for path in folder.rglob("*")
+        if path.is_file() and not IGNORED_NAMES.intersection(path.relative_to(folder).parts)
+    )
+
+
+def _function_spans(text: str, path: str) -> list[tuple[int, int, str]]:
+    """(first line, last line, qualified name) of every function, 1-based, outermost first."""
+    try:
+        tree = ast.parse(text, filename=path)
+    except SyntaxError as error:
+        raise MarkerError(f"{path}:{error.lineno}: the reference source does not parse: {error.msg}") from error
+    spans: list[tuple[int, int, str]] = []
+
+    def visit(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                name = f"{prefix}{child.name}"
+                if not isinstance(child, ast.ClassDef):
+                    spans.append((child.lineno, child.end_lineno or child.lineno, name))
+                visit(child, f"{name}.")
+
+    visit(tree, "")
+    return spans
+
+
+def _owner(spans: list[tuple[int, int, str]], line: int, path: str) -> str:
+    holders = [name for first, last, name in spans if first <= line <= last]
+    if not holders:
+        raise MarkerError(f"{path}:{line}: a solution region must sit inside a function body")
+    return holders[-1]
+
+
+def _assert_compiles(text: str, label: str) -> None:
+    try:
+        compile(text, label, "exec")
+    except SyntaxError as error:
+        raise MarkerError(
+            f"{label}:{error.lineno}: stripping the solution left code that does not compile "
+            f"({error.msg}); a region must hold whole statements"
+        ) from error
