@@ -6,11 +6,14 @@ root (the stubs are checked separately, by the release tests and the grader's te
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+os.environ.setdefault("MPLBACKEND", "Agg")  # plots render off-screen in tests
 
 KIT_ROOT = Path(__file__).resolve().parent.parent
 SOURCE_ROOT = KIT_ROOT / "autograder" / "source"
