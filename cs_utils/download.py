@@ -207,7 +207,10 @@ def build_parser() -> argparse.ArgumentParser:
             "  python -m cs_utils.download --quiet --retries 0\n"
         ),
     )
-    parser.add_argument("--dest", metavar="DIR", help=f"folder that receives {BATCHES_FOLDER} (default: the kit's datasets/)")
+    parser.add_argument("--dest", metavar="DIR", help=(
+        f"folder that receives {BATCHES_FOLDER} (default: the kit's datasets/); get_datasets.sh runs in the "
+        "kit folder, so a relative DIR starts there"
+    ))
     parser.add_argument("--url", help="download from this address instead (default: $CIFAR10_URL, else the official site)")
     parser.add_argument("--md5", metavar="HEX", help="expected MD5 of the tarball (default: $CIFAR10_MD5, else the official one)")
     parser.add_argument("--retries", type=int, default=3, metavar="N", help="extra tries after a failed download (default: 3)")
