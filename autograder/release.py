@@ -19,6 +19,12 @@ nbgrader strips these markers from notebooks but copies ``.py`` files verbatim
 
 Everything else (docstrings, hints, validation scaffold, helper modules) is copied unchanged,
 so stubs, solutions and docstrings cannot drift apart.
+
+The notebooks are the second half of the release: each jupytext script
+``autograder/source/notebooks/<name>.py`` becomes ``notebooks/<name>.ipynb`` through nbgrader's
+own preprocessors (see :mod:`autograder.nbgrader_bridge`, the only module that imports
+nbgrader). The release owns the ``*.ipynb`` files directly in ``notebooks/``; anything else there
+(``notebooks/results/``, the student's saved choices) is left alone.
 """
 from __future__ import annotations
 
@@ -35,6 +41,8 @@ SOLUTION_BEGIN = "### BEGIN SOLUTION"
 SOLUTION_END = "### END SOLUTION"
 #: Top-level folders of the student layout that the release owns (generated, never hand-edited).
 RELEASED_FOLDERS = ("cs_utils",)
+#: Where the released notebooks go, and where their jupytext sources are (relative to the roots).
+NOTEBOOK_FOLDER = "notebooks"
 #: Names that are build litter, never part of a release.
 IGNORED_NAMES = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".DS_Store"}
 
@@ -154,8 +162,9 @@ def build_release(destination: Path, *, solutions: bool = False, source_root: Pa
     Parameters
     ----------
     destination : Path
-        Folder that receives ``cs_utils/`` (and later ``notebooks/``). Each released folder
-        already there is replaced whole; nothing else in ``destination`` is touched.
+        Folder that receives ``cs_utils/`` and ``notebooks/*.ipynb``. ``cs_utils/`` is replaced
+        whole; in ``notebooks/`` only the ``.ipynb`` files are (re)written, and released
+        notebooks whose source is gone are removed; nothing else in ``destination`` is touched.
     solutions : bool
         Keep the reference code (instructor solution release) instead of writing stubs.
     source_root : Path
@@ -184,7 +193,40 @@ def build_release(destination: Path, *, solutions: bool = False, source_root: Pa
             if final.exists():
                 shutil.rmtree(final)
             staged.rename(final)
+    written.extend(_build_notebooks(destination, solutions=solutions, source_root=source_root))
     return written
+
+
+def notebook_sources(source_root: Path = SOURCE_ROOT) -> list[Path]:
+    """The jupytext scripts that become notebooks, sorted by name."""
+    folder = source_root / NOTEBOOK_FOLDER
+    return sorted(folder.glob("*.py")) if folder.is_dir() else []
+
+
+def _build_notebooks(destination: Path, *, solutions: bool, source_root: Path) -> list[Path]:
+    sources = notebook_sources(source_root)
+    if not sources:
+        return []
+    from autograder import nbgrader_bridge  # nbgrader takes seconds to import: only when needed
+
+    # Render everything first, so a bad source leaves the previous notebooks untouched.
+    rendered = {
+        Path(NOTEBOOK_FOLDER) / f"{source.stem}.ipynb": nbgrader_bridge.render_notebook(source, solutions=solutions)
+        for source in sources
+    }
+    folder = destination / NOTEBOOK_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in _released_notebooks(destination):
+        if stale not in rendered:
+            (destination / stale).unlink()
+    for relative, text in rendered.items():
+        (destination / relative).write_text(text, encoding="utf-8")
+    return list(rendered)
+
+
+def _released_notebooks(root: Path) -> list[Path]:
+    folder = root / NOTEBOOK_FOLDER
+    return sorted(path.relative_to(root) for path in folder.glob("*.ipynb")) if folder.is_dir() else []
 
 
 def release_differences(kit_root: Path = KIT_ROOT, *, source_root: Path = SOURCE_ROOT) -> list[str]:
@@ -211,6 +253,15 @@ def release_differences(kit_root: Path = KIT_ROOT, *, source_root: Path = SOURCE
                     problems.append(f"{relative}: extra (not generated from the source)")
                 elif not filecmp.cmp(expected_root / relative, kit_root / relative, shallow=False):
                     problems.append(f"{relative}: changed")
+        expected_notebooks = set(_released_notebooks(expected_root))
+        actual_notebooks = set(_released_notebooks(kit_root))
+        for relative in sorted(expected_notebooks | actual_notebooks):
+            if relative not in actual_notebooks:
+                problems.append(f"{relative}: missing")
+            elif relative not in expected_notebooks:
+                problems.append(f"{relative}: extra (not generated from the source)")
+            elif not filecmp.cmp(expected_root / relative, kit_root / relative, shallow=False):
+                problems.append(f"{relative}: changed")
     return problems
 
 
