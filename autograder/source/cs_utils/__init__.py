@@ -7,4 +7,4 @@ else (data loading, gradient checking, plotting) is provided and complete.
 Importing the package does nothing but import: no printing, no plotting backend changes.
 """
 
-__all__ = ["classifiers", "data_utils", "gradient_check", "vis_utils"]
+__all__ = ["classifiers", "data_utils", "download", "gradient_check", "vis_utils"]
