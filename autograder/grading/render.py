@@ -1,0 +1,107 @@
+"""Render a :class:`~.results.SubmissionResult`: Gradescope ``results.json``, a CSV row, Markdown feedback.
+
+Pure functions. What a student can read (Gradescope tests, feedback) holds test names, points,
+the author's failure message and the grader's detail, never the staff log.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from autograder.grading.results import COULD_NOT_GRADE, SubmissionResult
+
+SCHEMA_PATH = Path(__file__).with_name("schemas") / "gradescope_results.schema.json"
+STAFF_OUTPUT_CHARS = 20000
+CSV_FIELDS = ("student", "status", "score", "max_score", "content_hash")
+
+
+def gradescope_results(result: SubmissionResult) -> dict:
+    """The Gradescope ``results.json`` object for one result."""
+    tests = []
+    for number, item in enumerate(result.tests, start=1):
+        spec, outcome = item.spec, item.outcome
+        output = "" if outcome.passed else "\n".join(filter(None, (spec.failure_message, outcome.detail)))
+        tests.append({
+            "name": spec.name,
+            "number": str(number),
+            "score": item.score,
+            "max_score": float(spec.points),
+            "status": "passed" if outcome.passed else "failed",
+            "output": output,
+            "visibility": spec.visibility,
+            "tags": [spec.function],
+        })
+    for notice in result.notices:
+        tests.append({"name": "Could not grade" if result.status == COULD_NOT_GRADE else "Note about your submission",
+                      "score": 0.0, "max_score": 0.0, "status": "failed", "output": notice, "visibility": "visible"})
+    if result.status == COULD_NOT_GRADE and result.staff_log:
+        tests.append({"name": "Staff log (instructors only)", "score": 0.0, "max_score": 0.0, "status": "failed",
+                      "output": result.staff_log[-STAFF_OUTPUT_CHARS:], "visibility": "hidden"})
+    return {
+        "score": result.score,
+        "execution_time": result.seconds,
+        "output": f"{_points(result.score)} / {_points(result.max_score)} points for the code in cs_utils/.",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+        "extra_data": {"schema_version": result.schema_version, "content_hash": result.content_hash,
+                       "status": result.status},
+    }
+
+
+@lru_cache(maxsize=1)
+def _validator():
+    import jsonschema
+
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def validate_gradescope(document: dict) -> None:
+    """Raise ``jsonschema.ValidationError`` unless ``document`` fits the Gradescope schema."""
+    _validator().validate(document)
+
+
+def csv_header(functions: tuple[str, ...]) -> list[str]:
+    return [*CSV_FIELDS, *functions]
+
+
+def csv_row(result: SubmissionResult, functions: tuple[str, ...]) -> dict[str, str]:
+    """One grades.csv row: totals plus points per student function."""
+    row = {"student": result.student, "status": result.status, "score": _points(result.score),
+           "max_score": _points(result.max_score), "content_hash": result.content_hash[:16]}
+    for function in functions:
+        row[function] = _points(sum(t.score for t in result.tests if t.spec.function == function))
+    return row
+
+
+def feedback_markdown(result: SubmissionResult) -> str:
+    """Per-student feedback: the total, a table per function, and what to fix."""
+    lines = [f"# Autograder feedback for {result.student}", "",
+             f"**Score: {_points(result.score)} / {_points(result.max_score)}**", ""]
+    for notice in result.notices:
+        lines += [f"> {notice}", ""]
+    functions: dict[str, list] = {}
+    for item in result.tests:
+        functions.setdefault(item.spec.function, []).append(item)
+    lines += ["| Function | Points |", "|---|---|"]
+    for function, items in functions.items():
+        earned = sum(i.score for i in items)
+        possible = sum(i.spec.points for i in items)
+        lines.append(f"| `{function}` | {_points(earned)} / {_points(possible)} |")
+    failed = [item for item in result.tests if not item.outcome.passed]
+    if failed:
+        lines += ["", "## What to look at", ""]
+        for item in failed:
+            lines.append(f"- **{item.spec.name}** (0 / {_points(item.spec.points)}): {item.spec.failure_message}")
+            if item.outcome.detail:
+                lines.append(f"  - {item.outcome.detail}")
+    else:
+        lines += ["", "Every test passed."]
+    return "\n".join(lines) + "\n"
+
+
+def _points(value: float) -> str:
+    return f"{value:g}"
