@@ -34,3 +34,7 @@ release-check: $(STAMP)
 
 clean-venv:
 	rm -rf $(VENV)
+
+# Speed of the reference code as ratios against scikit-learn, SciPy and PyTorch (issue: benchmarks).
+bench: $(STAMP)
+	$(PY) bench/run.py

@@ -1,0 +1,255 @@
+"""Speed of the kit's reference code, as ratios against peers measured side by side in one run.
+
+Absolute times drift on shared 2-core machines; a ratio of two timings taken in the same run,
+interleaved round by round, drifts much less. Every row below times the kit's reference
+implementation (``autograder/source/cs_utils``) and a peer on the same inputs:
+
+* no-loop L2 distances vs scikit-learn's ``euclidean_distances`` and SciPy's ``cdist``;
+* vectorized SVM and softmax loss+gradient (float64, float32) vs PyTorch CPU autograd
+  (skipped with a note when torch is not installed);
+* full CIFAR-size kNN distances (chunked) as a fraction of the GEMM throughput measured in the
+  same run;
+* SGD iterations per second, against the bare loss+gradient call on one minibatch.
+
+Run ``make bench`` (or ``python bench/run.py --size quick`` for a one-minute version). The data
+is random with CIFAR-10's shapes and value ranges: speed does not depend on the pixels.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+KIT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(KIT_ROOT / "autograder" / "source"))
+
+from cs_utils.classifiers import KNearestNeighbor, LinearSVM, softmax_loss_vectorized, svm_loss_vectorized  # noqa: E402
+
+#: Problem sizes per preset: (num_test, num_train) for distances, N for losses, rows for full kNN.
+SIZES = {
+    "full": {"dist": (500, 5000), "loss_n": 49000, "knn": (10000, 50000), "sgd_iters": 1500, "repeat": 5},
+    "quick": {"dist": (500, 5000), "loss_n": 10000, "knn": (2000, 20000), "sgd_iters": 300, "repeat": 3},
+    "tiny": {"dist": (20, 200), "loss_n": 300, "knn": (100, 400), "sgd_iters": 20, "repeat": 2},
+}
+DIM = 3072
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the report: the kit's median time, the peer's, and kit / peer."""
+
+    what: str
+    kit_seconds: float
+    peer: str
+    peer_seconds: float | None
+    ratio: float | None
+    note: str = ""
+
+
+def median_times(candidates: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
+    """Median wall time of each callable, run interleaved (A, B, A, B, ...) after one warm-up each."""
+    for run in candidates.values():
+        run()
+    samples: dict[str, list[float]] = {name: [] for name in candidates}
+    for _ in range(repeat):
+        for name, run in candidates.items():
+            start = time.perf_counter()
+            run()
+            samples[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def pixels(rng: np.random.Generator, rows: int, dtype=np.float64) -> np.ndarray:
+    """Random integer pixel values in [0, 255], shape (rows, 3072)."""
+    return rng.integers(0, 256, size=(rows, DIM)).astype(dtype)
+
+
+def bench_distances(rng: np.random.Generator, size: dict) -> list[Row]:
+    from scipy.spatial.distance import cdist
+    from sklearn.metrics.pairwise import euclidean_distances
+
+    num_test, num_train = size["dist"]
+    X_train, X_test = pixels(rng, num_train), pixels(rng, num_test)
+    knn = KNearestNeighbor()
+    knn.train(X_train, np.zeros(num_train, dtype=int))
+    times = median_times(
+        {"kit": lambda: knn.compute_distances_no_loops(X_test), "sklearn": lambda: euclidean_distances(X_test, X_train)},
+        size["repeat"],
+    )
+    rows = [Row(f"L2 distances {num_test}x{num_train}", times["kit"], "sklearn euclidean_distances",
+                times["sklearn"], times["kit"] / times["sklearn"])]
+    slice_rows = max(1, num_test // 10)  # cdist is ~25x slower: time it on a slice, compare per row
+    X_slice = X_test[:slice_rows]
+    slice_times = median_times(
+        {"kit": lambda: knn.compute_distances_no_loops(X_slice), "scipy": lambda: cdist(X_slice, X_train)},
+        max(1, size["repeat"] - 2),
+    )
+    rows.append(Row(f"L2 distances {slice_rows}x{num_train}", slice_times["kit"], "scipy cdist",
+                    slice_times["scipy"], slice_times["kit"] / slice_times["scipy"]))
+    return rows
+
+
+def torch_losses():
+    """PyTorch versions of the two losses (same convention: mean data loss + reg * sum(W**2)), or None."""
+    try:
+        import torch
+    except ImportError:
+        return None
+
+    def svm(W, X, y, reg):
+        W = W.detach().requires_grad_()
+        scores = X @ W
+        correct = scores.gather(1, y[:, None])
+        margins = (scores - correct + 1).clamp(min=0)
+        loss = (margins.sum() - len(y)) / len(y) + reg * (W * W).sum()  # the correct class adds exactly 1
+        loss.backward()
+        return loss.item(), W.grad
+
+    def softmax(W, X, y, reg):
+        W = W.detach().requires_grad_()
+        loss = torch.nn.functional.cross_entropy(X @ W, y) + reg * (W * W).sum()
+        loss.backward()
+        return loss.item(), W.grad
+
+    return torch, {"svm": svm, "softmax": softmax}
+
+
+def bench_losses(rng: np.random.Generator, size: dict) -> list[Row]:
+    num_train = size["loss_n"]
+    kit = {"svm": svm_loss_vectorized, "softmax": softmax_loss_vectorized}
+    peers = torch_losses()
+    rows: list[Row] = []
+    for dtype in (np.float64, np.float32):
+        X = (pixels(rng, num_train, dtype) - 128).astype(dtype)
+        X = np.hstack([X, np.ones((num_train, 1), dtype=dtype)])
+        y = rng.integers(0, 10, num_train)
+        W = (1e-4 * rng.standard_normal((DIM + 1, 10))).astype(dtype)
+        for name, loss_fn in kit.items():
+            label = f"{name} loss+grad {num_train}x{DIM + 1} {np.dtype(dtype).name}"
+            if peers is None:
+                seconds = median_times({"kit": lambda: loss_fn(W, X, y, 2.5e4)}, size["repeat"])["kit"]
+                rows.append(Row(label, seconds, "torch CPU autograd", None, None, "torch not installed: skipped"))
+                continue
+            torch, torch_fns = peers
+            Xt, yt, Wt = torch.from_numpy(X), torch.from_numpy(y), torch.from_numpy(W)
+            kit_loss, kit_grad = loss_fn(W, X, y, 2.5e4)
+            peer_loss, peer_grad = torch_fns[name](Wt, Xt, yt, 2.5e4)
+            agreement = float(np.max(np.abs(kit_grad - peer_grad.numpy())) / np.max(np.abs(kit_grad)))
+            times = median_times(
+                {"kit": lambda: loss_fn(W, X, y, 2.5e4), "peer": lambda: torch_fns[name](Wt, Xt, yt, 2.5e4)},
+                size["repeat"],
+            )
+            rows.append(Row(label, times["kit"], f"torch {torch.__version__} CPU autograd", times["peer"],
+                            times["kit"] / times["peer"], f"max rel. grad difference {agreement:.1e}"))
+    return rows
+
+
+def gemm_flops(rng: np.random.Generator, dtype, repeat: int) -> float:
+    """Measured GEMM throughput (FLOP/s) for square 4096 matrices of ``dtype``."""
+    A = rng.standard_normal((4096, 4096)).astype(dtype)
+    B = rng.standard_normal((4096, 4096)).astype(dtype)
+    seconds = median_times({"gemm": lambda: A @ B}, repeat)["gemm"]
+    return 2 * 4096**3 / seconds
+
+
+def bench_full_knn(rng: np.random.Generator, size: dict) -> list[Row]:
+    num_test, num_train = size["knn"]
+    rows: list[Row] = []
+    for dtype in (np.float32, np.float64):
+        knn = KNearestNeighbor()
+        knn.train(pixels(rng, num_train, dtype), np.zeros(num_train, dtype=int))
+        X_test = pixels(rng, num_test, dtype)
+        out = np.empty((num_test, num_train), dtype=dtype)
+
+        def chunked() -> None:
+            for start in range(0, num_test, 1000):
+                out[start : start + 1000] = knn.compute_distances_no_loops(X_test[start : start + 1000])
+
+        peak = gemm_flops(rng, dtype, size["repeat"])
+        seconds = median_times({"knn": chunked}, max(1, size["repeat"] - 2))["knn"]
+        achieved = 2 * num_test * num_train * DIM / seconds
+        rows.append(Row(f"kNN distances {num_test}x{num_train} {np.dtype(dtype).name}, 1000-row chunks", seconds,
+                        "GEMM 4096^3 (FLOP/s ratio)", None, achieved / peak,
+                        f"{achieved / 1e9:.0f} of {peak / 1e9:.0f} GFLOP/s"))
+    return rows
+
+
+def bench_sgd(rng: np.random.Generator, size: dict) -> list[Row]:
+    num_train = size["loss_n"]
+    X = np.hstack([pixels(rng, num_train) - 128, np.ones((num_train, 1))])
+    y = rng.integers(0, 10, num_train)
+    iterations = size["sgd_iters"]
+    svm = LinearSVM()
+    batch_rows = rng.integers(0, num_train, 200)
+    W = 1e-4 * rng.standard_normal((DIM + 1, 10))
+
+    def train() -> None:
+        svm.W = W.copy()
+        svm.train(X, y, learning_rate=1e-7, reg=2.5e4, num_iters=iterations, batch_size=200, seed=0)
+
+    def bare_steps() -> None:
+        for _ in range(iterations):
+            svm_loss_vectorized(W, X[batch_rows], y[batch_rows], 2.5e4)
+
+    times = median_times({"train": train, "bare": bare_steps}, max(1, size["repeat"] - 2))
+    return [Row(f"SVM SGD, {iterations} iterations of batch 200", times["train"],
+                "the same number of bare loss+grad calls", times["bare"], times["train"] / times["bare"],
+                f"{iterations / times['train']:.0f} iterations/s")]
+
+
+def render(rows: list[Row]) -> str:
+    """A plain-text table; ratio < 1 means the kit is faster (for GEMM rows: fraction of peak)."""
+    header = f"{'what':58s} {'kit':>9s} {'peer':>9s} {'ratio':>7s}  peer / note"
+    lines = [header, "-" * len(header)]
+    for row in rows:
+        peer = f"{row.peer_seconds:8.3f}s" if row.peer_seconds is not None else f"{'-':>9s}"
+        ratio = f"{row.ratio:7.2f}" if row.ratio is not None else f"{'-':>7s}"
+        lines.append(f"{row.what:58s} {row.kit_seconds:8.3f}s {peer} {ratio}  {row.peer}; {row.note}".rstrip("; "))
+    return "\n".join(lines)
+
+
+def machine_summary() -> str:
+    import os
+    import platform
+
+    blas = ""
+    try:
+        from threadpoolctl import threadpool_info
+
+        blas = ", ".join(f"{i['internal_api']} {i.get('architecture', '')} {i['num_threads']} threads" for i in threadpool_info())
+    except ImportError:
+        pass
+    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, NumPy {np.__version__}; {blas}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=sorted(SIZES), default="full", help="problem sizes (default: full)")
+    parser.add_argument("--only", nargs="*", choices=["distances", "losses", "knn", "sgd"], help="run only these groups")
+    parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
+    args = parser.parse_args(argv)
+    size = SIZES[args.size]
+    groups = {"distances": bench_distances, "losses": bench_losses, "knn": bench_full_knn, "sgd": bench_sgd}
+    rng = np.random.default_rng(0)
+    rows: list[Row] = []
+    for name, bench in groups.items():
+        if args.only and name not in args.only:
+            continue
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        rows.extend(bench(rng, size))
+    print(machine_summary())
+    print(render(rows))
+    if args.json:
+        Path(args.json).write_text(json.dumps([asdict(row) for row in rows], indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
