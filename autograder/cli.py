@@ -7,11 +7,14 @@ machine-readable output.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from autograder import KIT_ROOT, exit_codes
 from autograder.release import MarkerError, build_release, release_differences
+
+DEFAULT_DEMO_OUT = "demo-output"
 
 
 def _release(args: argparse.Namespace) -> int:
@@ -32,6 +35,54 @@ def _release(args: argparse.Namespace) -> int:
     written = build_release(destination, solutions=args.solutions)
     kind = "solution" if args.solutions else "student"
     print(f"Wrote the {kind} release ({len(written)} files) to {destination}", file=sys.stderr)
+    return exit_codes.OK
+
+
+def _grade(args: argparse.Namespace) -> int:
+    import json
+
+    from autograder.grading import batch, render
+
+    submission = Path(args.submission)
+    if not submission.exists():
+        print(f"error: {submission} does not exist; give a submission folder or .zip", file=sys.stderr)
+        return exit_codes.BAD_INPUT
+    result = batch.grade_one(submission, seed=args.seed)
+    document = render.gradescope_results(result)
+    render.validate_gradescope(document)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    if args.feedback:
+        Path(args.feedback).write_text(render.feedback_markdown(result), encoding="utf-8")
+    print(f"{result.student}: {result.score:g} / {result.max_score:g} ({result.status}); wrote {out}", file=sys.stderr)
+    if result.staff_log and args.staff_log:
+        print(result.staff_log, file=sys.stderr)
+    return exit_codes.OK
+
+
+def _grade_all(args: argparse.Namespace) -> int:
+    from autograder.grading import batch
+
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        print(f"error: {folder} is not a folder of submissions", file=sys.stderr)
+        return exit_codes.BAD_INPUT
+    summary = batch.grade_all(folder, Path(args.out), workers=args.workers, seed=args.seed, progress=not args.quiet)
+    print(f"{len(summary.results)} submissions: {summary.graded} graded, {summary.reused} unchanged since the "
+          f"last run; grades in {summary.csv_path}", file=sys.stderr)
+    return exit_codes.OK
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from autograder.grading import demo
+
+    run = demo.run_demo(Path(args.out), workers=args.workers, progress=not args.quiet)
+    print(demo.score_table(run.summary))
+    print(f"\nEverything is in {run.folder}:", file=sys.stderr)
+    print(f"  releases/     the student release and the solution release", file=sys.stderr)
+    print(f"  submissions/  the four sample submissions (solution, starter, buggy, cheater.zip)", file=sys.stderr)
+    print(f"  results/      per student results.json (Gradescope), feedback.md, grading.json; grades.csv", file=sys.stderr)
     return exit_codes.OK
 
 
@@ -60,6 +111,68 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--solutions", action="store_true", help="keep the reference code (needs --out)")
     release.add_argument("--out", metavar="DIR", help="write the release here instead of the kit root")
     release.set_defaults(handler=_release)
+
+    grade = commands.add_parser(
+        "grade",
+        help="grade one submission (folder or .zip) into a Gradescope results.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            "Grade one submission in the student layout (cs_utils/, later notebooks/). Student code runs\n"
+            "only in confined child processes. Exit code 0 whenever a result was written, whatever the score."
+        ),
+        epilog=(
+            "examples:\n"
+            "  python -m autograder grade submissions/alice --out results/alice.json\n"
+            "  python -m autograder grade alice.zip --out results.json --feedback feedback.md\n"
+        ),
+    )
+    grade.add_argument("submission", metavar="SUBMISSION", help="a folder or .zip in the student layout")
+    grade.add_argument("--out", required=True, metavar="FILE", help="where to write the Gradescope results.json")
+    grade.add_argument("--feedback", metavar="FILE", help="also write Markdown feedback for the student")
+    grade.add_argument("--staff-log", action="store_true", help="print the staff log (student output, errors) to stderr")
+    grade.add_argument("--seed", type=int, default=0, help="seed of the hidden inputs (default 0)")
+    grade.set_defaults(handler=_grade)
+
+    grade_all = commands.add_parser(
+        "grade-all",
+        help="grade every subfolder or .zip of a folder, in parallel and resumably",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            "Grade each subfolder or .zip of FOLDER as one student. Writes OUT/<student>/results.json,\n"
+            "OUT/<student>/feedback.md, OUT/<student>/grading.json and OUT/grades.csv. Unchanged submissions\n"
+            "(same content hash, same grader) are not graded again, so an interrupted run resumes."
+        ),
+        epilog=(
+            "examples:\n"
+            "  python -m autograder grade-all submissions/ --out graded/\n"
+            "  python -m autograder grade-all submissions/ --out graded/ --workers 4 --quiet\n"
+        ),
+    )
+    grade_all.add_argument("folder", metavar="FOLDER", help="one subfolder or .zip per student")
+    grade_all.add_argument("--out", required=True, metavar="OUT", help="output folder")
+    grade_all.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parallel workers (default: CPU count)")
+    grade_all.add_argument("--seed", type=int, default=0, help="seed of the hidden inputs (default 0)")
+    grade_all.add_argument("--quiet", action="store_true", help="no progress bar")
+    grade_all.set_defaults(handler=_grade_all)
+
+    demo = commands.add_parser(
+        "demo",
+        help="build the release, grade four sample submissions offline, print the scores",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            "The whole instructor pipeline offline: student and solution releases, four sample submissions\n"
+            "(solution, untouched starter, a buggy one, a cheating one), graded in parallel."
+        ),
+        epilog=(
+            "examples:\n"
+            "  python -m autograder demo\n"
+            "  python -m autograder demo --out /tmp/demo --workers 1\n"
+        ),
+    )
+    demo.add_argument("--out", default=DEFAULT_DEMO_OUT, metavar="DIR", help=f"output folder (default {DEFAULT_DEMO_OUT}/)")
+    demo.add_argument("--workers", type=int, default=2, help="parallel workers (default 2)")
+    demo.add_argument("--quiet", action="store_true", help="no progress bar")
+    demo.set_defaults(handler=_demo)
     return parser
 
 
@@ -71,3 +184,12 @@ def main(argv: list[str] | None = None) -> int:
     except MarkerError as error:
         print(f"error: {error}", file=sys.stderr)
         return exit_codes.BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted; run the same command again to resume", file=sys.stderr)
+        return exit_codes.INTERRUPTED
+    except Exception as error:  # a grader bug: say so plainly, with the traceback for the report
+        import traceback
+
+        traceback.print_exc()
+        print(f"internal error: {type(error).__name__}: {error}", file=sys.stderr)
+        return exit_codes.INTERNAL_ERROR

@@ -8,3 +8,7 @@ CHECK_FAILED = 1
 USAGE = 2
 #: An input file or folder was unusable (unbalanced solution markers, unreadable submission).
 BAD_INPUT = 3
+#: The grader itself failed before it could write any result (a bug or a broken installation).
+INTERNAL_ERROR = 4
+#: Interrupted by the user (Ctrl-C); ``grade-all`` resumes where it stopped.
+INTERRUPTED = 130

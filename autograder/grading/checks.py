@@ -150,6 +150,8 @@ def check_gradient(got: np.ndarray | None, expected: np.ndarray, *, W: np.ndarra
         return Verdict(False, "dW is missing the regularization gradient: add 2 * reg * W")
     if reg and relative_error(got + reg * W, expected) < 1e-6:
         return Verdict(False, "the regularization gradient should be 2 * reg * W, not reg * W")
+    if not np.any(got):
+        return Verdict(False, "dW is all zeros")
     denominator = float(np.sum(expected * expected))
     if denominator:
         factor = float(np.sum(got * expected)) / denominator
@@ -158,7 +160,7 @@ def check_gradient(got: np.ndarray | None, expected: np.ndarray, *, W: np.ndarra
                 return Verdict(False, "dW has the wrong sign")
             if abs(factor - round(factor)) < 1e-3 and round(factor) > 1:
                 return Verdict(False, f"dW is off by a factor of about {round(factor)}: check where you divide by N")
-            if abs(1 / factor - round(1 / factor)) < 1e-3 and round(1 / factor) > 1:
+            if factor > 0 and abs(1 / factor - round(1 / factor)) < 1e-3 and round(1 / factor) > 1:
                 return Verdict(False, f"dW is too small by a factor of about {round(1 / factor)}: did you divide by N twice?")
     return verdict
 

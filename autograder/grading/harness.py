@@ -90,24 +90,22 @@ def _hide(path):
     return None
 
 
-def _expose(ancestor, path, stash):
-    """Make ``path`` reachable for the unprivileged uid although ``ancestor`` (say /root) is not.
+def _expose(ancestor, path):
+    """Make ``path`` reachable although ``ancestor`` (say /root, or /tmp) is covered.
 
-    In this mount namespace only: ``ancestor`` is covered by an empty world-traversable tmpfs and
-    ``path`` alone is bind-mounted back at its own place. Everything else under ``ancestor`` is
-    gone, which also hides it.
+    In this mount namespace only: ``ancestor`` is covered by an empty tmpfs that the child cannot
+    write, and ``path`` alone is bind-mounted back at its own place (through a file descriptor
+    opened before the cover). Everything else under ``ancestor`` is gone for the child.
     """
-    os.makedirs(stash, exist_ok=True)
-    problem = _mount(path, stash, None, MS_BIND | MS_REC, None)
-    if problem:
-        return problem
-    problem = _mount("tmpfs", ancestor, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=755")
-    if problem:
-        return problem
-    os.makedirs(path, mode=0o755, exist_ok=True)
-    problem = _mount(stash, path, None, MS_BIND | MS_REC, None)
-    _libc.umount2(stash.encode(), 2)  # MNT_DETACH
-    return problem
+    handle = os.open(path, os.O_PATH | os.O_DIRECTORY)
+    try:
+        problem = _mount("tmpfs", ancestor, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=755")
+        if problem:
+            return problem
+        os.makedirs(path, mode=0o755, exist_ok=True)
+        return _mount(f"/proc/self/fd/{handle}", path, None, MS_BIND | MS_REC, None)
+    finally:
+        os.close(handle)
 
 
 def confine(spec):
@@ -123,8 +121,8 @@ def confine(spec):
             notes.append(f"no network/mount namespace ({problem})")
         else:
             problem = _mount(None, "/", None, MS_REC | MS_PRIVATE, None)
-            for number, (ancestor, path) in enumerate(spec.get("expose", []) if not problem else []):
-                failure = _expose(ancestor, path, os.path.join(spec["stash"], str(number)))
+            for ancestor, path in spec.get("expose", []) if not problem else []:
+                failure = _expose(ancestor, path)
                 if failure:
                     notes.append(f"could not expose {path} ({failure})")
             for path in spec.get("hide", []) if not problem else []:

@@ -139,7 +139,7 @@ class Grader:
         try:
             for spec in self.tests:
                 plan = self.plan(spec.id)
-                returned = tuple(self._call(state, spec.function, call) for call in plan.calls)
+                returned = tuple(self._call(state, call) for call in plan.calls)
                 try:
                     verdict = plan.judge(returned, source)
                 except Exception:
@@ -152,7 +152,8 @@ class Grader:
         return tuple(outcomes), state.log
 
     # -- one call ------------------------------------------------------------------------------
-    def _call(self, state: RunState, function: str, call: Call) -> Returned:
+    def _call(self, state: RunState, call: Call) -> Returned:
+        function = called_function(call)
         if call.key in state.cache:
             return state.cache[call.key]
         if function in state.broken:
@@ -240,6 +241,12 @@ class Grader:
                 state.log.append(f"student output{dropped}:\n{output}")
             self.sandbox.kill(state.child)
             state.child = None
+
+
+def called_function(call: Call) -> str:
+    """The student function a call runs: a timeout or crash marks it broken for later calls."""
+    request = call.request
+    return str(request.get("name") or request.get("method") or request.get("kind"))
 
 
 def _safe_hash(path: Path) -> str:

@@ -184,7 +184,8 @@ class Sandbox:
     def __init__(self, isolation: Isolation, limits: Limits = Limits(), hide: tuple[Path, ...] = ()):
         self.isolation = isolation
         self.limits = limits
-        self.hide = tuple(str(Path(p).resolve()) for p in hide if _safe_to_hide(Path(p)))
+        extra = (Path("/var/tmp"), Path("/dev/shm")) if isolation.uid is not None else ()
+        self.hide = tuple(str(Path(p).resolve()) for p in (*hide, *extra) if _safe_to_hide(Path(p)))
         self._zygote: subprocess.Popen | None = None
         self._socket: socket.socket | None = None
         self._home = tempfile.mkdtemp(prefix="autograder-zygote-")
@@ -247,8 +248,7 @@ class Sandbox:
             "cwd": str(cwd),
             "namespaces": self.isolation.namespaces,
             "hide": list(self.hide),
-            "expose": unreachable_prefixes() if self.isolation.uid is not None else [],
-            "stash": str(cwd.parent / "stash"),
+            "expose": self._exposed(cwd),
             "uid": self.isolation.uid,
             "gid": self.isolation.gid,
             "env": {**base_environment(), "HOME": str(cwd), "TMPDIR": str(cwd)},
@@ -274,6 +274,19 @@ class Sandbox:
             self.kill(child)
             return None, ["the sandboxed process did not start: " + bytes(child.output[:400]).decode(errors="replace")]
         return child, list(ready.get("notes", []))
+
+    def _exposed(self, cwd: Path) -> list[tuple[str, str]]:
+        """As root: the Python installation if it sits behind /root, and the temp folder
+        covered except for this submission's scratch frame (so /tmp is neither readable nor
+        writable)."""
+        if self.isolation.uid is None:
+            return []
+        pairs = unreachable_prefixes()
+        temp = Path(tempfile.gettempdir()).resolve()
+        frame = Path(cwd).resolve().parent
+        if temp in frame.parents:
+            pairs.append((str(temp), str(frame)))
+        return pairs
 
     def kill(self, child: Child) -> None:
         """Kill the child's process group and, as root, every process of the grading uid."""

@@ -1,0 +1,189 @@
+"""Grade one submission or a whole folder of them, in parallel and resumably.
+
+``grade_all`` hashes every submission (plus a fingerprint of the grader itself), skips those
+whose stored result has the same hash, grades the rest in worker processes (each with its own
+sandbox, zygote and grading uid) and writes, per student, ``results.json`` (Gradescope),
+``feedback.md`` and ``grading.json`` (the full result, staff log included), then
+``grades.csv`` for everyone. Every submission ends with a result, even when a worker dies.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import multiprocessing
+import multiprocessing.util
+import os
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+
+from autograder import SOURCE_ROOT
+from autograder.grading import manifest, render, scoring
+from autograder.grading.results import SubmissionResult
+from autograder.grading.runner import INTERNAL_ERROR, Grader
+from autograder.grading.sandbox import Limits
+from autograder.grading.submission import Submission, content_hash, discover, student_name
+
+GRADER_FILES = ("manifest.py", "checks.py", "harness.py", "runner.py", "static.py")
+FUNCTIONS = tuple(dict.fromkeys(spec.function for spec in manifest.TESTS))
+
+
+def grader_fingerprint(seed: int = 0) -> str:
+    """Changes whenever the tests, the harness or the reference change: results are then stale."""
+    digest = hashlib.sha256(f"seed={seed}".encode())
+    here = Path(__file__).parent
+    for name in GRADER_FILES:
+        digest.update((here / name).read_bytes())
+    for path in sorted((SOURCE_ROOT / "cs_utils").rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def submission_digest(path: Path, fingerprint: str) -> str:
+    return f"{content_hash(path)}:{fingerprint}"
+
+
+def write_outputs(out: Path, result: SubmissionResult) -> Path:
+    """Write one student's files atomically; return their folder."""
+    folder = out / result.student
+    folder.mkdir(parents=True, exist_ok=True)
+    document = render.gradescope_results(result)
+    render.validate_gradescope(document)
+    _atomic_write(folder / "results.json", json.dumps(document, indent=2))
+    _atomic_write(folder / "feedback.md", render.feedback_markdown(result))
+    _atomic_write(folder / "grading.json", result.to_json())  # last: marks the student as done
+    return folder
+
+
+def write_grades_csv(out: Path, results: list[SubmissionResult]) -> Path:
+    path = out / "grades.csv"
+    with open(path.with_suffix(".csv.tmp"), "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=render.csv_header(FUNCTIONS))
+        writer.writeheader()
+        for result in sorted(results, key=lambda r: r.student):
+            writer.writerow(render.csv_row(result, FUNCTIONS))
+    os.replace(path.with_suffix(".csv.tmp"), path)
+    return path
+
+
+def grade_one(path: Path, *, limits: Limits = Limits(), seed: int = 0, hide: tuple[Path, ...] = ()) -> SubmissionResult:
+    """Grade a single folder or zip in this process (its sandbox children do the running)."""
+    path = Path(path)
+    submission = Submission(student_name(path), path)
+    digest = submission_digest(path, grader_fingerprint(seed))
+    with Grader(limits=limits, seed=seed, hide=(path.resolve().parent, *hide)) as grader:
+        return grader.grade(submission, digest)
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    results: tuple[SubmissionResult, ...]
+    graded: int  # graded in this run
+    reused: int  # unchanged since the last run
+    csv_path: Path
+
+
+def stored_result(out: Path, student: str, digest: str) -> SubmissionResult | None:
+    path = out / student / "grading.json"
+    try:
+        result = SubmissionResult.from_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    return result if result.content_hash == digest and (out / student / "results.json").is_file() else None
+
+
+def grade_all(batch: Path, out: Path, *, workers: int = 2, limits: Limits = Limits(), seed: int = 0,
+              progress: bool = True) -> BatchSummary:
+    batch, out = Path(batch).resolve(), Path(out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    fingerprint = grader_fingerprint(seed)
+    results: dict[str, SubmissionResult] = {}
+    todo: list[tuple[Submission, str]] = []
+    for submission in discover(batch):
+        try:
+            digest = submission_digest(submission.path, fingerprint)
+        except OSError:
+            digest = ""
+        previous = stored_result(out, submission.student, digest) if digest else None
+        if previous is not None:
+            results[submission.student] = previous
+        else:
+            todo.append((submission, digest))
+    reused = len(results)
+    bar = _progress_bar(len(todo), progress)
+    hide = (batch, out)
+    for attempt in (1, 2):  # a second pool only if a worker process died
+        if not todo:
+            break
+        todo = _run_pool(todo, out, results, workers, limits, seed, hide, bar, last_attempt=attempt == 2)
+    bar.close()
+    csv_path = write_grades_csv(out, list(results.values()))
+    return BatchSummary(tuple(sorted(results.values(), key=lambda r: r.student)), len(results) - reused, reused, csv_path)
+
+
+def _run_pool(todo, out, results, workers, limits, seed, hide, bar, *, last_attempt):
+    context = multiprocessing.get_context("fork")
+    slots = context.Queue()
+    for slot in range(max(1, workers)):
+        slots.put(slot)
+    left = []
+    with ProcessPoolExecutor(max(1, workers), mp_context=context, initializer=_init_worker,
+                             initargs=(slots, limits, seed, hide)) as pool:
+        futures = {pool.submit(_grade_in_worker, submission, digest): (submission, digest) for submission, digest in todo}
+        for future in as_completed(futures):
+            submission, digest = futures[future]
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                if not last_attempt:
+                    left.append((submission, digest))
+                    continue
+                result = scoring.could_not_grade(submission.student, manifest.TESTS, INTERNAL_ERROR,
+                                                 staff_log=traceback.format_exc(), content_hash=digest)
+            except Exception:
+                result = scoring.could_not_grade(submission.student, manifest.TESTS, INTERNAL_ERROR,
+                                                 staff_log=traceback.format_exc(), content_hash=digest)
+            write_outputs(out, result)
+            results[submission.student] = result
+            bar.update(1)
+    return left
+
+
+_WORKER: dict = {}  # the worker process's own grader; one per process, created by the initializer
+
+
+def _init_worker(slots, limits: Limits, seed: int, hide: tuple[Path, ...]) -> None:
+    slot = slots.get()
+    grader = Grader(slot=slot, limits=limits, seed=seed, hide=hide)
+    grader.warm_up()
+    _WORKER["grader"] = grader
+    multiprocessing.util.Finalize(None, grader.close, exitpriority=10)  # runs when the worker exits
+
+
+def _grade_in_worker(submission: Submission, digest: str) -> SubmissionResult:
+    return _WORKER["grader"].grade(submission, digest)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress_bar(total: int, enabled: bool):
+    if not enabled:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="submission", desc="grading", dynamic_ncols=True)
