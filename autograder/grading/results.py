@@ -24,6 +24,8 @@ GRADED, COULD_NOT_GRADE = "graded", "could_not_grade"
 class TestSpec:
     """One hidden test, as the instructor declared it."""
 
+    __test__ = False  # not a pytest class
+
     id: str
     function: str  # the student function under test, e.g. "svm_loss_naive"
     points: float
@@ -41,6 +43,8 @@ class TestSpec:
 @dataclass(frozen=True)
 class TestOutcome:
     """What the parent concluded about one test of one submission."""
+
+    __test__ = False
 
     test_id: str
     passed: bool

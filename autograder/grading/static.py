@@ -41,8 +41,6 @@ def python_loops(source: str, qualified: str) -> list[str] | None:
     function = find_function(tree, qualified)
     if function is None:
         return None
-    return [
-        f"{LOOP_NODES[type(node)]} on line {node.lineno}"
-        for node in ast.walk(function)
-        if type(node) in LOOP_NODES
-    ]
+    loops = sorted((node.lineno, node.col_offset, LOOP_NODES[type(node)])
+                   for node in ast.walk(function) if type(node) in LOOP_NODES)
+    return [f"{kind} on line {line}" for line, _, kind in loops]

@@ -1,0 +1,61 @@
+"""The pipeline on whole submissions: solution, starter, realistic bugs, plain CS231n code."""
+from autograder.grading.demo import BUGS, KNN, SVM
+from autograder.grading.submission import Submission
+
+
+def by_id(result):
+    return {t.spec.id: t for t in result.tests}
+
+
+def test_the_solution_gets_full_marks(grader, releases):
+    result = grader.grade(Submission("solution", releases["solution"]))
+    failed = [(t.spec.id, t.outcome.detail) for t in result.tests if not t.outcome.passed]
+    assert failed == [] and result.score == result.max_score == 100
+
+
+def test_the_untouched_starter_gets_zero(grader, releases):
+    result = grader.grade(Submission("starter", releases["starter"]))
+    assert result.status == "graded" and result.score == 0
+    assert "NotImplementedError" in by_id(result)["svm.naive.loss"].outcome.detail
+
+
+def test_realistic_bugs_fail_the_right_tests_with_the_right_message(grader, variant):
+    result = grader.grade(Submission("buggy", variant("buggy", edits=BUGS)))
+    tests = by_id(result)
+    failed = {i for i, t in tests.items() if not t.outcome.passed}
+    assert tests["svm.naive.gradient"].outcome.detail == "dW is missing the regularization gradient: add 2 * reg * W"
+    assert "knn.predict_labels.ties" in failed and "svm.naive.loss" not in failed
+    assert failed <= {"svm.naive.gradient", "svm.naive.edge", "svm.vectorized.matches_naive",
+                      "knn.predict_labels.ties", "knn.predict_labels.majority", "knn.predict_labels.single"}
+
+
+def test_plain_cs231n_code_passes(grader, variant):
+    """Labels as floats, argsort without kind="stable", np.random.choice on the global state."""
+    edits = {
+        KNN: [("y_pred = np.zeros(num_test, dtype=np.int64)", "y_pred = np.zeros(num_test)"),
+              ('nearest = np.argsort(dists[i], kind="stable")[:k]', "nearest = np.argsort(dists[i])[:k]")],
+        "cs_utils/classifiers/linear_classifier.py": [
+            ("batch_indices = rng.choice(num_train, batch_size, replace=True)",
+             "batch_indices = np.random.choice(num_train, batch_size)")],
+    }
+    result = grader.grade(Submission("cs231n", variant("cs231n", edits=edits)))
+    assert [(t.spec.id, t.outcome.detail) for t in result.tests if not t.outcome.passed] == []
+
+
+def test_loops_in_vectorized_code_cost_the_no_loop_test_only(grader, variant):
+    loop = ("    loss = margins.sum() / num_train + reg * np.sum(W * W)\n",
+            "    loss = sum(float(v) for v in margins.ravel()) / num_train + reg * np.sum(W * W)\n")
+    result = grader.grade(Submission("loopy", variant("loopy", edits={SVM: [loop]})))
+    failed = {t.spec.id: t.outcome.detail for t in result.tests if not t.outcome.passed}
+    assert list(failed) == ["svm.vectorized.no_python_loops"]
+    assert "a generator expression on line" in failed["svm.vectorized.no_python_loops"]
+
+
+def test_a_syntax_error_in_one_module_costs_only_what_imports_it(grader, variant):
+    result = grader.grade(Submission("broken", variant("broken", append={SVM: "\ndef oops(:\n"})))
+    earned = {f: 0.0 for f in {t.spec.function for t in result.tests}}
+    for t in result.tests:
+        earned[t.spec.function] += t.score
+    assert earned["svm_loss_naive"] == 0 and earned["LinearClassifier.train"] == 0
+    assert earned["compute_distances_no_loops"] == 11 and earned["softmax_loss_naive"] == 11
+    assert "SyntaxError" in by_id(result)["svm.naive.loss"].outcome.detail
