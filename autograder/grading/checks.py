@@ -94,6 +94,9 @@ class Plan:
 
 
 def relative_error(got: np.ndarray, expected: np.ndarray) -> float:
+    """Largest absolute difference over the largest magnitude; inf when anything is NaN or inf."""
+    if not (np.all(np.isfinite(got)) and np.all(np.isfinite(expected))):
+        return float("inf")
     scale = max(float(np.max(np.abs(expected), initial=0.0)), float(np.max(np.abs(got), initial=0.0)), 1e-12)
     return float(np.max(np.abs(got - expected), initial=0.0)) / scale
 
@@ -498,6 +501,8 @@ def _loss_plans(ref: ModuleType, family: str, seed: int) -> dict[str, Callable[[
             dW_a, dW_b = first.arrays.get("result.1"), second.arrays.get("result.1")
             if loss_a is None or loss_b is None or dW_a is None or dW_b is None:
                 return Verdict(False, "both functions must return (loss, dW)")
+            if not (np.isfinite(loss_a) and np.isfinite(loss_b) and np.all(np.isfinite(dW_a)) and np.all(np.isfinite(dW_b))):
+                return Verdict(False, "a loss or a gradient is NaN or inf")
             if abs(loss_a - loss_b) > 1e-6 * max(abs(loss_a), 1.0):
                 return Verdict(False, "the two losses differ")
             if dW_a.shape != dW_b.shape or relative_error(dW_a.astype(float), dW_b.astype(float)) > 1e-6:

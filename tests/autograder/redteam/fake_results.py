@@ -1,4 +1,5 @@
 # target: cs_utils/classifiers/linear_svm.py
+# lose: svm.vectorized.matches_naive
 # zero: svm_loss_naive
 # Plant fake result files everywhere a grader might look, print fake JSON, return zeros.
 import json as _json
@@ -12,7 +13,7 @@ def svm_loss_naive(W, X, y, reg):
     print('{"done": "0000000000000000"}')
     for place in ("results.json", "../results.json", "../../results.json", "../io/outputs.json",
                   "/autograder/results/results.json", "/tmp/results.json", "OUT_DIR/victim/results.json",
-                  "OUT_DIR/grades.csv", "OUT_DIR/fake_results/grading.json"):
+                  "OUT_DIR/grades.csv", "OUT_DIR/planted/grading.json"):
         try:
             _os.makedirs(_os.path.dirname(place) or ".", exist_ok=True)
             with open(place, "w") as handle:

@@ -1,0 +1,140 @@
+"""Hostile submissions, one fixture per attack (``redteam/*.py``), graded together in one batch.
+
+Each fixture is appended to one module of the *solution*; its header names the functions that
+must score 0 (``# zero:``) and the
+tests of other functions that call them and so fail too (``# lose:``, the naive-vs-vectorized
+agreement tests). Every other function must keep full marks: the attack gains nothing
+and costs nothing beyond the function it sits in, and the batch finishes.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+from autograder import KIT_ROOT
+from autograder.grading import manifest
+from autograder.grading.batch import grade_all
+from autograder.grading.demo import make_submission
+from autograder.grading.results import SubmissionResult
+
+from autograder.grading.sandbox import Limits
+
+IS_ROOT = os.geteuid() == 0
+FAST = Limits(call_seconds=3.0, submission_seconds=40.0)
+
+ATTACKS = Path(__file__).with_name("redteam")
+FULL = {}
+for spec in manifest.TESTS:
+    FULL[spec.function] = FULL.get(spec.function, 0) + spec.points
+
+
+def header(path: Path) -> dict[str, str]:
+    fields = {}
+    for line in path.read_text().splitlines():
+        if line.startswith("# ") and ":" in line:
+            key, _, value = line[2:].partition(":")
+            fields[key.strip()] = value.strip()
+    return fields
+
+
+def attacks() -> list[Path]:
+    found = sorted(ATTACKS.glob("*.py"))
+    return [p for p in found if IS_ROOT or header(p).get("needs") != "root"]
+
+
+@pytest.fixture(scope="module")
+def batch(releases, tmp_path_factory):
+    root = tmp_path_factory.mktemp("redteam")
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    heard: list[bytes] = []
+    stop = threading.Event()
+
+    def listen():
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+                heard.append(connection.recv(100))
+                connection.close()
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=listen, daemon=True)
+    thread.start()
+    submissions, out = root / "submissions", root / "out"
+    submissions.mkdir()
+    for attack in attacks():
+        text = (attack.read_text().replace("KIT_ROOT", str(KIT_ROOT)).replace("OUT_DIR", str(out))
+                .replace("LISTEN_PORT", str(listener.getsockname()[1])))
+        make_submission(releases["solution"], submissions / attack.stem, append={header(attack)["target"]: "\n" + text})
+    summary = grade_all(submissions, out, workers=2, limits=FAST, progress=False)
+    stop.set()
+    thread.join()
+    listener.close()
+    return {"summary": summary, "out": out, "heard": heard}
+
+
+def points_by_function(result: SubmissionResult) -> dict[str, float]:
+    earned = {function: 0.0 for function in FULL}
+    for test in result.tests:
+        earned[test.spec.function] += test.score
+    return earned
+
+
+@pytest.mark.parametrize("attack", attacks(), ids=lambda p: p.stem)
+def test_attack_gains_nothing_and_costs_only_its_function(batch, attack):
+    results = {r.student: r for r in batch["summary"].results}
+    result = results[attack.stem]
+    assert result.status == "graded", result.staff_log[-2000:]
+    zero = set(header(attack).get("zero", "").split())
+    lose = set(header(attack).get("lose", "").split())  # tests of other functions that call a zeroed one
+    lost = {}
+    for spec in manifest.TESTS:
+        if spec.id in lose:
+            lost[spec.function] = lost.get(spec.function, 0) + spec.points
+    earned = points_by_function(result)
+    for function, points in earned.items():
+        expected = 0 if function in zero else FULL[function] - lost.get(function, 0)
+        assert points == expected, (function, [(t.spec.id, t.outcome.detail) for t in result.tests if not t.outcome.passed])
+    stored = json.loads((batch["out"] / attack.stem / "results.json").read_text())
+    assert stored["score"] == result.score  # the file on disk is the grader's, not a planted one
+
+
+def test_the_batch_survives_and_writes_a_row_per_attack(batch):
+    lines = (batch["out"] / "grades.csv").read_text().splitlines()
+    assert len(lines) == 1 + len(attacks())
+    assert not (batch["out"] / "victim").exists() and not (batch["out"] / "planted").exists()
+
+
+def test_captured_output_is_capped(batch):
+    if "output_bomb" not in {p.stem for p in attacks()}:
+        pytest.skip("output bomb not in this run")
+    assert (batch["out"] / "output_bomb" / "grading.json").stat().st_size < 200_000
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="network namespaces need root")
+def test_no_network_reached_the_host(batch):
+    assert batch["heard"] == []
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="the per-uid process sweep needs root; without it a new session survives killpg")
+def test_no_student_process_outlives_grading(batch):
+    survivors = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"987654" in cmdline:
+                survivors.append(entry)
+    assert survivors == []
+
+
+def test_there_are_enough_attacks():
+    assert len(list(ATTACKS.glob("*.py"))) >= 12
