@@ -1,0 +1,84 @@
+"""The command line, driven in a subprocess, exit codes asserted."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder import KIT_ROOT, exit_codes
+from autograder.grading.demo import zip_folder
+from autograder.grading.render import validate_gradescope
+
+
+def run(*args: str, cwd: Path = KIT_ROOT, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "autograder", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_grade_writes_valid_results_and_exits_0_whatever_the_score(releases, tmp_path):
+    out = tmp_path / "starter.json"
+    done = run("grade", str(releases["starter"]), "--out", str(out), "--feedback", str(tmp_path / "fb.md"))
+    assert done.returncode == exit_codes.OK, done.stderr
+    document = json.loads(out.read_text())
+    validate_gradescope(document)
+    assert document["score"] == 0 and "Score: 0 / 100" in (tmp_path / "fb.md").read_text()
+
+
+def test_grade_accepts_a_zip(releases, tmp_path):
+    archive = zip_folder(releases["solution"] / "cs_utils", tmp_path / "alice.zip")
+    done = run("grade", str(archive), "--out", str(tmp_path / "r.json"))
+    assert done.returncode == exit_codes.OK, done.stderr
+    assert json.loads((tmp_path / "r.json").read_text())["score"] == 100
+
+
+def test_grade_of_a_missing_path_is_bad_input(tmp_path):
+    done = run("grade", str(tmp_path / "nope"), "--out", str(tmp_path / "r.json"))
+    assert done.returncode == exit_codes.BAD_INPUT and "does not exist" in done.stderr
+
+
+def test_grade_without_cs_utils_still_writes_a_could_not_grade_result(tmp_path):
+    (tmp_path / "empty").mkdir()
+    done = run("grade", str(tmp_path / "empty"), "--out", str(tmp_path / "r.json"))
+    assert done.returncode == exit_codes.OK
+    tests = json.loads((tmp_path / "r.json").read_text())["tests"]
+    assert any(t["name"] == "Could not grade" and "no cs_utils/ folder" in t["output"] for t in tests)
+
+
+def test_grade_all_writes_everything_and_resumes(releases, tmp_path):
+    batch, out = tmp_path / "batch", tmp_path / "out"
+    batch.mkdir()
+    shutil.copytree(releases["solution"], batch / "alice")
+    shutil.copytree(releases["starter"], batch / "bob")
+    first = run("grade-all", str(batch), "--out", str(out), "--workers", "2")
+    assert first.returncode == exit_codes.OK, first.stderr
+    assert "2 graded, 0 unchanged" in first.stderr
+    for student in ("alice", "bob"):
+        assert {p.name for p in (out / student).iterdir()} == {"results.json", "feedback.md", "grading.json"}
+    rows = (out / "grades.csv").read_text().splitlines()
+    assert rows[1].startswith("alice,graded,100,100,") and rows[2].startswith("bob,graded,0,100,")
+    (batch / "bob" / "cs_utils" / "classifiers" / "softmax.py").write_text("# changed\n")
+    again = run("grade-all", str(batch), "--out", str(out), "--workers", "1", "--quiet")
+    assert again.returncode == exit_codes.OK and "1 graded, 1 unchanged" in again.stderr
+
+
+def test_grade_all_of_a_missing_folder_is_bad_input(tmp_path):
+    assert run("grade-all", str(tmp_path / "nope"), "--out", str(tmp_path / "o")).returncode == exit_codes.BAD_INPUT
+
+
+@pytest.mark.parametrize("command", ["grade", "grade-all", "demo"])
+def test_help_ends_with_examples(command):
+    done = run(command, "--help")
+    assert done.returncode == 0
+    assert f"examples:\n  python -m autograder {command}" in done.stdout
+
+
+def test_demo_runs_offline_and_reports_the_four_scores(tmp_path):
+    done = run("demo", "--out", str(tmp_path / "demo"), "--quiet", timeout=60)
+    assert done.returncode == exit_codes.OK, done.stderr
+    table = dict(line.split()[:2] for line in done.stdout.splitlines()[2:])
+    assert table == {"buggy": "86", "cheater": "0", "solution": "100", "starter": "0"}
+    assert (tmp_path / "demo" / "results" / "grades.csv").is_file() and "Everything is in" in done.stderr

@@ -1,0 +1,98 @@
+"""The sandbox on its own: limits, isolation and the safe reading of child files."""
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from autograder.grading.sandbox import Isolation, Limits, Sandbox, base_environment, read_plain_file
+
+IS_ROOT = os.geteuid() == 0
+
+
+def test_the_environment_is_minimal_and_says_nothing_about_grading():
+    env = base_environment()
+    assert set(env) <= {"PATH", "LANG", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                        "PYTHONHASHSEED", "PYTHONDONTWRITEBYTECODE"}
+    assert not any("GRAD" in key or "NBGRADER" in key for key in env)
+
+
+def test_read_plain_file_refuses_symlinks_fifos_and_big_files(tmp_path):
+    (tmp_path / "ok.json").write_text("{}")
+    os.symlink("/etc/passwd", tmp_path / "link.json")
+    os.mkfifo(tmp_path / "fifo.json")
+    (tmp_path / "big.json").write_bytes(b"x" * 100)
+    directory = os.open(tmp_path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        assert read_plain_file(directory, "ok.json", 10) == b"{}"
+        assert read_plain_file(directory, "link.json", 10**6) is None
+        assert read_plain_file(directory, "fifo.json", 10) is None
+        assert read_plain_file(directory, "big.json", 10) is None
+    finally:
+        os.close(directory)
+
+
+PROBE = r'''
+import os, socket, resource, json
+report = {"uid": os.getuid(), "env": sorted(os.environ), "cwd": os.getcwd()}
+try:
+    socket.create_connection(("1.1.1.1", 53), timeout=1); report["net"] = "open"
+except OSError as e:
+    report["net"] = type(e).__name__
+try:
+    report["autograder"] = os.listdir(AUTOGRADER)
+except OSError as e:
+    report["autograder"] = type(e).__name__
+report["as"] = resource.getrlimit(resource.RLIMIT_AS)[0]
+report["nproc"] = resource.getrlimit(resource.RLIMIT_NPROC)[0]
+try:
+    open("/tmp/probe-written", "w").write("x"); report["tmp"] = "writable"
+except OSError as e:
+    report["tmp"] = type(e).__name__
+'''
+
+
+@pytest.fixture
+def probe(tmp_path, releases):
+    """Run PROBE in a real child through the 'function' call kind; return what it saw."""
+    import json
+    import shutil
+
+    from autograder import KIT_ROOT
+
+    work = tmp_path / "frame" / "work"
+    shutil.copytree(releases["starter"], work)
+    module = work / "cs_utils" / "probe.py"
+    module.write_text(PROBE.replace("AUTOGRADER", repr(str(KIT_ROOT / "autograder")))
+                      + "\ndef run():\n    return 0.0\n")
+    (tmp_path / "frame").chmod(0o711)
+    io = tmp_path / "frame" / "io"
+    io.mkdir(mode=0o777)
+    os.chmod(io, 0o777)
+    isolation = Isolation.detect(slot=7)
+    with Sandbox(isolation, Limits(), hide=(KIT_ROOT / "autograder",)) as sandbox:
+        sandbox.prepare_folder(work)
+        child, notes = sandbox.spawn(work)
+        assert child is not None, notes
+        module.write_text(module.read_text().replace("return 0.0", "import json; open(%r, 'w').write(json.dumps(report)); return 0.0" % str(io / "report.json")))
+        reply = child.call({"dir": str(io), "call": {"kind": "function", "module": "cs_utils.probe", "name": "run", "args": []}}, 10)
+        sandbox.kill(child)
+    assert reply.state == "done"
+    return json.loads((io / "report.json").read_text())
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="needs root: privilege drop, mount and network namespaces")
+def test_as_root_the_child_is_confined(probe):
+    assert probe["uid"] == 61007
+    assert probe["net"] in {"OSError", "ConnectionRefusedError"} or "Unreachable" in probe["net"]
+    assert probe["autograder"] in ([], "PermissionError")
+    assert probe["tmp"] in {"PermissionError", "OSError"}
+    assert probe["as"] == Limits().address_space_bytes and probe["nproc"] == Limits().processes
+    assert "HOME" in probe["env"] and "PYTHONPATH" not in probe["env"]
+
+
+@pytest.mark.skipif(IS_ROOT, reason="checks the degraded non-root mode")
+def test_without_root_isolation_degrades_and_says_so():
+    isolation = Isolation.detect()
+    assert isolation.uid is None and any("not running as root" in note for note in isolation.notes)
