@@ -52,7 +52,18 @@ def gradescope_results(result: SubmissionResult) -> dict:
 
 @lru_cache(maxsize=1)
 def _validator():
-    import jsonschema
+    import sys
+
+    # jsonschema imports rfc3987_syntax (IRI formats, unused here) if present, which builds a
+    # grammar for seconds at import; an ImportError there is expected and suppressed by jsonschema.
+    blocked = "rfc3987_syntax" not in sys.modules
+    if blocked:
+        sys.modules["rfc3987_syntax"] = None
+    try:
+        import jsonschema
+    finally:
+        if blocked and sys.modules.get("rfc3987_syntax", 0) is None:
+            del sys.modules["rfc3987_syntax"]
 
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator.check_schema(schema)
