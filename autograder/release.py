@@ -45,6 +45,12 @@ RELEASED_FOLDERS = ("cs_utils",)
 NOTEBOOK_FOLDER = "notebooks"
 #: Names that are build litter, never part of a release.
 IGNORED_NAMES = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".DS_Store"}
+#: Grader modules the student package carries byte for byte (standard library and NumPy only), so
+#: ``python -m cs_utils.check`` runs the public tests in the grader's own sandbox. Never the tests.
+SHIPPED_GRADER_MODULES = ("harness.py", "sandbox.py", "static.py")
+SHIPPED_GRADER_FOLDER = Path("cs_utils") / "_grading"
+#: Written after the notebooks, from them: the graded cells' fingerprints, for ``cs_utils.submit``.
+GRADED_CELLS_FILE = SHIPPED_GRADER_FOLDER / "graded_cells.json"
 
 
 class MarkerError(ValueError):
@@ -189,12 +195,44 @@ def build_release(destination: Path, *, solutions: bool = False, source_root: Pa
                 target.parent.mkdir(parents=True, exist_ok=True)
                 _render_file(source_file, target, solutions=solutions, label=str(relative))
                 written.append(relative)
+            if folder == SHIPPED_GRADER_FOLDER.parts[0]:
+                written.extend(_copy_grader_modules(Path(scratch)))
             final = destination / folder
             if final.exists():
                 shutil.rmtree(final)
             staged.rename(final)
     written.extend(_build_notebooks(destination, solutions=solutions, source_root=source_root))
+    written.extend(_write_graded_cells(destination, source_root))
     return written
+
+
+def _copy_grader_modules(staging: Path) -> list[Path]:
+    grading = Path(__file__).resolve().parent / "grading"
+    (staging / SHIPPED_GRADER_FOLDER).mkdir(parents=True, exist_ok=True)
+    for name in SHIPPED_GRADER_MODULES:
+        shutil.copyfile(grading / name, staging / SHIPPED_GRADER_FOLDER / name)
+    return [SHIPPED_GRADER_FOLDER / name for name in SHIPPED_GRADER_MODULES]
+
+
+def _write_graded_cells(destination: Path, source_root: Path) -> list[Path]:
+    """Fingerprint the released notebooks' graded cells with ``cs_utils.submit`` (loaded by path)."""
+    submit_source = source_root / "cs_utils" / "submit.py"
+    notebooks = _released_notebooks(destination)
+    if not notebooks or not submit_source.is_file() or not (destination / SHIPPED_GRADER_FOLDER).is_dir():
+        return []
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("_release_submit", submit_source)
+    submit = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = submit  # dataclasses look their module up while the file runs
+    try:
+        spec.loader.exec_module(submit)
+    finally:
+        del sys.modules[spec.name]
+    text = submit.graded_cells_manifest({path.stem: destination / path for path in notebooks})
+    (destination / GRADED_CELLS_FILE).write_text(text, encoding="utf-8")
+    return [GRADED_CELLS_FILE]
 
 
 def notebook_sources(source_root: Path = SOURCE_ROOT) -> list[Path]:

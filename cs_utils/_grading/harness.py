@@ -1,0 +1,457 @@
+"""The only grader code that shares a process with student code.
+
+This file is not imported by the grader. Its text is handed to a fresh interpreter
+(``python -I -c <this file>``) that becomes the *zygote*: it imports NumPy once, then waits on a
+socket for spawn requests and forks one *child* per request. A child confines itself (new session,
+namespaces, hidden paths, resource limits, unprivileged uid), imports the student's ``cs_utils``
+from the scratch copy, and serves *calls*: load the input arrays the parent wrote, call one
+student function, save what it returned as ``.npy`` files and a small JSON file, reply "done".
+
+It never sees expected values, the reference solutions or the test manifest, and it decides
+nothing: a child that is tricked, patched or killed can only spoil its own outputs, which the
+parent checks against its own expectations. Nothing here is pickled; ``np.save`` and
+``np.load`` run with ``allow_pickle=False``.
+
+Standard library and NumPy only: this text must run without the ``autograder`` package, which the
+child cannot read.
+"""
+import ctypes
+import errno
+import importlib
+import importlib.util
+import io
+import json
+import numbers
+import os
+import resource
+import signal
+import socket
+import sys
+import time
+import types
+
+import numpy as np
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWNET = 0x40000000
+CLONE_NEWUSER = 0x10000000
+MS_REC = 0x4000
+MS_PRIVATE = 1 << 18
+MS_BIND = 0x1000
+MS_NOSUID = 0x2
+MS_NODEV = 0x4
+MS_NOEXEC = 0x8
+MAX_LINE = 1 << 20  # longest request line the zygote or a child accepts
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+# ---------------------------------------------------------------- line-delimited JSON messages
+
+
+def read_message(stream):
+    line = stream.readline(MAX_LINE)
+    if not line:
+        return None
+    return json.loads(line)
+
+
+def write_message(sock, message):
+    sock.sendall(json.dumps(message).encode() + b"\n")
+
+
+# ---------------------------------------------------------------- confinement (in the child)
+
+
+def _unshare(flags):
+    if _libc.unshare(ctypes.c_int(flags)) != 0:
+        return errno.errorcode.get(ctypes.get_errno(), str(ctypes.get_errno()))
+    return None
+
+
+def _mount(source, target, fstype, flags, data):
+    result = _libc.mount(
+        source.encode() if source else None,
+        target.encode(),
+        fstype.encode() if fstype else None,
+        ctypes.c_ulong(flags),
+        data.encode() if data else None,
+    )
+    if result != 0:
+        return errno.errorcode.get(ctypes.get_errno(), str(ctypes.get_errno()))
+    return None
+
+
+def _hide(path):
+    """Cover ``path`` in this mount namespace: an empty, unreadable tmpfs or /dev/null."""
+    if os.path.isdir(path):
+        return _mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=000")
+    if os.path.exists(path):
+        return _mount("/dev/null", path, None, MS_BIND, None)
+    return None
+
+
+def _expose(ancestor, path):
+    """Make ``path`` reachable although ``ancestor`` (say /root, or /tmp) is covered.
+
+    In this mount namespace only: ``ancestor`` is covered by an empty tmpfs that the child cannot
+    write, and ``path`` alone is bind-mounted back at its own place (through a file descriptor
+    opened before the cover). Everything else under ``ancestor`` is gone for the child.
+    """
+    handle = os.open(path, os.O_PATH | os.O_DIRECTORY)
+    try:
+        problem = _mount("tmpfs", ancestor, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=755")
+        if problem:
+            return problem
+        os.makedirs(path, mode=0o755, exist_ok=True)
+        return _mount(f"/proc/self/fd/{handle}", path, None, MS_BIND | MS_REC, None)
+    finally:
+        os.close(handle)
+
+
+def confine(spec):
+    """Apply every isolation step the spawn request asks for; return what could not be done."""
+    notes = []
+    os.setsid()  # own session and process group: the parent kills the whole group
+    if spec.get("namespaces"):
+        flags = CLONE_NEWNS | CLONE_NEWNET
+        if os.geteuid() != 0:
+            flags |= CLONE_NEWUSER
+        problem = _unshare(flags)
+        if problem:
+            notes.append(f"no network/mount namespace ({problem})")
+        else:
+            problem = _mount(None, "/", None, MS_REC | MS_PRIVATE, None)
+            for ancestor, path in spec.get("expose", []) if not problem else []:
+                failure = _expose(ancestor, path)
+                if failure:
+                    notes.append(f"could not expose {path} ({failure})")
+            for path in spec.get("hide", []) if not problem else []:
+                failure = _hide(path)
+                if failure:
+                    notes.append(f"could not hide {path} ({failure})")
+    os.chdir(spec["cwd"])
+    limits = spec["limits"]
+    for name, value in (
+        ("RLIMIT_CPU", limits["cpu_seconds"]),
+        ("RLIMIT_AS", limits["address_space_bytes"]),
+        ("RLIMIT_FSIZE", limits["file_size_bytes"]),
+        ("RLIMIT_NOFILE", limits["open_files"]),
+        ("RLIMIT_CORE", 0),
+    ):
+        resource.setrlimit(getattr(resource, name), (value, value))
+    if limits.get("processes") is not None:
+        resource.setrlimit(resource.RLIMIT_NPROC, (limits["processes"], limits["processes"]))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an oversized write fails instead of killing
+    uid, gid = spec.get("uid"), spec.get("gid")
+    if uid is not None and os.geteuid() == 0:
+        os.setgroups([])
+        os.setresgid(gid, gid, gid)
+        os.setresuid(uid, uid, uid)
+    os.environ.clear()
+    os.environ.update(spec["env"])
+    return notes
+
+
+# ---------------------------------------------------------------- importing the student's package
+
+
+def install_student_path(root):
+    """Make ``import cs_utils.x.y`` load the student's files without running package ``__init__``s.
+
+    A broken ``softmax.py`` then costs the softmax tests only, not every test that goes through
+    ``cs_utils/classifiers/__init__.py``.
+    """
+    sys.path.insert(0, root)
+    for name, folder in (("cs_utils", "cs_utils"), ("cs_utils.classifiers", "cs_utils/classifiers")):
+        package = types.ModuleType(name)
+        package.__path__ = [os.path.join(root, folder)]
+        package.__package__ = name
+        package.__spec__ = importlib.util.spec_from_loader(name, loader=None, is_package=True)
+        package.__spec__.submodule_search_locations = package.__path__
+        sys.modules[name] = package
+
+
+# ---------------------------------------------------------------- one call
+
+
+class CallError(Exception):
+    """The student's code did something the harness can report but not use."""
+
+
+class FolderStore:
+    """Inputs and outputs of one call as ``.npy`` files in a folder the parent made (the older,
+    file-based requests: ``{"dir": ..., "call": ...}``)."""
+
+    def __init__(self, folder):
+        self.folder = folder
+
+    def load(self, name):
+        return np.load(os.path.join(self.folder, name + ".npy"), allow_pickle=False)
+
+    def save(self, name, array):
+        np.save(os.path.join(self.folder, name + ".npy"), array, allow_pickle=False)
+
+
+class MemoryStore:
+    """Inputs and outputs of one call as ``.npy`` bytes carried on the control socket.
+
+    Every ``load`` parses the parent's bytes again, so each call gets fresh, writable arrays that
+    an earlier call (or the student) cannot have changed.
+    """
+
+    def __init__(self, blobs):
+        self.blobs = blobs
+        self.saved = []  # (name, bytes), in order
+
+    def load(self, name):
+        return np.load(io.BytesIO(self.blobs[name]), allow_pickle=False)
+
+    def save(self, name, array):
+        buffer = io.BytesIO()
+        np.save(buffer, array, allow_pickle=False)
+        self.saved.append((name, buffer.getvalue()))
+
+
+def _load_argument(store, ref):
+    if "array" in ref:
+        return store.load(ref["array"])
+    return ref["value"]
+
+
+def _export(value, store, stem, record):
+    """Save one returned value as plain data; describe it in ``record``."""
+    if isinstance(value, (bool, np.bool_)):
+        record[stem] = {"kind": "number", "value": float(bool(value))}
+    elif isinstance(value, numbers.Real) and not isinstance(value, np.ndarray):
+        number = float(value)
+        record[stem] = {"kind": "number", "value": number if np.isfinite(number) else str(number)}
+    elif isinstance(value, (list, tuple)) and stem == "result":
+        record[stem] = {"kind": "tuple", "length": len(value)}
+        for position, item in enumerate(value):
+            _export(item, store, f"{stem}.{position}", record)
+    else:
+        array = np.asarray(value)
+        if array.dtype.kind not in "biuf":
+            raise CallError(f"returned a value of type {type(value).__name__} that is not numeric")
+        store.save(stem, np.ascontiguousarray(array))
+        record[stem] = {"kind": "array"}
+
+
+def _invoke(call, store):
+    kind = call["kind"]
+    if kind == "function":
+        module = importlib.import_module(call["module"])
+        function = getattr(module, call["name"])
+        args = [_load_argument(store, ref) for ref in call["args"]]
+        result = function(*args)
+        if call.get("return_inputs"):
+            return result, {f"after.arg{i}": a for i, a in enumerate(args) if isinstance(a, np.ndarray)}
+        return result, {}
+    if kind == "knn":
+        module = importlib.import_module("cs_utils.classifiers.k_nearest_neighbor")
+        classifier = module.KNearestNeighbor()
+        X_train = store.load("X_train")
+        classifier.train(X_train, store.load("y_train"))
+        args = [_load_argument(store, ref) for ref in call["args"]]
+        kwargs = {key: _load_argument(store, ref) for key, ref in call.get("kwargs", {}).items()}
+        result = getattr(classifier, call["method"])(*args, **kwargs)
+        if call.get("return_inputs"):
+            return result, {"after.X_train": X_train, **{f"after.arg{i}": a for i, a in enumerate(args)}}
+        return result, {}
+    if kind == "predict":
+        module = importlib.import_module("cs_utils.classifiers.linear_classifier")
+        classifier = module.LinearClassifier()
+        classifier.W = store.load("W")
+        return classifier.predict(store.load("X")), {}
+    if kind == "train":
+        return _train_probe(call, store)
+    raise CallError(f"unknown call kind {kind!r}")
+
+
+def _train_probe(call, store):
+    """Run the student's ``LinearClassifier.train`` with a recording least-squares loss.
+
+    The loss is deliberately not a loss of the assignment: ``train`` is graded on sampling and
+    updating alone, whatever the student's SVM and softmax code does.
+    """
+    module = importlib.import_module("cs_utils.classifiers.linear_classifier")
+    batches_X, batches_y, weights, grads = [], [], [], []
+
+    class RecordingClassifier(module.LinearClassifier):
+        def loss(self, X_batch, y_batch, reg):
+            X_batch, y_batch = np.asarray(X_batch, dtype=float), np.asarray(y_batch)
+            targets = np.zeros((len(y_batch), self.W.shape[1]))
+            targets[np.arange(len(y_batch)), y_batch.astype(int)] = 1.0
+            residual = X_batch @ self.W - targets  # (B, C)
+            loss = 0.5 * np.sum(residual * residual) / len(y_batch)
+            grad = X_batch.T @ residual / len(y_batch)  # (D, C)
+            batches_X.append(X_batch.copy())
+            batches_y.append(y_batch.copy())
+            weights.append(np.array(self.W, dtype=float))
+            grads.append(grad.copy())
+            return loss, grad
+
+    X = store.load("X")
+    y = store.load("y")
+    np.random.seed(call["seed"])  # the plain CS231n contract: global seeding
+    classifier = RecordingClassifier()
+    history = classifier.train(
+        X, y, learning_rate=call["learning_rate"], reg=call["reg"], num_iters=call["num_iters"],
+        batch_size=call["batch_size"],
+    )
+    recorded = {"history": np.asarray(history if history is not None else [], dtype=float)}
+    if batches_X and all(b.shape == batches_X[0].shape for b in batches_X):
+        recorded["batches_X"] = np.stack(batches_X)
+        recorded["batches_y"] = np.stack(batches_y)
+        recorded["weights"] = np.stack(weights)
+        recorded["grads"] = np.stack(grads)
+    recorded["batch_sizes"] = np.array([len(b) for b in batches_y], dtype=np.int64)
+    if classifier.W is not None:
+        recorded["final_W"] = np.asarray(classifier.W, dtype=float)
+    return None, recorded
+
+
+def execute(call, repeat, store):
+    """Run one call ``repeat`` times; return its status and the description of what it returned."""
+    record = {}
+    try:
+        result, extra = None, {}
+        for _ in range(max(1, int(repeat))):
+            result, extra = _invoke(call, store)
+        if result is not None:
+            _export(result, store, "result", record)
+        for name, value in extra.items():
+            _export(value, store, name, record)
+        status = {"ok": True}
+    except BaseException as error:  # the student's SystemExit and KeyboardInterrupt included
+        status = {"ok": False, "error": type(error).__name__, "message": str(error)[:500]}
+        record = {}
+    return status, record
+
+
+def run_call(request):
+    """A file-based request: inputs and outputs live in ``request["dir"]``."""
+    folder = request["dir"]
+    status, record = execute(request["call"], request.get("repeat", 1), FolderStore(folder))
+    with open(os.path.join(folder, "outputs.json"), "w") as handle:
+        json.dump({"status": status, "outputs": record}, handle)
+
+
+def read_exact(stream, size):
+    data = stream.read(size)
+    if data is None or len(data) != size:
+        raise EOFError("the request ended early")
+    return data
+
+
+def run_batch(sock, stream, request):
+    """A batch request: several calls whose input arrays follow the request line as raw bytes.
+
+    Every input is read before the first call runs (the parent's send never waits on a busy
+    child). Each call is answered as soon as it is done: a reply line naming the nonce and the
+    call's index, followed by the ``.npy`` bytes of what it returned, in the order the line lists.
+    """
+    received = []
+    for item in request["calls"]:
+        received.append({name: read_exact(stream, int(size)) for name, size in item["arrays"]})
+    for index, (item, blobs) in enumerate(zip(request["calls"], received)):
+        store = MemoryStore(blobs)
+        status, record = execute(item["call"], item.get("repeat", 1), store)
+        saved = store.saved if status["ok"] else []
+        header = {"done": request["nonce"], "index": index, "status": status, "outputs": record,
+                  "blobs": [[name, len(data)] for name, data in saved]}
+        sock.sendall(json.dumps(header).encode() + b"\n" + b"".join(data for _, data in saved))
+
+
+def serve_calls(sock):
+    stream = sock.makefile("rb")
+    while True:
+        request = read_message(stream)
+        if request is None:
+            return
+        if "calls" in request:
+            run_batch(sock, stream, request)
+        else:
+            run_call(request)
+            write_message(sock, {"done": request["nonce"]})
+
+
+# ---------------------------------------------------------------- the zygote
+
+
+def spawn(zygote_socket, spec, fds):
+    control, output = fds
+    pid = os.fork()
+    if pid:
+        control.close()
+        os.close(output)
+        return pid
+    try:
+        zygote_socket.close()  # the zygote runs privileged: its socket must not reach student code
+        keep = sorted({control.fileno(), output})
+        os.closerange(3, keep[0])
+        for low, high in zip(keep, keep[1:] + [65536]):
+            os.closerange(low + 1, high)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.dup2(output, 1)
+        os.dup2(output, 2)
+        notes = confine(spec)
+        sys.stdout = open(1, "w", buffering=1, closefd=False)
+        sys.stderr = open(2, "w", buffering=1, closefd=False)
+        install_student_path(spec["cwd"])
+        write_message(control, {"ready": True, "notes": notes, "uid": os.getuid()})
+        serve_calls(control)
+    except BaseException as error:
+        try:
+            os.write(2, f"child setup failed: {type(error).__name__}: {error}\n".encode())
+        except OSError:
+            pass
+    finally:
+        os._exit(0)
+
+
+def sweep(uid):
+    """Kill every process owned by ``uid`` (a dedicated grading uid): escaped daemons too."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setresuid(uid, uid, uid)
+            for _ in range(3):
+                try:
+                    os.kill(-1, signal.SIGKILL)  # every process this uid may signal, not itself
+                except ProcessLookupError:
+                    break
+        finally:
+            os._exit(0)
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:  # SIGCHLD is ignored in the zygote: the kernel already reaped it
+        pass
+
+
+def zygote(fd):
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps finished children
+    sock = socket.socket(fileno=fd)  # SOCK_SEQPACKET: one message per request
+    while True:
+        try:
+            message, fds, _, _ = socket.recv_fds(sock, MAX_LINE, 2)
+        except OSError:
+            return
+        if not message:
+            return
+        request = json.loads(message)
+        if request["op"] == "spawn":
+            pid = spawn(sock, request["spec"], (socket.socket(fileno=fds[0]), fds[1]))
+            write_message(sock, {"pid": pid})
+        elif request["op"] == "sweep":
+            sweep(request["uid"])
+            write_message(sock, {"swept": request["uid"]})
+        elif request["op"] == "ping":
+            write_message(sock, {"pong": time.time()})
+
+
+if __name__ == "__main__":
+    zygote(int(sys.argv[1]))

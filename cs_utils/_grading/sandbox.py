@@ -1,0 +1,468 @@
+"""Run student code in confined child processes and get plain data back.
+
+One :class:`Sandbox` per grading worker. It starts a *zygote* (``python -I -c harness.py``, a
+scrubbed environment, NumPy imported, no student code and no grader code) and asks it to fork
+a child per submission. The child confines itself before importing anything of the student's:
+
+* its own session and process group (a timeout kills the whole group; as root, every process of
+  the worker's dedicated uid is killed too, so nothing outlives a call);
+* as root: new network and mount namespaces (no network; the autograder, the batch folder and
+  the output folder covered by empty tmpfs mounts) and a dedicated unprivileged uid/gid;
+* resource limits: CPU seconds, address space, processes, file size, open files, no core dumps;
+* a fresh scratch copy of the submission as cwd, a minimal environment, stdout/stderr on a pipe
+  whose first ``output_bytes`` the parent keeps (the rest is read and dropped).
+
+The parent talks to a child over a socket: "run the call described in folder N", "done". The
+parent measures the time around each call, enforces the wall-clock limits, and reads the
+child's outputs with :func:`read_plain_file` (no symlinks, regular files, size-capped) and
+``np.load(allow_pickle=False)``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import selectors
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HARNESS_SOURCE = (Path(__file__).with_name("harness.py")).read_text(encoding="utf-8")
+#: First uid/gid of the dedicated grading accounts; worker slot ``s`` runs as ``base + s``.
+DEFAULT_UID_BASE = 61000
+PATH = "/usr/local/bin:/usr/bin:/bin"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one submission's child processes."""
+
+    call_seconds: float = 10.0  # wall clock, one call of a student function
+    submission_seconds: float = 90.0  # wall clock, all calls of one submission
+    startup_seconds: float = 10.0  # fork, confine and report ready
+    cpu_seconds: int = 60  # RLIMIT_CPU of a child (cumulative over its calls)
+    address_space_bytes: int = 1536 << 20  # RLIMIT_AS
+    file_size_bytes: int = 32 << 20  # RLIMIT_FSIZE
+    open_files: int = 64  # RLIMIT_NOFILE
+    processes: int = 48  # RLIMIT_NPROC, as root only (it counts every process of the uid)
+    output_bytes: int = 16 << 10  # stdout+stderr kept for the staff log
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """What confinement this machine allows; decided once per worker."""
+
+    uid: int | None  # None: children keep the grader's uid
+    gid: int | None
+    namespaces: bool
+    notes: tuple[str, ...] = ()
+
+    @staticmethod
+    def detect(slot: int = 0, uid_base: int = DEFAULT_UID_BASE) -> "Isolation":
+        if os.geteuid() == 0:
+            return Isolation(uid=uid_base + slot, gid=uid_base + slot, namespaces=True)
+        return Isolation(
+            uid=None,
+            gid=None,
+            namespaces=True,  # tried through a user namespace; the child reports if it failed
+            notes=(
+                "not running as root: student code runs as the grader's own user (no privilege "
+                "drop, no per-uid process sweep, RLIMIT_NPROC not set) and can read whatever "
+                "that user can read unless a user namespace is available",
+            ),
+        )
+
+
+@dataclass
+class CallReply:
+    """What happened to one call, as seen by the parent."""
+
+    state: str  # "done", "timeout", "died", "unreadable"
+    seconds: float
+    header: dict = field(default_factory=dict)  # batch calls: status and outputs, as the child described them
+    blobs: dict = field(default_factory=dict)  # batch calls: name -> .npy bytes
+
+
+#: Longest control line the parent accepts, and most bytes of arrays in one reply.
+MAX_HEADER_BYTES = 1 << 20
+MAX_REPLY_BYTES = 128 << 20
+
+
+@dataclass
+class Child:
+    """A confined child serving calls for one submission."""
+
+    pid: int
+    control: socket.socket
+    output_fd: int
+    output_cap: int
+    output: bytearray = field(default_factory=bytearray)
+    dropped: int = 0
+    alive: bool = True
+    garbled: bool = False  # the control stream broke its framing: nothing more can be read from it
+    _buffer: bytearray = field(default_factory=bytearray)
+
+    def _drain(self) -> bool:
+        try:
+            chunk = os.read(self.output_fd, 1 << 16)
+        except BlockingIOError:
+            return True
+        except OSError:
+            return False
+        if not chunk:
+            return False
+        room = self.output_cap - len(self.output)
+        self.output += chunk[: max(room, 0)]
+        self.dropped += max(len(chunk) - max(room, 0), 0)
+        return True
+
+    def _frame(self) -> tuple[dict, dict[str, bytes]] | None | bool:
+        """Cut one frame (a JSON line, then the bytes it announces) off the buffer.
+
+        None: more bytes are needed. False: the stream is garbled.
+        """
+        end = self._buffer.find(b"\n")
+        if end < 0:
+            return False if len(self._buffer) > MAX_HEADER_BYTES else None
+        try:
+            header = json.loads(bytes(self._buffer[:end]))
+        except ValueError:
+            return False
+        if not isinstance(header, dict):
+            return False
+        sizes = header.get("blobs", [])
+        if (not isinstance(sizes, list)
+                or not all(isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)
+                           and isinstance(item[1], int) and not isinstance(item[1], bool) and item[1] >= 0
+                           for item in sizes)
+                or sum(size for _, size in sizes) > MAX_REPLY_BYTES):
+            return False
+        total = end + 1 + sum(size for _, size in sizes)
+        if len(self._buffer) < total:
+            return None
+        blobs, offset = {}, end + 1
+        for name, size in sizes:
+            blobs[name] = bytes(self._buffer[offset:offset + size])
+            offset += size
+        del self._buffer[:total]
+        return header, blobs
+
+    def receive_frame(self, deadline: float) -> tuple[dict, dict[str, bytes]] | None:
+        """The next control frame, or None on timeout, EOF or garbage (``alive``/``garbled`` tell which)."""
+        selector = selectors.DefaultSelector()
+        selector.register(self.control, selectors.EVENT_READ, "control")
+        output_open = True
+        selector.register(self.output_fd, selectors.EVENT_READ, "output")
+        try:
+            while True:
+                frame = self._frame()
+                if frame is False:
+                    self.garbled, self.alive = True, False
+                    return None
+                if frame is not None:
+                    return frame
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                for key, _ in selector.select(remaining):
+                    if key.data == "output":
+                        if not self._drain():
+                            selector.unregister(self.output_fd)
+                            output_open = False
+                        continue
+                    try:
+                        chunk = self.control.recv(1 << 20)
+                    except (BlockingIOError, InterruptedError):
+                        continue
+                    except OSError:
+                        chunk = b""
+                    if not chunk:
+                        self.alive = False
+                        return None
+                    self._buffer += chunk
+        finally:
+            if output_open:
+                for _ in range(64):  # bounded: an output bomb keeps the pipe full forever
+                    if not self._drain_ready():
+                        break
+            selector.close()
+
+    def receive(self, deadline: float) -> dict | None:
+        """The next control message (its header; a garbled stream reads as None)."""
+        frame = self.receive_frame(deadline)
+        return frame[0] if frame is not None else None
+
+    def _drain_ready(self) -> bool:
+        selector = selectors.DefaultSelector()
+        selector.register(self.output_fd, selectors.EVENT_READ)
+        try:
+            return bool(selector.select(0)) and self._drain()
+        finally:
+            selector.close()
+
+    def call(self, request: dict, timeout: float) -> CallReply:
+        """A file-based call: the child reads and writes ``.npy`` files in ``request["dir"]``."""
+        nonce = secrets.token_hex(8)
+        start = time.monotonic()
+        try:
+            self.control.sendall(json.dumps({**request, "nonce": nonce}).encode() + b"\n")
+        except OSError:
+            self.alive = False
+            return CallReply("died", 0.0)
+        while True:
+            message = self.receive(start + timeout)
+            elapsed = time.monotonic() - start
+            if message is None:
+                return CallReply("died" if not self.alive else "timeout", elapsed)
+            if message.get("done") == nonce:
+                return CallReply("done", elapsed)
+
+    def call_batch(self, calls: list[tuple[dict, int, list[tuple[str, bytes]]]], call_seconds: float,
+                   deadline: float) -> list[CallReply]:
+        """Run several calls with one request; inputs and outputs travel on the socket, no files.
+
+        ``calls`` holds (call description, repeat, [(array name, .npy bytes)]). Each call has its
+        own ``call_seconds`` from the moment the previous one was answered (the first from the
+        moment the request is sent), and none goes past ``deadline``. The replies come back in
+        order and stop at the first call that timed out, died or garbled the stream (the child is
+        then useless); the caller runs the calls after it again, in a fresh child.
+        """
+        nonce = secrets.token_hex(8)
+        header = {"nonce": nonce, "calls": [{"call": call, "repeat": repeat, "arrays": [[n, len(b)] for n, b in arrays]}
+                                            for call, repeat, arrays in calls]}
+        start = time.monotonic()
+        try:
+            self.control.settimeout(max(min(call_seconds, deadline - start), 0.01))
+            self.control.sendall(json.dumps(header).encode() + b"\n")
+            for _, _, arrays in calls:
+                for _, data in arrays:
+                    self.control.sendall(data)
+        except TimeoutError:
+            return [CallReply("timeout", time.monotonic() - start)]  # the child stopped reading
+        except OSError:
+            self.alive = False
+            return [CallReply("died", time.monotonic() - start)]
+        finally:
+            try:
+                self.control.setblocking(True)
+            except OSError:
+                pass
+        replies = []
+        for index in range(len(calls)):
+            while True:
+                frame = self.receive_frame(min(start + call_seconds, deadline))
+                now = time.monotonic()
+                if frame is None:
+                    state = "unreadable" if self.garbled else "died" if not self.alive else "timeout"
+                    replies.append(CallReply(state, now - start))
+                    return replies
+                message, blobs = frame
+                if message.get("done") == nonce and message.get("index") == index:
+                    replies.append(CallReply("done", now - start, message, blobs))
+                    start = now
+                    break
+        return replies
+
+
+class Sandbox:
+    """A zygote plus the bookkeeping to spawn, call and kill confined children."""
+
+    def __init__(self, isolation: Isolation, limits: Limits = Limits(), hide: tuple[Path, ...] = ()):
+        self.isolation = isolation
+        self.limits = limits
+        extra = (Path("/var/tmp"), Path("/dev/shm")) if isolation.uid is not None else ()
+        self.hide = tuple(str(Path(p).resolve()) for p in (*hide, *extra) if _safe_to_hide(Path(p)))
+        self._zygote: subprocess.Popen | None = None
+        self._socket: socket.socket | None = None
+        self._home = tempfile.mkdtemp(prefix="autograder-zygote-")
+
+    # -- zygote ------------------------------------------------------------------------------
+    def _ensure_zygote(self) -> None:
+        if self._zygote is not None and self._zygote.poll() is None:
+            return
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self._zygote = subprocess.Popen(
+            [sys.executable, "-I", "-c", HARNESS_SOURCE, str(theirs.fileno())],
+            pass_fds=[theirs.fileno()],
+            env=base_environment(),
+            cwd=self._home,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        theirs.close()
+        self._socket = ours
+
+    def _request(self, message: dict, fds: list[int] = ()) -> dict:
+        for attempt in (1, 2):
+            self._ensure_zygote()
+            try:
+                socket.send_fds(self._socket, [json.dumps(message).encode()], list(fds))
+                self._socket.settimeout(30)
+                reply = self._socket.recv(1 << 16)
+            except OSError:
+                reply = b""
+            if reply:
+                return json.loads(reply)
+            self._restart_zygote()  # it died (it should not): start a fresh one and retry once
+        raise RuntimeError("the grading zygote stopped unexpectedly twice")
+
+    def _restart_zygote(self) -> None:
+        if self._socket is not None:
+            self._socket.close()
+        if self._zygote is not None:
+            _kill_group(self._zygote.pid)
+            self._zygote.wait()
+        self._zygote = self._socket = None
+
+    def close(self) -> None:
+        self._restart_zygote()
+        shutil.rmtree(self._home, ignore_errors=True)
+
+    def __enter__(self) -> "Sandbox":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- children ----------------------------------------------------------------------------
+    def spawn(self, cwd: Path) -> tuple[Child | None, list[str]]:
+        """Fork a confined child serving calls with ``cwd`` (the student's copy) as its folder."""
+        limits = self.limits
+        spec = {
+            "cwd": str(cwd),
+            "namespaces": self.isolation.namespaces,
+            "hide": list(self.hide),
+            "expose": self._exposed(cwd),
+            "uid": self.isolation.uid,
+            "gid": self.isolation.gid,
+            "env": {**base_environment(), "HOME": str(cwd), "TMPDIR": str(cwd)},
+            "limits": {
+                "cpu_seconds": limits.cpu_seconds,
+                "address_space_bytes": limits.address_space_bytes,
+                "file_size_bytes": limits.file_size_bytes,
+                "open_files": limits.open_files,
+                "processes": limits.processes if self.isolation.uid is not None else None,
+            },
+        }
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        read_end, write_end = os.pipe()
+        try:
+            reply = self._request({"op": "spawn", "spec": spec}, [theirs.fileno(), write_end])
+        finally:
+            theirs.close()
+            os.close(write_end)
+        os.set_blocking(read_end, False)
+        child = Child(pid=int(reply["pid"]), control=ours, output_fd=read_end, output_cap=limits.output_bytes)
+        ready = child.receive(time.monotonic() + limits.startup_seconds)
+        if not ready or not ready.get("ready"):
+            self.kill(child)
+            return None, ["the sandboxed process did not start: " + bytes(child.output[:400]).decode(errors="replace")]
+        return child, list(ready.get("notes", []))
+
+    def _exposed(self, cwd: Path) -> list[tuple[str, str]]:
+        """As root: the Python installation if it sits behind /root, and the temp folder
+        covered except for this submission's scratch frame (so /tmp is neither readable nor
+        writable)."""
+        if self.isolation.uid is None:
+            return []
+        pairs = unreachable_prefixes()
+        temp = Path(tempfile.gettempdir()).resolve()
+        frame = Path(cwd).resolve().parent
+        if temp in frame.parents:
+            pairs.append((str(temp), str(frame)))
+        return pairs
+
+    def kill(self, child: Child) -> None:
+        """Kill the child's process group and, as root, every process of the grading uid."""
+        _kill_group(child.pid)
+        if self.isolation.uid is not None:
+            try:
+                self._request({"op": "sweep", "uid": self.isolation.uid})
+            except (OSError, RuntimeError, ValueError):
+                pass
+        child.alive = False
+        try:
+            child.control.close()
+        finally:
+            os.close(child.output_fd)
+
+    def prepare_folder(self, folder: Path) -> None:
+        """Hand a folder (recursively) to the grading uid; a no-op when not root."""
+        if self.isolation.uid is None:
+            return
+        for path in [folder, *folder.rglob("*")]:
+            os.lchown(path, self.isolation.uid, self.isolation.gid)
+
+
+def base_environment() -> dict[str, str]:
+    """The whole environment of the zygote and its children: nothing inherited, nothing that says "grading"."""
+    return {
+        "PATH": PATH,
+        "LANG": "C.UTF-8",
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+
+
+def unreachable_prefixes() -> list[tuple[str, str]]:
+    """(ancestor, prefix) pairs: Python installations behind a folder others cannot traverse.
+
+    A pyenv Python under ``/root`` is the usual case; the child re-mounts just the installation
+    (see ``harness._expose``) so the unprivileged uid can import the standard library.
+    """
+    pairs = []
+    for prefix in sorted({Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}):
+        for ancestor in [*reversed(prefix.parents), prefix]:
+            if not os.stat(ancestor).st_mode & stat.S_IXOTH:
+                if ancestor != prefix and not any(str(prefix).startswith(a + "/") for a, _ in pairs):
+                    pairs.append((str(ancestor), str(prefix)))
+                break
+    return pairs
+
+
+def read_plain_file(dir_fd: int, name: str, max_bytes: int) -> bytes | None:
+    """Read a regular file written by a child: no symlink, no FIFO, at most ``max_bytes``."""
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+            return None
+        chunks, total = [], 0
+        while total <= max_bytes:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        return b"".join(chunks) if total <= max_bytes else None
+    finally:
+        os.close(fd)
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _safe_to_hide(path: Path) -> bool:
+    """Never cover the interpreter's own installation or the temp folder the children use."""
+    path = path.resolve()
+    keep = [Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), Path(tempfile.gettempdir()).resolve()]
+    return path.exists() and not any(k == path or path in k.parents for k in keep) and path != Path("/")

@@ -1,0 +1,355 @@
+"""Check your work is complete, then pack exactly the graded files into one zip.
+
+From a terminal in the kit folder (on Colab: ``!python -m cs_utils.submit`` in a cell after the
+setup cell has run)::
+
+    python -m cs_utils.submit                   # writes submission.zip in the kit folder
+    python -m cs_utils.submit --out ~/a1.zip
+
+It refuses (exit code 1, no zip) when something would cost you points for sure: a notebook
+missing, never run, or not saved after running; a graded cell deleted or duplicated; an output so
+large the grader cannot take it; a results file the last cells write missing; ``cs_utils`` not
+importing. It warns, and still packs, when a function still raises ``NotImplementedError`` or a
+written answer is still empty: partial work earns partial credit.
+
+The zip holds ``cs_utils/**/*.py``, ``notebooks/*.ipynb``, ``notebooks/results/*.json`` and a
+``MANIFEST.json`` (every file with its size and SHA-256); nothing else (no data sets, caches or
+checkpoints).
+
+Graded cells are found by their nbgrader ``grade_id``. Colab drops cell metadata, so each graded
+cell is also recognised by content: ``cs_utils/_grading/graded_cells.json``, written by the
+release, lists the lines of every graded cell as it was handed out (:func:`graded_cells_manifest`).
+
+Standard library only: this module must run wherever the notebooks run.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PACKAGE_ROOT = Path(__file__).resolve().parent
+KIT_ROOT = PACKAGE_ROOT.parent
+GRADED_CELLS = PACKAGE_ROOT / "_grading" / "graded_cells.json"
+#: Where students hand in; instructors: change this sentence to your course's place.
+UPLOAD_TO = 'Gradescope, assignment "Assignment 1: kNN, SVM and softmax" (drag the zip onto the upload box)'
+#: Caps, below the grader's own limit of 20 MiB for a whole submission.
+MAX_TOTAL_BYTES = 15 << 20
+MAX_NOTEBOOK_BYTES = 8 << 20
+MAX_OUTPUT_BYTES = 2 << 20
+#: Lines that the release put in place of answers; they say nothing about which cell this is.
+PLACEHOLDER_LINES = {"# YOUR CODE HERE", "raise NotImplementedError()", "YOUR ANSWER HERE"}
+STUB_MESSAGE = "is not implemented yet"
+#: Fraction of a graded cell's lines that a cell without metadata must contain to count as it.
+MATCH_FRACTION = 0.5
+SKIPPED = {"__pycache__", ".ipynb_checkpoints"}
+
+
+# ---------------------------------------------------------------------------------- fingerprints
+
+
+def _lines(source) -> list[str]:
+    text = "".join(source) if isinstance(source, list) else str(source)
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _key_lines(source) -> list[str]:
+    return [line for line in _lines(source) if line not in PLACEHOLDER_LINES]
+
+
+def graded_cells_manifest(notebooks: dict[str, Path]) -> str:
+    """The fingerprints of every graded cell of the released notebooks, as JSON text.
+
+    Parameters
+    ----------
+    notebooks : dict of str to Path
+        Notebook name (``"knn"``) to the released ``.ipynb``.
+
+    Returns
+    -------
+    str
+        ``{"notebooks": {name: [cell, ...]}}`` where each cell has ``grade_id``, ``cell_type``,
+        ``kind`` (``locked``, ``code_answer`` or ``written_answer``), ``points``, ``key_lines``
+        (its lines minus placeholders) and ``follows`` (the graded cell just before it, if any).
+    """
+    described: dict[str, list[dict]] = {}
+    for name, path in sorted(notebooks.items()):
+        cells = json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
+        entries, previous = [], None
+        for cell in cells:
+            meta = cell.get("metadata", {}).get("nbgrader")
+            if not meta or "grade_id" not in meta:
+                previous = None
+                continue
+            kind = "locked" if not meta.get("solution") else (
+                "code_answer" if cell["cell_type"] == "code" else "written_answer")
+            entries.append({
+                "grade_id": meta["grade_id"], "cell_type": cell["cell_type"], "kind": kind,
+                "points": meta.get("points") if meta.get("grade") else None,
+                "key_lines": _key_lines(cell["source"]), "follows": previous,
+            })
+            previous = meta["grade_id"]
+        described[name] = entries
+    return json.dumps({"schema_version": 1, "notebooks": described}, indent=1, sort_keys=True) + "\n"
+
+
+def _fingerprint_matches(cell: dict, entry: dict) -> bool:
+    keys = entry["key_lines"]
+    if cell.get("cell_type") != entry["cell_type"] or not keys:
+        return False
+    present = set(_lines(cell.get("source", "")))
+    found = sum(line in present for line in keys)
+    return found == len(keys) if len(keys) == 1 else found / len(keys) >= MATCH_FRACTION
+
+
+def locate_graded_cells(cells: list[dict], entries: list[dict]) -> dict[str, list[int]]:
+    """Where each graded cell is: by nbgrader ``grade_id``, or by content in a cell without one.
+
+    A written answer without metadata is the markdown cell right after its question.
+    """
+    found: dict[str, list[int]] = {entry["grade_id"]: [] for entry in entries}
+    for index, cell in enumerate(cells):
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id in found:
+            found[grade_id].append(index)
+        elif grade_id is None:
+            for entry in entries:
+                if _fingerprint_matches(cell, entry):
+                    found[entry["grade_id"]].append(index)
+    for entry in entries:
+        if entry["kind"] == "written_answer" and not found[entry["grade_id"]] and entry["follows"]:
+            for question in found.get(entry["follows"], []):
+                following = question + 1
+                if following < len(cells) and cells[following].get("cell_type") == "markdown" \
+                        and "nbgrader" not in cells[following].get("metadata", {}):
+                    found[entry["grade_id"]].append(following)
+    return found
+
+
+# ---------------------------------------------------------------------------------- validation
+
+
+@dataclass
+class Findings:
+    """What validation found: errors stop the packing, warnings do not."""
+
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _describe(entry: dict) -> str:
+    first = entry["key_lines"][0] if entry["key_lines"] else ""
+    if entry["kind"] == "written_answer":
+        return f"the answer cell of {entry['follows'] or entry['grade_id']}"
+    if first.startswith("###"):
+        return f"the cell '{first.lstrip('#').strip()}'"
+    return f"the cell starting '{first[:60]}'" if first else f"cell {entry['grade_id']}"
+
+
+def _executed(cell: dict) -> bool:
+    return cell.get("execution_count") is not None or bool(cell.get("outputs"))
+
+
+def _output_bytes(output: dict) -> int:
+    return len(json.dumps(output))
+
+
+def check_notebook(name: str, path: Path, entries: list[dict], findings: Findings) -> None:
+    """Validate one notebook against its graded-cell fingerprints."""
+    label = f"notebooks/{path.name}"
+    if not path.is_file():
+        findings.errors.append(f"{label} is missing: it must be in the notebooks folder, with this name")
+        return
+    if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+        findings.errors.append(f"{label} is {path.stat().st_size / 2**20:.1f} MB (at most "
+                               f"{MAX_NOTEBOOK_BYTES >> 20} MB): clear large outputs and run again")
+    try:
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        if not isinstance(cells, list):
+            raise TypeError
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        findings.errors.append(f"{label} is not a readable notebook: download it again from Colab or Jupyter")
+        return
+    code = [cell for cell in cells if cell.get("cell_type") == "code"]
+    if code and not any(_executed(cell) for cell in code):
+        findings.errors.append(f"{label} has no outputs: run it from top to bottom, save it, then package")
+        return
+    for number, cell in enumerate(cells, start=1):
+        for output in cell.get("outputs", []) or []:
+            size = _output_bytes(output)
+            if size > MAX_OUTPUT_BYTES:
+                findings.errors.append(f"{label}: cell {number} has an output of {size / 2**20:.1f} MB (at most "
+                                       f"{MAX_OUTPUT_BYTES >> 20} MB): print less, then run the cell again")
+    located = locate_graded_cells(cells, entries)
+    for entry in entries:
+        where = located[entry["grade_id"]]
+        if not where:
+            findings.errors.append(f"{label}: {_describe(entry)} is missing (deleted?); copy it back from a fresh "
+                                   f"copy of the notebook")
+            continue
+        if len(where) > 1:
+            findings.errors.append(f"{label}: {_describe(entry)} appears {len(where)} times (cells "
+                                   f"{', '.join(str(i + 1) for i in where)}); keep exactly one")
+            continue
+        cell = cells[where[0]]
+        if entry["cell_type"] == "code" and not _executed(cell):
+            findings.errors.append(f"{label}: {_describe(entry)} (cell {where[0] + 1}) has not been run; run the "
+                                   f"notebook and save it")
+        if entry["kind"] == "written_answer" and _lines(cell.get("source", "")) in ([], ["YOUR ANSWER HERE"]):
+            findings.warnings.append(f"{label}: {_describe(entry)} is still empty")
+        if entry["kind"] == "code_answer" and "raise NotImplementedError()" in _lines(cell.get("source", "")):
+            findings.warnings.append(f"{label}: {_describe(entry)} still has 'raise NotImplementedError()'")
+
+
+def check_results(kit: Path, names: list[str], findings: Findings) -> None:
+    for name in names:
+        path = kit / "notebooks" / "results" / f"{name}.json"
+        label = f"notebooks/results/{name}.json"
+        if not path.is_file():
+            findings.errors.append(f"{label} is missing: run the last cells of notebooks/{name}.ipynb, which write it")
+            continue
+        try:
+            if not isinstance(json.loads(path.read_text(encoding="utf-8")), dict):
+                raise ValueError
+        except (ValueError, UnicodeDecodeError):
+            findings.errors.append(f"{label} is not a JSON object: run the last cells of {name}.ipynb again")
+            continue
+        notebook = kit / "notebooks" / f"{name}.ipynb"
+        if notebook.is_file() and path.stat().st_mtime > notebook.stat().st_mtime + 120:
+            findings.warnings.append(f"{label} is newer than {name}.ipynb: save the notebook (File > Save) so "
+                                     f"its outputs match the results")
+
+
+def unfinished_functions(package: Path) -> list[str]:
+    """Functions whose body still raises the release's ``NotImplementedError`` (read with ``ast``)."""
+    unfinished = []
+    for path in sorted((package / "classifiers").glob("*.py")):
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (SyntaxError, ValueError, UnicodeDecodeError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.exc.args:
+                message = node.exc.args[0]
+                if isinstance(message, ast.Constant) and isinstance(message.value, str) \
+                        and message.value.endswith(STUB_MESSAGE):
+                    unfinished.append(message.value[: -len(STUB_MESSAGE)].strip())
+    return unfinished
+
+
+def check_package(kit: Path, findings: Findings) -> None:
+    package = kit / "cs_utils"
+    if not (package / "classifiers").is_dir():
+        findings.errors.append("cs_utils/classifiers is missing: package from the kit folder")
+        return
+    script = "import sys; sys.path.insert(0, sys.argv[1]); import cs_utils.classifiers"
+    try:
+        result = subprocess.run([sys.executable, "-c", script, str(kit)], cwd=kit, capture_output=True, text=True,
+                                timeout=120)
+        if result.returncode != 0:
+            last = (result.stderr.strip().splitlines() or ["unknown error"])[-1]
+            findings.errors.append(f"cs_utils does not import: {last}")
+    except subprocess.TimeoutExpired:
+        findings.errors.append("importing cs_utils did not finish within 2 minutes (code at module level?)")
+    for function in unfinished_functions(package):
+        findings.warnings.append(f"{function} still raises NotImplementedError (no points for its tests)")
+
+
+def validate(kit: Path = KIT_ROOT, manifest_path: Path | None = None) -> Findings:
+    """Everything :func:`main` checks before packing, as data."""
+    findings = Findings()
+    manifest_path = manifest_path or kit / "cs_utils" / "_grading" / "graded_cells.json"
+    try:
+        graded = json.loads(manifest_path.read_text(encoding="utf-8"))["notebooks"]
+    except (OSError, ValueError, KeyError):
+        findings.errors.append(f"{manifest_path} is missing or damaged: get a fresh copy of cs_utils/_grading "
+                               "from the assignment kit")
+        return findings
+    for name, entries in sorted(graded.items()):
+        check_notebook(name, kit / "notebooks" / f"{name}.ipynb", entries, findings)
+    check_results(kit, sorted(graded), findings)
+    check_package(kit, findings)
+    return findings
+
+
+# ---------------------------------------------------------------------------------- packing
+
+
+def graded_files(kit: Path) -> list[Path]:
+    """The files that go into the zip, relative to ``kit``, sorted."""
+    patterns = (("cs_utils", "**/*.py"), ("notebooks", "*.ipynb"), ("notebooks/results", "*.json"))
+    chosen = set()
+    for folder, pattern in patterns:
+        for path in (kit / folder).glob(pattern):
+            relative = path.relative_to(kit)
+            if path.is_file() and not path.is_symlink() and not SKIPPED.intersection(relative.parts):
+                chosen.add(relative)
+    return sorted(chosen)
+
+
+def write_zip(kit: Path, out: Path, files: list[Path]) -> int:
+    """Write the zip with ``MANIFEST.json``; return its size. ValueError when over the cap."""
+    total = sum((kit / relative).stat().st_size for relative in files)
+    if total > MAX_TOTAL_BYTES:
+        largest = sorted(files, key=lambda relative: (kit / relative).stat().st_size, reverse=True)[:3]
+        raise ValueError(f"the graded files add up to {total / 2**20:.1f} MB, more than "
+                         f"{MAX_TOTAL_BYTES >> 20} MB; largest: {', '.join(map(str, largest))}")
+    entries = []
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".partial")
+    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for relative in files:
+            data = (kit / relative).read_bytes()
+            archive.writestr(relative.as_posix(), data)
+            entries.append({"path": relative.as_posix(), "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()})
+        manifest = {"created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "files": entries}
+        archive.writestr("MANIFEST.json", json.dumps(manifest, indent=1) + "\n")
+    os.replace(partial, out)
+    return out.stat().st_size
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m cs_utils.submit",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Validate your notebooks and cs_utils, then write the zip to hand in.",
+        epilog="examples:\n  python -m cs_utils.submit\n  python -m cs_utils.submit --out ~/submission.zip\n",
+    )
+    parser.add_argument("--kit", default=str(KIT_ROOT), help="the kit folder (default: the one holding this cs_utils)")
+    parser.add_argument("--out", help="where to write the zip (default: KIT/submission.zip)")
+    args = parser.parse_args(argv)
+    kit = Path(args.kit).resolve()
+    out = Path(args.out).expanduser().resolve() if args.out else kit / "submission.zip"
+    findings = validate(kit)
+    for warning in findings.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if findings.errors:
+        for error in findings.errors:
+            print(f"error: {error}", file=sys.stderr)
+        print(f"\nNo zip written: fix the {len(findings.errors)} error(s) above and run this again.", file=sys.stderr)
+        return 1
+    files = graded_files(kit)
+    try:
+        size = write_zip(kit, out, files)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"Wrote {out} ({len(files)} files, {size / 1024:.0f} KB).")
+    if "google.colab" in sys.modules or os.environ.get("COLAB_RELEASE_TAG"):
+        print("On Colab: find it in the Files panel (left), right-click it and choose Download.")
+    print(f"Upload this one file to {UPLOAD_TO}.")
+    if findings.warnings:
+        print(f"({len(findings.warnings)} warning(s) above: you may fix them and package again before the deadline.)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

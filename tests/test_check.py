@@ -1,0 +1,162 @@
+"""``python -m cs_utils.check``: the public tests, run in the grader's sandbox, on released packages.
+
+Each test builds a release into a temporary folder and runs the check there in a subprocess, as
+a student would; bugs are planted in the solution release by replacing one line.
+"""
+from __future__ import annotations
+
+import filecmp
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder import SOURCE_ROOT, release
+from autograder.release import build_release
+
+KIT_ROOT = Path(__file__).resolve().parent.parent
+CHECK_SCRIPT = """
+import json, sys
+from cs_utils.check import run_checks
+report = run_checks(sys.argv[1:])
+print(json.dumps([[o.function, o.name, o.passed, o.hint] for o in report.outcomes]))
+"""
+
+
+@pytest.fixture(scope="module")
+def releases(tmp_path_factory):
+    """The solution and the student release, built once for this module (cs_utils only is needed)."""
+    source = tmp_path_factory.mktemp("source")
+    shutil.copytree(SOURCE_ROOT / "cs_utils", source / "cs_utils")  # no notebooks: faster, not needed here
+    built = {}
+    for kind, solutions in (("solution", True), ("starter", False)):
+        root = tmp_path_factory.mktemp(kind)
+        build_release(root, solutions=solutions, source_root=source)
+        built[kind] = root
+    return built
+
+
+def run_check(root: Path, *names: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cs_utils.check", *names], cwd=root, capture_output=True,
+                          text=True, timeout=240)
+
+
+def outcomes(root: Path, *names: str) -> list[tuple[str, str, bool, str]]:
+    result = subprocess.run([sys.executable, "-c", CHECK_SCRIPT, *names], cwd=root, capture_output=True, text=True,
+                            timeout=240)
+    assert result.returncode == 0, result.stderr
+    return [tuple(item) for item in json.loads(result.stdout)]
+
+
+def planted(releases, tmp_path: Path, relative: str, old: str, new: str) -> Path:
+    """A copy of the solution release with one piece of ``relative`` replaced."""
+    root = tmp_path / "buggy"
+    shutil.copytree(releases["solution"] / "cs_utils", root / "cs_utils")
+    path = root / relative
+    text = path.read_text()
+    assert old in text, f"{old!r} is not in {relative}"
+    path.write_text(text.replace(old, new, 1))
+    return root
+
+
+def test_the_solution_passes_every_public_test(releases):
+    result = run_check(releases["solution"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "FAIL" not in result.stdout
+    assert "44 of 44 public tests passed" in result.stdout
+
+
+def test_the_starter_fails_every_test_with_the_not_implemented_hint(releases):
+    found = outcomes(releases["starter"])
+    assert found and not any(passed for _, _, passed, _ in found)
+    for function, name, _, hint in found:
+        assert "not implemented yet" in hint, (function, name, hint)
+    result = run_check(releases["starter"], "svm_loss_naive")
+    assert result.returncode == 1
+    assert "svm_loss_naive is not implemented yet: write its body in cs_utils/classifiers/linear_svm.py" in result.stdout
+
+
+def test_an_unknown_name_is_a_usage_error(releases):
+    result = run_check(releases["starter"], "svm_loss_fast")
+    assert result.returncode == 2
+    assert "no public tests for 'svm_loss_fast'" in result.stderr and "svm_loss_vectorized" in result.stderr
+
+
+def test_names_groups_and_aliases_select_functions(releases):
+    names = {function for function, *_ in outcomes(releases["solution"], "knn", "train")}
+    assert names == {"compute_distances_two_loops", "compute_distances_one_loop", "compute_distances_no_loops",
+                     "predict_labels", "LinearClassifier.train"}
+
+
+SVM = "cs_utils/classifiers/linear_svm.py"
+SOFTMAX = "cs_utils/classifiers/softmax.py"
+KNN = "cs_utils/classifiers/k_nearest_neighbor.py"
+LINEAR = "cs_utils/classifiers/linear_classifier.py"
+BUGS = {
+    "gradient not divided by N": (
+        SVM, "dW = X.T @ coefficients / num_train + 2 * reg * W", "dW = X.T @ coefficients + 2 * reg * W",
+        "svm_loss_vectorized", "dW matches a numerical gradient of the loss", "dW is 6 times too large"),
+    "penalty with a factor 1/2": (
+        SVM, "margins.sum() / num_train + reg * np.sum(W * W)", "margins.sum() / num_train + 0.5 * reg * np.sum(W * W)",
+        "svm_loss_vectorized", "regularization adds reg * sum(W**2) to the loss and 2 * reg * W to dW",
+        "without a factor 1/2"),
+    "a loop in the vectorized loss": (
+        SVM, "    rows = np.arange(num_train)\n    scores = X @ W",
+        "    rows = np.array([i for i in range(num_train)])\n    scores = X @ W",
+        "svm_loss_vectorized", "contains no Python loops", "a list comprehension on line"),
+    "no stability shift": (
+        SOFTMAX, "    scores -= scores.max(axis=1, keepdims=True)  # stability shift, row by row\n", "",
+        "softmax_loss_vectorized", "the loss and dW stay finite for scores in the thousands",
+        "subtract each row's largest score before np.exp"),
+    "transposed distances": (
+        KNN, "        dists = np.sqrt(sq_dists, out=sq_dists)\n", "        dists = np.sqrt(sq_dists, out=sq_dists).T\n",
+        "compute_distances_no_loops", "computes the distances of a small worked example",
+        "(rows and columns swapped?)"),
+    "no clipping before the square root": (
+        KNN, "        np.maximum(sq_dists, 0.0, out=sq_dists)  # rounding can go just below zero\n",
+        "        sq_dists -= 1e-9  # a rounding error made certain\n",
+        "compute_distances_no_loops", "identical points give distance 0, not NaN", "clip them at 0"),
+}
+
+
+@pytest.mark.parametrize("bug", sorted(BUGS))
+def test_a_planted_bug_fails_the_right_test_with_the_right_hint(releases, tmp_path, bug):
+    relative, old, new, function, test_name, hint = BUGS[bug]
+    root = planted(releases, tmp_path, relative, old, new)
+    found = outcomes(root, function)
+    failed = {name: message for _, name, passed, message in found if not passed}
+    assert test_name in failed, (bug, found)
+    assert hint in failed[test_name], (bug, failed[test_name])
+
+
+def test_an_infinite_loop_costs_one_function_only(releases, tmp_path):
+    root = planted(releases, tmp_path, SVM, "    rows = np.arange(num_train)\n    scores = X @ W",
+                   "    while True:\n        pass\n    rows = np.arange(num_train)\n    scores = X @ W")
+    script = CHECK_SCRIPT.replace("run_checks(sys.argv[1:])", "run_checks(sys.argv[1:], limits=Limits(call_seconds=1.0))")
+    script = "from cs_utils._grading.sandbox import Limits\n" + script
+    result = subprocess.run([sys.executable, "-c", script, "svm"], cwd=root, capture_output=True, text=True, timeout=120)
+    found = json.loads(result.stdout)
+    vectorized = [hint for function, _, passed, hint in found if function == "svm_loss_vectorized" and not passed]
+    assert vectorized and all("did not finish within the time limit" in hint for hint in vectorized)
+    assert all(passed for function, _, passed, _ in found if function == "svm_loss_naive")
+
+
+def test_the_check_runs_the_saved_files_in_a_separate_process(releases, tmp_path):
+    """A crash in student code (os._exit) is reported; the checking process lives on."""
+    root = planted(releases, tmp_path, SOFTMAX, "    rows = np.arange(num_train)\n",
+                   "    import os; os._exit(3)\n    rows = np.arange(num_train)\n")
+    found = outcomes(root, "softmax_loss_vectorized", "softmax_loss_naive")
+    vectorized = [hint for function, _, passed, hint in found if function == "softmax_loss_vectorized" and not passed]
+    assert vectorized and all("stopped" in hint or "failed first" not in hint for hint in vectorized)
+    assert all(passed for function, _, passed, _ in found if function == "softmax_loss_naive")
+
+
+def test_the_shipped_runtime_is_the_graders_own():
+    shipped = KIT_ROOT / release.SHIPPED_GRADER_FOLDER
+    for name in release.SHIPPED_GRADER_MODULES:
+        assert filecmp.cmp(shipped / name, KIT_ROOT / "autograder" / "grading" / name, shallow=False), name
+    names = {path.name for path in shipped.iterdir()}
+    assert not names & {"checks.py", "manifest.py", "reference.py", "runner.py"}, "hidden tests must never ship"
