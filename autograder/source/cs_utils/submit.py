@@ -124,12 +124,13 @@ def locate_graded_cells(cells: list[dict], entries: list[dict]) -> dict[str, lis
             for entry in entries:
                 if _fingerprint_matches(cell, entry):
                     found[entry["grade_id"]].append(index)
+    taken = {index for indices in found.values() for index in indices}
     for entry in entries:
         if entry["kind"] == "written_answer" and not found[entry["grade_id"]] and entry["follows"]:
             for question in found.get(entry["follows"], []):
                 following = question + 1
-                if following < len(cells) and cells[following].get("cell_type") == "markdown" \
-                        and "nbgrader" not in cells[following].get("metadata", {}):
+                if following < len(cells) and following not in taken and cells[following].get("cell_type") == \
+                        "markdown" and "nbgrader" not in cells[following].get("metadata", {}):
                     found[entry["grade_id"]].append(following)
     return found
 

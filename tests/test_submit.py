@@ -1,0 +1,216 @@
+"""``python -m cs_utils.submit``: validation first, then a zip of exactly the graded files.
+
+Releases are built into temporary folders; "running" a notebook is faked by giving every code
+cell an execution count and a small output, which is all the packager can see of a real run.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder.grading.submission import MAX_TOTAL_BYTES as GRADER_MAX_BYTES
+from autograder.release import build_release
+
+NAMES = ("knn", "softmax", "svm")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    releases = {}
+    for kind, solutions in (("solution", True), ("starter", False)):
+        root = tmp_path_factory.mktemp(kind)
+        build_release(root, solutions=solutions)
+        releases[kind] = root
+    return releases
+
+
+def fake_run(notebook: Path, *, output_text: str = "ok\n") -> None:
+    data = json.loads(notebook.read_text())
+    count = 0
+    for cell in data["cells"]:
+        if cell["cell_type"] == "code":
+            count += 1
+            cell["execution_count"] = count
+            cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": [output_text]}]
+    notebook.write_text(json.dumps(data, indent=1))
+
+
+def kit_from(release: Path, destination: Path, *, run: bool = True, results: bool = True) -> Path:
+    """A student's kit folder: the release, notebooks run and saved, results written, plus litter."""
+    shutil.copytree(release, destination)
+    for name in NAMES:
+        if run:
+            fake_run(destination / "notebooks" / f"{name}.ipynb")
+        if results:
+            (destination / "notebooks" / "results").mkdir(exist_ok=True)
+            (destination / "notebooks" / "results" / f"{name}.json").write_text(json.dumps({"val_accuracy": 0.3}))
+    # what must never reach the zip
+    (destination / "datasets" / "cifar-10-batches-py").mkdir(parents=True)
+    (destination / "datasets" / "cifar-10-batches-py" / "data_batch_1").write_bytes(b"\0" * 1000)
+    (destination / "notebooks" / ".ipynb_checkpoints").mkdir()
+    (destination / "notebooks" / ".ipynb_checkpoints" / "knn-checkpoint.ipynb").write_text("{}")
+    (destination / "cs_utils" / "__pycache__").mkdir(exist_ok=True)
+    (destination / "cs_utils" / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"\0")
+    return destination
+
+
+def submit(kit: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cs_utils.submit", *args], cwd=kit, capture_output=True, text=True,
+                          timeout=120)
+
+
+def edit_cells(notebook: Path, change) -> None:
+    data = json.loads(notebook.read_text())
+    data["cells"] = change(data["cells"])
+    notebook.write_text(json.dumps(data, indent=1))
+
+
+def index_of(notebook: Path, grade_id: str) -> int:
+    cells = json.loads(notebook.read_text())["cells"]
+    return next(i for i, cell in enumerate(cells) if cell["metadata"].get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def test_a_complete_submission_is_packed_with_a_manifest(built, tmp_path):
+    kit = kit_from(built["solution"], tmp_path / "kit")
+    result = submit(kit)
+    assert result.returncode == 0, result.stderr
+    assert "Upload this one file to Gradescope" in result.stdout and str(kit / "submission.zip") in result.stdout
+    assert "warning" not in result.stderr.replace("is still empty", "")  # solution notebooks have answers
+    with zipfile.ZipFile(kit / "submission.zip") as archive:
+        names = set(archive.namelist())
+        manifest = json.loads(archive.read("MANIFEST.json"))
+        for entry in manifest["files"]:
+            assert hashlib.sha256(archive.read(entry["path"])).hexdigest() == entry["sha256"]
+    expected = {f"notebooks/{n}.ipynb" for n in NAMES} | {f"notebooks/results/{n}.json" for n in NAMES}
+    expected |= {p.relative_to(kit).as_posix() for p in (kit / "cs_utils").rglob("*.py") if "__pycache__" not in p.parts}
+    assert names == expected | {"MANIFEST.json"}
+    assert {entry["path"] for entry in manifest["files"]} == expected
+
+
+def test_the_starter_is_packed_with_warnings(built, tmp_path):
+    kit = kit_from(built["starter"], tmp_path / "kit")
+    result = submit(kit, "--out", str(tmp_path / "out.zip"))
+    assert result.returncode == 0, result.stderr
+    assert "warning: svm_loss_naive still raises NotImplementedError" in result.stderr
+    assert "warning: notebooks/knn.ipynb: the answer cell of knn-q1-question is still empty" in result.stderr
+    assert (tmp_path / "out.zip").is_file()
+
+
+@pytest.mark.parametrize("damage, message", [
+    ("missing notebook", "notebooks/svm.ipynb is missing"),
+    ("not run", "notebooks/knn.ipynb has no outputs: run it from top to bottom"),
+    ("missing results", "notebooks/results/softmax.json is missing: run the last cells of notebooks/softmax.ipynb"),
+    ("deleted graded cell", "notebooks/svm.ipynb: the cell starting 'learning_rates"),
+    ("duplicated graded cell", "appears 2 times"),
+    ("graded cell not run", "has not been run"),
+    ("package does not import", "cs_utils does not import: SyntaxError"),
+])
+def test_an_incomplete_submission_is_refused(built, tmp_path, damage, message):
+    kit = kit_from(built["solution"], tmp_path / "kit", run=damage != "not run")
+    svm, knn = kit / "notebooks" / "svm.ipynb", kit / "notebooks" / "knn.ipynb"
+    if damage == "missing notebook":
+        svm.unlink()
+    elif damage == "missing results":
+        (kit / "notebooks" / "results" / "softmax.json").unlink()
+    elif damage == "deleted graded cell":
+        edit_cells(svm, lambda cells: [c for i, c in enumerate(cells) if i != index_of(svm, "svm-tuning")])
+    elif damage == "duplicated graded cell":
+        edit_cells(knn, lambda cells: cells + [cells[index_of(knn, "knn-best-k")]])
+    elif damage == "graded cell not run":
+        position = index_of(knn, "knn-final")
+        edit_cells(knn, lambda cells: [dict(c, execution_count=None, outputs=[]) if i == position else c
+                                       for i, c in enumerate(cells)])
+    elif damage == "package does not import":
+        (kit / "cs_utils" / "classifiers" / "softmax.py").write_text("def broken(:\n")
+    result = submit(kit)
+    assert result.returncode == 1
+    assert message in result.stderr, result.stderr
+    assert "No zip written" in result.stderr
+    assert not (kit / "submission.zip").exists()
+
+
+def test_giant_outputs_and_oversized_submissions_are_refused(built, tmp_path):
+    kit = kit_from(built["solution"], tmp_path / "kit")
+    fake_run(kit / "notebooks" / "knn.ipynb", output_text="x" * (3 << 20))
+    result = submit(kit)
+    assert result.returncode == 1 and "has an output of 3.0 MB (at most 2 MB)" in result.stderr
+
+    kit = kit_from(built["solution"], tmp_path / "kit2")
+    (kit / "cs_utils" / "blob.py").write_text("# " + "x" * (16 << 20))
+    result = submit(kit)
+    assert result.returncode == 1 and "more than 15 MB; largest: cs_utils/blob.py" in result.stderr
+    assert not (kit / "submission.zip").exists()
+
+
+def test_the_cap_is_below_the_graders_limit():
+    from importlib.util import module_from_spec, spec_from_file_location
+
+    from autograder import SOURCE_ROOT
+
+    spec = spec_from_file_location("_submit_for_test", SOURCE_ROOT / "cs_utils" / "submit.py")
+    module = module_from_spec(spec)
+    sys.modules[spec.name] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
+    assert module.MAX_TOTAL_BYTES < GRADER_MAX_BYTES
+
+
+def strip_metadata(notebook: Path) -> None:
+    """What Colab does to a notebook it saves: cell metadata gone (and no cell ids)."""
+    data = json.loads(notebook.read_text())
+    for cell in data["cells"]:
+        cell["metadata"] = {}
+        cell.pop("id", None)
+    data["nbformat_minor"] = 4
+    notebook.write_text(json.dumps(data, indent=1))
+
+
+def test_notebooks_without_cell_metadata_are_recognised_by_content(built, tmp_path):
+    kit = kit_from(built["solution"], tmp_path / "kit")
+    for name in NAMES:
+        strip_metadata(kit / "notebooks" / f"{name}.ipynb")
+    result = submit(kit)
+    assert result.returncode == 0, result.stderr
+
+    knn = kit / "notebooks" / "knn.ipynb"
+    cells = json.loads(knn.read_text())["cells"]
+    best_k = next(i for i, cell in enumerate(cells) if "best_k = " in "".join(cell["source"])
+                  and "print(\"best k:\"" in "".join(cell["source"]))
+    question = next(i for i, cell in enumerate(cells) if "".join(cell["source"]).startswith("### Question 2"))
+    edit_cells(knn, lambda cells: [*cells[:best_k + 1], cells[best_k], *cells[best_k + 1:question + 1],
+                                   *cells[question + 2:]])  # best-k duplicated, answer 2 deleted
+    result = submit(kit)
+    assert result.returncode == 1
+    assert "notebooks/knn.ipynb: the cell starting 'best_k" in result.stderr and "appears 2 times" in result.stderr
+    assert "the answer cell of knn-q2-question is missing" in result.stderr
+
+
+def test_a_student_edit_to_a_graded_cell_still_matches(built, tmp_path):
+    """Colab users change the setup cell and write their answer code: the cell is still found."""
+    kit = kit_from(built["starter"], tmp_path / "kit")
+    knn = kit / "notebooks" / "knn.ipynb"
+    strip_metadata(knn)
+
+    def answer(cells):
+        for cell in cells:
+            text = "".join(cell["source"])
+            if text.startswith("best_k = 1"):
+                cell["source"] = text.replace("best_k = 1", "best_k = 8").replace(
+                    "# YOUR CODE HERE\nraise NotImplementedError()\n", "best_k = max(results, key=results.get)\n")
+            if 'KIT_DRIVE_FOLDER = ""' in text:
+                cell["source"] = text.replace('KIT_DRIVE_FOLDER = ""', 'KIT_DRIVE_FOLDER = "cs231n/assignment1"')
+        return cells
+
+    edit_cells(knn, answer)
+    result = submit(kit)
+    assert result.returncode == 0, result.stderr
+    assert "error:" not in result.stderr and "'best_k = 1' still has" not in result.stderr
