@@ -23,7 +23,7 @@ from pathlib import Path
 from autograder import SOURCE_ROOT
 from autograder.grading import manifest, render, scoring
 from autograder.grading.results import SubmissionResult
-from autograder.grading.runner import INTERNAL_ERROR, Grader
+from autograder.grading.runner import INTERNAL_ERROR, Grader, PlanSet
 from autograder.grading.sandbox import Limits
 from autograder.grading.submission import Submission, content_hash, discover, student_name
 
@@ -113,40 +113,55 @@ def grade_all(batch: Path, out: Path, *, workers: int = 2, limits: Limits = Limi
         else:
             todo.append((submission, digest))
     reused = len(results)
-    bar = _progress_bar(len(todo), progress)
     hide = (batch, out)
+    plans = _shared_plans(todo, workers, limits, seed, hide)
+    bar = _progress_bar(len(todo), progress)
     for attempt in (1, 2):  # a second pool only if a worker process died
         if not todo:
             break
-        todo = _run_pool(todo, out, results, workers, limits, seed, hide, bar, last_attempt=attempt == 2)
+        todo = _run_pool(todo, out, results, workers, limits, seed, hide, bar, plans, last_attempt=attempt == 2)
     bar.close()
     csv_path = write_grades_csv(out, list(results.values()))
     return BatchSummary(tuple(sorted(results.values(), key=lambda r: r.student)), len(results) - reused, reused, csv_path)
 
 
-def _run_pool(todo, out, results, workers, limits, seed, hide, bar, *, last_attempt):
-    context = multiprocessing.get_context("fork")
+def _shared_plans(todo, workers: int, limits: Limits, seed: int, hide: tuple[Path, ...]) -> PlanSet | None:
+    """Build every plan once, before the workers fork: they inherit it (copy-on-write memory).
+
+    The reference timings are measured here, in a sandbox of their own (the slot after the
+    workers'), so every worker judges speed against the same numbers.
+    """
+    if not todo:
+        return None
+    with Grader(slot=max(1, workers), limits=limits, seed=seed, hide=hide) as calibrator:
+        return calibrator.plans.warm_up()
+
+
+def _run_pool(todo, out, results, workers, limits, seed, hide, bar, plans, *, last_attempt):
+    context = multiprocessing.get_context("fork")  # the workers inherit ``plans`` without pickling
     slots = context.Queue()
     for slot in range(max(1, workers)):
         slots.put(slot)
     left = []
     with ProcessPoolExecutor(max(1, workers), mp_context=context, initializer=_init_worker,
-                             initargs=(slots, limits, seed, hide)) as pool:
-        futures = {pool.submit(_grade_in_worker, submission, digest): (submission, digest) for submission, digest in todo}
+                             initargs=(slots, limits, seed, hide, plans)) as pool:
+        futures = {pool.submit(_grade_in_worker, submission, digest, out): (submission, digest)
+                   for submission, digest in todo}
         for future in as_completed(futures):
             submission, digest = futures[future]
             try:
-                result = future.result()
+                result = future.result()  # the worker has written the student's files
             except BrokenProcessPool:
                 if not last_attempt:
                     left.append((submission, digest))
                     continue
                 result = scoring.could_not_grade(submission.student, manifest.TESTS, INTERNAL_ERROR,
                                                  staff_log=traceback.format_exc(), content_hash=digest)
+                write_outputs(out, result)
             except Exception:
                 result = scoring.could_not_grade(submission.student, manifest.TESTS, INTERNAL_ERROR,
                                                  staff_log=traceback.format_exc(), content_hash=digest)
-            write_outputs(out, result)
+                write_outputs(out, result)
             results[submission.student] = result
             bar.update(1)
     return left
@@ -155,16 +170,19 @@ def _run_pool(todo, out, results, workers, limits, seed, hide, bar, *, last_atte
 _WORKER: dict = {}  # the worker process's own grader; one per process, created by the initializer
 
 
-def _init_worker(slots, limits: Limits, seed: int, hide: tuple[Path, ...]) -> None:
+def _init_worker(slots, limits: Limits, seed: int, hide: tuple[Path, ...], plans: PlanSet | None) -> None:
     slot = slots.get()
-    grader = Grader(slot=slot, limits=limits, seed=seed, hide=hide)
+    grader = Grader(slot=slot, limits=limits, seed=seed, hide=hide, plans=plans)
     grader.warm_up()
     _WORKER["grader"] = grader
     multiprocessing.util.Finalize(None, grader.close, exitpriority=10)  # runs when the worker exits
 
 
-def _grade_in_worker(submission: Submission, digest: str) -> SubmissionResult:
-    return _WORKER["grader"].grade(submission, digest)
+def _grade_in_worker(submission: Submission, digest: str, out: Path) -> SubmissionResult:
+    """Grade and write the student's files here, in parallel; the main process only collects."""
+    result = _WORKER["grader"].grade(submission, digest)
+    write_outputs(out, result)
+    return result
 
 
 def _atomic_write(path: Path, text: str) -> None:

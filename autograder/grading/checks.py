@@ -30,19 +30,24 @@ SVM_FILE = "cs_utils/classifiers/linear_svm.py"
 SOFTMAX_FILE = "cs_utils/classifiers/softmax.py"
 #: A correct vectorized call may take this many times the reference's time, plus the slack.
 SPEED_FACTOR, SPEED_SLACK_SECONDS = 25.0, 0.25
+#: Problem sizes of the speed tests: (num_test, num_train, D) and (N, D, C). Big enough that two
+#: Python loops over them take well over a second, small enough to send in a few milliseconds.
+KNN_SPEED_SIZE, LOSS_SPEED_SIZE = (200, 400, 100), (1000, 100, 10)
 
 
 @dataclass(frozen=True)
 class Call:
     """One call of a student function, described as plain data.
 
-    ``key`` names the call: tests whose plans hold calls with the same key share one run.
+    ``key`` names the call: tests whose plans hold calls with the same key share one run. A
+    ``timed`` call is sent alone, so the parent's clock measures that call and nothing else.
     """
 
     key: str
     request: dict
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
     repeat: int = 1
+    timed: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,8 @@ class SourceView:
 
 
 Judge = Callable[[tuple[Returned, ...], SourceView], Verdict]
+#: Seconds the reference needs per repetition of a timed call.
+Timing = Callable[["Call"], float]
 
 
 @dataclass(frozen=True)
@@ -199,11 +206,11 @@ def loss_problem(rng: np.random.Generator, N: int, D: int, C: int, *, scale: flo
     return W, X, y.astype(np.int64), reg
 
 
-def _loss_call(key: str, module: str, name: str, problem, *, return_inputs: bool = False, repeat: int = 1) -> Call:
+def _loss_call(key: str, module: str, name: str, problem, *, return_inputs: bool = False, timed: bool = False) -> Call:
     W, X, y, reg = problem
     request = {"kind": "function", "module": module, "name": name, "return_inputs": return_inputs,
                "args": [{"array": "W"}, {"array": "X"}, {"array": "y"}, {"value": reg}]}
-    return Call(key, request, {"W": W, "X": X, "y": y}, repeat)
+    return Call(key, request, {"W": W, "X": X, "y": y}, timed=timed)
 
 
 def _loss_value(item: Returned) -> float | None:
@@ -214,11 +221,11 @@ def _loss_value(item: Returned) -> float | None:
 
 
 def _knn_call(key: str, method: str, X_train, y_train, argument, *, k: int | None = None,
-              return_inputs: bool = False, repeat: int = 1) -> Call:
+              return_inputs: bool = False, timed: bool = False) -> Call:
     request = {"kind": "knn", "method": method, "args": [{"array": "arg"}], "return_inputs": return_inputs}
     if k is not None:
         request["kwargs"] = {"k": {"value": k}}
-    return Call(key, request, {"X_train": X_train, "y_train": y_train, "arg": argument}, repeat)
+    return Call(key, request, {"X_train": X_train, "y_train": y_train, "arg": argument}, timed=timed)
 
 
 def _reference_seconds(function: Callable[[], object], repeats: int = 3) -> float:
@@ -230,9 +237,9 @@ def _reference_seconds(function: Callable[[], object], repeats: int = 3) -> floa
     return best
 
 
-def _speed_verdict(item: Returned, reference_seconds: float, repeat: int, function: str) -> Verdict:
+def _speed_verdict(item: Returned, reference_seconds: float, function: str) -> Verdict:
     allowed = SPEED_FACTOR * reference_seconds + SPEED_SLACK_SECONDS
-    per_call = item.seconds / repeat
+    per_call = item.seconds
     if per_call > allowed:
         return Verdict(False, f"{function} took {per_call:.2f} s per call; a vectorized solution needs well under {allowed:.2f} s")
     return Verdict(True)
@@ -313,7 +320,7 @@ def _distance_plans(ref: ModuleType, method: str, short: str, seed: int) -> dict
     return plans
 
 
-def _knn_extra_plans(ref: ModuleType, seed: int) -> dict[str, Callable[[], Plan]]:
+def _knn_extra_plans(ref: ModuleType, seed: int, timing: Timing | None = None) -> dict[str, Callable[[], Plan]]:
     def single_plan() -> Plan:
         rng = rng_for("knn.two_loops.single", seed)
         X_train, y_train, X = _knn_problem(rng, 1, 1, 6)
@@ -370,17 +377,17 @@ def _knn_extra_plans(ref: ModuleType, seed: int) -> dict[str, Callable[[], Plan]
 
     def speed_plan() -> Plan:
         rng = rng_for("knn.no_loops.speed", seed)
-        X_train, y_train, X = _knn_problem(rng, 250, 500, 200)
+        X_train, y_train, X = _knn_problem(rng, *KNN_SPEED_SIZE)
         knn = ref.KNearestNeighbor()
         knn.train(X_train, y_train)
         want = knn.compute_distances_no_loops(X)
-        reference_seconds = _reference_seconds(lambda: knn.compute_distances_no_loops(X))
-        call = _knn_call("no_loops/speed", "compute_distances_no_loops", X_train, y_train, X, repeat=3)
+        call = _knn_call("no_loops/speed", "compute_distances_no_loops", X_train, y_train, X, timed=True)
+        reference_seconds = timing(call) if timing else _reference_seconds(lambda: knn.compute_distances_no_loops(X))
 
         def judge(returned, source):
             return _first_failure(returned, "compute_distances_no_loops") or _all((
                 check_array(returned[0].arrays.get("result"), want, "dists", "(num_test, num_train)", tolerance=1e-6),
-                _speed_verdict(returned[0], reference_seconds, 3, "compute_distances_no_loops"),
+                _speed_verdict(returned[0], reference_seconds, "compute_distances_no_loops"),
             ))
 
         return Plan((call,), judge)
@@ -446,7 +453,7 @@ def _knn_extra_plans(ref: ModuleType, seed: int) -> dict[str, Callable[[], Plan]
 LOSS_SIZES = ((10, 6, 3), (40, 25, 10), (7, 13, 5))  # (N, D, C)
 
 
-def _loss_plans(ref: ModuleType, family: str, seed: int) -> dict[str, Callable[[], Plan]]:
+def _loss_plans(ref: ModuleType, family: str, seed: int, timing: Timing | None = None) -> dict[str, Callable[[], Plan]]:
     module = SVM_MODULE if family == "svm" else SOFTMAX_MODULE
     relative = SVM_FILE if family == "svm" else SOFTMAX_FILE
     naive, vectorized = f"{family}_loss_naive", f"{family}_loss_vectorized"
@@ -533,9 +540,10 @@ def _loss_plans(ref: ModuleType, family: str, seed: int) -> dict[str, Callable[[
 
     def speed() -> Plan:
         rng = rng_for(f"{family}.vectorized.speed", seed)
-        problem = loss_problem(rng, 1000, 300, 10)
+        problem = loss_problem(rng, *LOSS_SPEED_SIZE)
         want_loss, want_dW = reference[vectorized](*problem)
-        reference_seconds = _reference_seconds(lambda: reference[vectorized](*problem))
+        call = _loss_call(f"{vectorized}/speed", module, vectorized, problem, timed=True)
+        reference_seconds = timing(call) if timing else _reference_seconds(lambda: reference[vectorized](*problem))
 
         def judge(returned, source):
             failure = _first_failure(returned, vectorized)
@@ -545,10 +553,10 @@ def _loss_plans(ref: ModuleType, family: str, seed: int) -> dict[str, Callable[[
             return _all((
                 check_loss(_loss_value(returned[0]), want_loss, W=W, reg=reg),
                 check_gradient(returned[0].arrays.get("result.1"), want_dW, W=W, reg=reg),
-                _speed_verdict(returned[0], reference_seconds, 3, vectorized),
+                _speed_verdict(returned[0], reference_seconds, vectorized),
             ))
 
-        return Plan((_loss_call(f"{vectorized}/speed", module, vectorized, problem, repeat=3),), judge)
+        return Plan((call,), judge)
 
     def unchanged() -> Plan:
         rng = rng_for(f"{family}.vectorized.inputs_unchanged", seed)
@@ -695,14 +703,19 @@ def _train_plans(ref: ModuleType, seed: int) -> dict[str, Callable[[], Plan]]:
     }
 
 
-def plan_builders(ref: ModuleType, seed: int = 0) -> dict[str, Callable[[], Plan]]:
-    """Every test id's plan builder; builders are called lazily and their plans cached by the caller."""
+def plan_builders(ref: ModuleType, seed: int = 0, timing: Timing | None = None) -> dict[str, Callable[[], Plan]]:
+    """Every test id's plan builder; builders are called lazily and their plans cached by the caller.
+
+    ``timing(call)`` gives the reference's seconds per repetition of a timed call, measured the
+    way a student's call is (the grader runs the reference in a sandboxed child). Without it the
+    reference is timed in this process.
+    """
     builders: dict[str, Callable[[], Plan]] = {}
     builders.update(_distance_plans(ref, "compute_distances_two_loops", "two_loops", seed))
     builders.update(_distance_plans(ref, "compute_distances_one_loop", "one_loop", seed))
     builders.update(_distance_plans(ref, "compute_distances_no_loops", "no_loops", seed))
-    builders.update(_knn_extra_plans(ref, seed))
-    builders.update(_loss_plans(ref, "svm", seed))
-    builders.update(_loss_plans(ref, "softmax", seed))
+    builders.update(_knn_extra_plans(ref, seed, timing))
+    builders.update(_loss_plans(ref, "svm", seed, timing))
+    builders.update(_loss_plans(ref, "softmax", seed, timing))
     builders.update(_train_plans(ref, seed))
     return builders

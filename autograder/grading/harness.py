@@ -4,8 +4,11 @@ This file is not imported by the grader. Its text is handed to a fresh interpret
 (``python -I -c <this file>``) that becomes the *zygote*: it imports NumPy once, then waits on a
 socket for spawn requests and forks one *child* per request. A child confines itself (new session,
 namespaces, hidden paths, resource limits, unprivileged uid), imports the student's ``cs_utils``
-from the scratch copy, and serves *calls*: load the input arrays the parent wrote, call one
-student function, save what it returned as ``.npy`` files and a small JSON file, reply "done".
+from the scratch copy, and serves *calls*. A batch request is one JSON line followed by the
+``.npy`` bytes of every input array; the child runs the calls in order and answers each one as it
+finishes: a JSON line (status, what came back) followed by the ``.npy`` bytes of the returned
+arrays. Nothing touches the disk. (The older file-based request, with inputs and outputs in a
+folder the parent made, is still served.)
 
 It never sees expected values, the reference solutions or the test manifest, and it decides
 nothing: a child that is tricked, patched or killed can only spoil its own outputs, which the
@@ -19,6 +22,7 @@ import ctypes
 import errno
 import importlib
 import importlib.util
+import io
 import json
 import numbers
 import os
@@ -178,13 +182,47 @@ class CallError(Exception):
     """The student's code did something the harness can report but not use."""
 
 
-def _load_argument(folder, ref):
+class FolderStore:
+    """Inputs and outputs of one call as ``.npy`` files in a folder the parent made (the older,
+    file-based requests: ``{"dir": ..., "call": ...}``)."""
+
+    def __init__(self, folder):
+        self.folder = folder
+
+    def load(self, name):
+        return np.load(os.path.join(self.folder, name + ".npy"), allow_pickle=False)
+
+    def save(self, name, array):
+        np.save(os.path.join(self.folder, name + ".npy"), array, allow_pickle=False)
+
+
+class MemoryStore:
+    """Inputs and outputs of one call as ``.npy`` bytes carried on the control socket.
+
+    Every ``load`` parses the parent's bytes again, so each call gets fresh, writable arrays that
+    an earlier call (or the student) cannot have changed.
+    """
+
+    def __init__(self, blobs):
+        self.blobs = blobs
+        self.saved = []  # (name, bytes), in order
+
+    def load(self, name):
+        return np.load(io.BytesIO(self.blobs[name]), allow_pickle=False)
+
+    def save(self, name, array):
+        buffer = io.BytesIO()
+        np.save(buffer, array, allow_pickle=False)
+        self.saved.append((name, buffer.getvalue()))
+
+
+def _load_argument(store, ref):
     if "array" in ref:
-        return np.load(os.path.join(folder, ref["array"] + ".npy"), allow_pickle=False)
+        return store.load(ref["array"])
     return ref["value"]
 
 
-def _export(value, folder, stem, record):
+def _export(value, store, stem, record):
     """Save one returned value as plain data; describe it in ``record``."""
     if isinstance(value, (bool, np.bool_)):
         record[stem] = {"kind": "number", "value": float(bool(value))}
@@ -194,21 +232,21 @@ def _export(value, folder, stem, record):
     elif isinstance(value, (list, tuple)) and stem == "result":
         record[stem] = {"kind": "tuple", "length": len(value)}
         for position, item in enumerate(value):
-            _export(item, folder, f"{stem}.{position}", record)
+            _export(item, store, f"{stem}.{position}", record)
     else:
         array = np.asarray(value)
         if array.dtype.kind not in "biuf":
             raise CallError(f"returned a value of type {type(value).__name__} that is not numeric")
-        np.save(os.path.join(folder, stem + ".npy"), np.ascontiguousarray(array), allow_pickle=False)
+        store.save(stem, np.ascontiguousarray(array))
         record[stem] = {"kind": "array"}
 
 
-def _invoke(call, folder):
+def _invoke(call, store):
     kind = call["kind"]
     if kind == "function":
         module = importlib.import_module(call["module"])
         function = getattr(module, call["name"])
-        args = [_load_argument(folder, ref) for ref in call["args"]]
+        args = [_load_argument(store, ref) for ref in call["args"]]
         result = function(*args)
         if call.get("return_inputs"):
             return result, {f"after.arg{i}": a for i, a in enumerate(args) if isinstance(a, np.ndarray)}
@@ -216,10 +254,10 @@ def _invoke(call, folder):
     if kind == "knn":
         module = importlib.import_module("cs_utils.classifiers.k_nearest_neighbor")
         classifier = module.KNearestNeighbor()
-        X_train = _load_argument(folder, {"array": "X_train"})
-        classifier.train(X_train, _load_argument(folder, {"array": "y_train"}))
-        args = [_load_argument(folder, ref) for ref in call["args"]]
-        kwargs = {key: _load_argument(folder, ref) for key, ref in call.get("kwargs", {}).items()}
+        X_train = store.load("X_train")
+        classifier.train(X_train, store.load("y_train"))
+        args = [_load_argument(store, ref) for ref in call["args"]]
+        kwargs = {key: _load_argument(store, ref) for key, ref in call.get("kwargs", {}).items()}
         result = getattr(classifier, call["method"])(*args, **kwargs)
         if call.get("return_inputs"):
             return result, {"after.X_train": X_train, **{f"after.arg{i}": a for i, a in enumerate(args)}}
@@ -227,14 +265,14 @@ def _invoke(call, folder):
     if kind == "predict":
         module = importlib.import_module("cs_utils.classifiers.linear_classifier")
         classifier = module.LinearClassifier()
-        classifier.W = _load_argument(folder, {"array": "W"})
-        return classifier.predict(_load_argument(folder, {"array": "X"})), {}
+        classifier.W = store.load("W")
+        return classifier.predict(store.load("X")), {}
     if kind == "train":
-        return _train_probe(call, folder)
+        return _train_probe(call, store)
     raise CallError(f"unknown call kind {kind!r}")
 
 
-def _train_probe(call, folder):
+def _train_probe(call, store):
     """Run the student's ``LinearClassifier.train`` with a recording least-squares loss.
 
     The loss is deliberately not a loss of the assignment: ``train`` is graded on sampling and
@@ -257,8 +295,8 @@ def _train_probe(call, folder):
             grads.append(grad.copy())
             return loss, grad
 
-    X = _load_argument(folder, {"array": "X"})
-    y = _load_argument(folder, {"array": "y"})
+    X = store.load("X")
+    y = store.load("y")
     np.random.seed(call["seed"])  # the plain CS231n contract: global seeding
     classifier = RecordingClassifier()
     history = classifier.train(
@@ -277,22 +315,56 @@ def _train_probe(call, folder):
     return None, recorded
 
 
-def run_call(request):
-    folder = request["dir"]
+def execute(call, repeat, store):
+    """Run one call ``repeat`` times; return its status and the description of what it returned."""
     record = {}
     try:
         result, extra = None, {}
-        for _ in range(max(1, int(request.get("repeat", 1)))):
-            result, extra = _invoke(request["call"], folder)
+        for _ in range(max(1, int(repeat))):
+            result, extra = _invoke(call, store)
         if result is not None:
-            _export(result, folder, "result", record)
+            _export(result, store, "result", record)
         for name, value in extra.items():
-            _export(value, folder, name, record)
+            _export(value, store, name, record)
         status = {"ok": True}
     except BaseException as error:  # the student's SystemExit and KeyboardInterrupt included
         status = {"ok": False, "error": type(error).__name__, "message": str(error)[:500]}
+        record = {}
+    return status, record
+
+
+def run_call(request):
+    """A file-based request: inputs and outputs live in ``request["dir"]``."""
+    folder = request["dir"]
+    status, record = execute(request["call"], request.get("repeat", 1), FolderStore(folder))
     with open(os.path.join(folder, "outputs.json"), "w") as handle:
         json.dump({"status": status, "outputs": record}, handle)
+
+
+def read_exact(stream, size):
+    data = stream.read(size)
+    if data is None or len(data) != size:
+        raise EOFError("the request ended early")
+    return data
+
+
+def run_batch(sock, stream, request):
+    """A batch request: several calls whose input arrays follow the request line as raw bytes.
+
+    Every input is read before the first call runs (the parent's send never waits on a busy
+    child). Each call is answered as soon as it is done: a reply line naming the nonce and the
+    call's index, followed by the ``.npy`` bytes of what it returned, in the order the line lists.
+    """
+    received = []
+    for item in request["calls"]:
+        received.append({name: read_exact(stream, int(size)) for name, size in item["arrays"]})
+    for index, (item, blobs) in enumerate(zip(request["calls"], received)):
+        store = MemoryStore(blobs)
+        status, record = execute(item["call"], item.get("repeat", 1), store)
+        saved = store.saved if status["ok"] else []
+        header = {"done": request["nonce"], "index": index, "status": status, "outputs": record,
+                  "blobs": [[name, len(data)] for name, data in saved]}
+        sock.sendall(json.dumps(header).encode() + b"\n" + b"".join(data for _, data in saved))
 
 
 def serve_calls(sock):
@@ -301,8 +373,11 @@ def serve_calls(sock):
         request = read_message(stream)
         if request is None:
             return
-        run_call(request)
-        write_message(sock, {"done": request["nonce"]})
+        if "calls" in request:
+            run_batch(sock, stream, request)
+        else:
+            run_call(request)
+            write_message(sock, {"done": request["nonce"]})
 
 
 # ---------------------------------------------------------------- the zygote

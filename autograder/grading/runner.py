@@ -9,7 +9,6 @@ becomes a "could not grade" result with the traceback in the staff log.
 from __future__ import annotations
 
 import io
-import json
 import os
 import shutil
 import tempfile
@@ -17,31 +16,31 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
-from autograder import KIT_ROOT
+from autograder import KIT_ROOT, SOURCE_ROOT
 from autograder.grading import checks, manifest, scoring
 from autograder.grading.checks import Call, Plan, Returned, SourceView
 from autograder.grading.reference import load_reference
 from autograder.grading.results import SubmissionResult, TestOutcome, TestSpec
-from autograder.grading.sandbox import Child, Isolation, Limits, Sandbox, read_plain_file
+from autograder.grading.sandbox import CallReply, Child, Isolation, Limits, Sandbox
 from autograder.grading.submission import Submission, SubmissionError, content_hash, materialize
 
-MAX_OUTPUTS_JSON = 1 << 20
 MAX_ARRAY_BYTES = 64 << 20
+#: Most bytes of input arrays sent in one batch request; a batch also ends at every timed call.
+MAX_BATCH_BYTES = 16 << 20
 INTERNAL_ERROR = ("The autograder could not grade this submission because of a problem on our side, "
                   "not in your code. Your instructors have the details.")
 
 
 @dataclass
 class Workspace:
-    """The scratch folders of one submission (root-owned frame, student-owned inside)."""
+    """The scratch folders of one submission (a root-owned frame, the student's copy inside)."""
 
     root: Path
     work: Path  # the student's copy, the child's cwd
-    io: Path  # one subfolder per call
-    calls: int = 0
 
 
 @dataclass
@@ -52,25 +51,62 @@ class RunState:
     deadline: float
     child: Child | None = None
     cache: dict[str, Returned] = field(default_factory=dict)
-    broken: dict[str, str] = field(default_factory=dict)  # function -> "timeout"/"died"
+    broken: dict[str, str] = field(default_factory=dict)  # function -> "timeout"/"died"/"unreadable"
     log: list[str] = field(default_factory=list)
+
+
+class PlanSet:
+    """Every test's plan, built once (expected values, reference timings, serialized inputs).
+
+    Build it before forking the workers of a batch and every worker shares it: the inputs are the
+    same for every student, so they are drawn, solved and turned into ``.npy`` bytes once.
+    """
+
+    def __init__(self, tests: tuple[TestSpec, ...] = manifest.TESTS, seed: int = 0,
+                 timing: Callable[[Call], float] | None = None):
+        self.tests = tests
+        self._builders = checks.plan_builders(load_reference(), seed, timing=timing)
+        self._plans: dict[str, Plan] = {}
+        self._payloads: dict[str, list[tuple[str, bytes]]] = {}
+
+    def plan(self, test_id: str) -> Plan:
+        if test_id not in self._plans:
+            self._plans[test_id] = self._builders[test_id]()
+        return self._plans[test_id]
+
+    def calls(self) -> list[Call]:
+        """Every distinct call of every test, in manifest order (tests may share calls by key)."""
+        unique: dict[str, Call] = {}
+        for spec in self.tests:
+            for call in self.plan(spec.id).calls:
+                unique.setdefault(call.key, call)
+        return list(unique.values())
+
+    def payload(self, call: Call) -> list[tuple[str, bytes]]:
+        if call.key not in self._payloads:
+            self._payloads[call.key] = [(name, _npy_bytes(array)) for name, array in call.arrays.items()]
+        return self._payloads[call.key]
+
+    def warm_up(self) -> "PlanSet":
+        for call in self.calls():
+            self.payload(call)
+        return self
 
 
 class Grader:
     """Grades submissions one after another with one sandbox; reuse it for a batch."""
 
     def __init__(self, *, slot: int = 0, limits: Limits = Limits(), hide: tuple[Path, ...] = (),
-                 seed: int = 0, tests: tuple[TestSpec, ...] = manifest.TESTS):
+                 seed: int = 0, tests: tuple[TestSpec, ...] = manifest.TESTS, plans: PlanSet | None = None):
         self.tests = tests
         self.limits = limits
         self.isolation = Isolation.detect(slot)
         hidden = (KIT_ROOT / "autograder", KIT_ROOT / ".git", *hide)
         self.sandbox = Sandbox(self.isolation, limits, hide=hidden)
-        self._builders = checks.plan_builders(load_reference(), seed)
-        self._plans: dict[str, Plan] = {}
         self._scratch = Path(tempfile.mkdtemp(prefix="autograder-scratch-"))
         os.chmod(self._scratch, 0o711)
         self._count = 0
+        self.plans = plans if plans is not None else PlanSet(tests, seed, timing=self.reference_seconds)
 
     def close(self) -> None:
         self.sandbox.close()
@@ -83,14 +119,42 @@ class Grader:
         self.close()
 
     def plan(self, test_id: str) -> Plan:
-        if test_id not in self._plans:
-            self._plans[test_id] = self._builders[test_id]()
-        return self._plans[test_id]
+        return self.plans.plan(test_id)
 
     def warm_up(self) -> None:
-        """Build every plan (expected values, reference timings) before the first submission."""
-        for spec in self.tests:
-            self.plan(spec.id)
+        """Build every plan (expected values, reference timings, inputs) before the first submission."""
+        self.plans.warm_up()
+
+    def reference_seconds(self, call: Call, repeats: int = 3) -> float:
+        """How long the reference solution takes for ``call`` in a sandboxed child, best of ``repeats``.
+
+        Measured exactly the way a student's call is measured (same limits, same single-threaded
+        BLAS, same transport), once per batch; a speed test compares against this.
+        """
+        workspace = self._frame()
+        try:
+            shutil.copytree(SOURCE_ROOT / "cs_utils", workspace.work / "cs_utils",
+                            ignore=shutil.ignore_patterns("__pycache__"))
+            self.sandbox.prepare_folder(workspace.work)
+            state = RunState(workspace, time.monotonic() + self.limits.submission_seconds)
+            payload = [(name, _npy_bytes(array)) for name, array in call.arrays.items()]
+            best = float("inf")
+            try:
+                for _ in range(repeats):
+                    if state.child is None:
+                        state.child, notes = self.sandbox.spawn(workspace.work)
+                        if state.child is None:
+                            raise RuntimeError("; ".join(notes))
+                    reply = state.child.call_batch([(call.request, call.repeat, payload)], self.limits.call_seconds,
+                                                   state.deadline)[-1]
+                    if reply.state != "done" or not reply.header.get("status", {}).get("ok"):
+                        raise RuntimeError(f"the reference failed the timed call {call.key}: {reply.state}")
+                    best = min(best, reply.seconds / call.repeat)
+            finally:
+                self._stop(state)
+            return best
+        finally:
+            shutil.rmtree(workspace.root, ignore_errors=True)
 
     # -- the pipeline ------------------------------------------------------------------------
     def grade(self, submission: Submission, digest: str | None = None) -> SubmissionResult:
@@ -115,123 +179,115 @@ class Grader:
             if workspace is not None:
                 shutil.rmtree(workspace.root, ignore_errors=True)
 
-    def prepare(self, submission: Submission) -> tuple[Workspace, list[str]]:
+    def _frame(self) -> Workspace:
         self._count += 1
         root = self._scratch / str(self._count)
         root.mkdir(mode=0o711)
         os.chmod(root, 0o711)
-        workspace = Workspace(root=root, work=root / "work", io=root / "io")
-        workspace.io.mkdir(mode=0o711)
-        os.chmod(workspace.io, 0o711)
+        return Workspace(root=root, work=root / "work")
+
+    def prepare(self, submission: Submission) -> tuple[Workspace, list[str]]:
+        workspace = self._frame()
         try:
             notes = materialize(submission, workspace.work)
         except SubmissionError:
-            shutil.rmtree(root, ignore_errors=True)
+            shutil.rmtree(workspace.root, ignore_errors=True)
             raise
         self.sandbox.prepare_folder(workspace.work)
         return workspace, notes
 
     def run(self, workspace: Workspace) -> tuple[tuple[TestOutcome, ...], list[str]]:
-        """Run every test's calls, function by function; judge each test in the parent."""
+        """Run every distinct call (in batches), then judge each test in the parent."""
         state = RunState(workspace, time.monotonic() + self.limits.submission_seconds)
         source = SourceView(workspace.work)
         outcomes = []
         try:
-            for spec in self.tests:
-                plan = self.plan(spec.id)
-                returned = tuple(self._call(state, call) for call in plan.calls)
-                try:
-                    verdict = plan.judge(returned, source)
-                except Exception:
-                    state.log.append(f"judge of {spec.id} failed:\n{traceback.format_exc()}")
-                    verdict = checks.Verdict(False, "the grader could not check this result")
-                seconds = sum(r.seconds for r in returned) or None
-                outcomes.append(TestOutcome(spec.id, verdict.passed, verdict.detail, seconds))
+            self._run_calls(state, self.plans.calls())
         finally:
             self._stop(state)
+        for spec in self.tests:
+            plan = self.plan(spec.id)
+            returned = tuple(state.cache.get(call.key, Returned(False, "timeout")) for call in plan.calls)
+            try:
+                verdict = plan.judge(returned, source)
+            except Exception:
+                state.log.append(f"judge of {spec.id} failed:\n{traceback.format_exc()}")
+                verdict = checks.Verdict(False, "the grader could not check this result")
+            seconds = sum(r.seconds for r in returned) or None
+            outcomes.append(TestOutcome(spec.id, verdict.passed, verdict.detail, seconds))
         return tuple(outcomes), state.log
 
-    # -- one call ------------------------------------------------------------------------------
-    def _call(self, state: RunState, call: Call) -> Returned:
-        function = called_function(call)
-        if call.key in state.cache:
-            return state.cache[call.key]
-        if function in state.broken:
-            return Returned(False, state.broken[function])
-        remaining = state.deadline - time.monotonic()
-        if remaining <= 0:
-            state.log.append(f"{call.key}: not run, the submission's time budget is used up")
-            return Returned(False, "timeout")
-        if state.child is None or not state.child.alive:
-            state.child, notes = self.sandbox.spawn(state.workspace.work)
-            state.log += notes
-            if state.child is None:
-                raise RuntimeError("could not start a sandboxed process: " + "; ".join(notes))
-        folder = self._write_inputs(state.workspace, call)
-        reply = state.child.call({"dir": str(folder), "call": call.request, "repeat": call.repeat},
-                                 min(self.limits.call_seconds, remaining))
-        if reply.state != "done":
-            state.log.append(f"{call.key}: {reply.state} after {reply.seconds:.2f} s; process killed")
-            self._stop(state)
-            state.broken[function] = reply.state
-            returned = Returned(False, reply.state, seconds=reply.seconds)
-        else:
-            returned = self._read_outputs(folder, reply.seconds, state.log, call.key)
-        # the call folders go with the whole frame at the end of the submission
-        state.cache[call.key] = returned
-        return returned
-
-    def _write_inputs(self, workspace: Workspace, call: Call) -> Path:
-        workspace.calls += 1
-        folder = workspace.io / str(workspace.calls)
-        folder.mkdir(mode=0o700)  # created by the parent in a folder the child cannot write
-        for name, array in call.arrays.items():
-            with open(folder / f"{name}.npy", "xb") as handle:
-                np.save(handle, array, allow_pickle=False)
-            os.chmod(folder / f"{name}.npy", 0o644)
-        self.sandbox.prepare_folder(folder)
-        return folder
-
-    def _read_outputs(self, folder: Path, seconds: float, log: list[str], key: str) -> Returned:
-        directory = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-        try:
-            raw = read_plain_file(directory, "outputs.json", MAX_OUTPUTS_JSON)
-            try:
-                report = json.loads(raw) if raw is not None else None
-                status, outputs = report["status"], report["outputs"]
-                if not isinstance(status, dict) or not isinstance(outputs, dict):
-                    raise TypeError
-            except (ValueError, TypeError, KeyError):
-                log.append(f"{key}: the outputs file is missing or malformed")
-                return Returned(False, "unreadable", seconds=seconds)
-            if not status.get("ok"):
-                error = str(status.get("error", "an exception"))[:80]
-                log.append(f"{key}: {error}: {str(status.get('message', ''))[:300]}")
-                return Returned(False, error if error.isidentifier() else "an exception", seconds=seconds)
-            numbers, arrays = {}, {}
-            for name, described in list(outputs.items())[:64]:
-                if not isinstance(described, dict):
+    # -- the calls -----------------------------------------------------------------------------
+    def _run_calls(self, state: RunState, calls: list[Call]) -> None:
+        """Run ``calls`` in batches; a timeout or crash breaks its function, the rest go on."""
+        pending = list(calls)
+        while pending:
+            batch = _next_batch(pending, self.plans)
+            pending = pending[len(batch):]
+            runnable = []
+            for call in batch:
+                function = called_function(call)
+                if function in state.broken:
+                    state.cache[call.key] = Returned(False, state.broken[function])
+                else:
+                    runnable.append(call)
+            if not runnable:
+                continue
+            if time.monotonic() >= state.deadline:
+                for call in [*runnable, *pending]:
+                    state.log.append(f"{call.key}: not run, the submission's time budget is used up")
+                    state.cache[call.key] = Returned(False, "timeout")
+                return
+            if state.child is None or not state.child.alive:
+                state.child, notes = self.sandbox.spawn(state.workspace.work)
+                state.log += notes
+                if state.child is None:
+                    raise RuntimeError("could not start a sandboxed process: " + "; ".join(notes))
+            replies = state.child.call_batch(
+                [(call.request, call.repeat, self.plans.payload(call)) for call in runnable],
+                self.limits.call_seconds, state.deadline)
+            for call, reply in zip(runnable, replies):
+                if reply.state == "done":
+                    state.cache[call.key] = self._returned(reply, state.log, call.key)
                     continue
-                if described.get("kind") == "number":
-                    value = described.get("value")
-                    if isinstance(value, (int, float)) and not isinstance(value, bool):
-                        numbers[name] = float(value)
-                    elif value in ("nan", "inf", "-inf"):
-                        numbers[name] = float(value)
-                elif described.get("kind") == "array":
-                    data = read_plain_file(directory, f"{name}.npy", MAX_ARRAY_BYTES)
-                    if data is None:
-                        continue
-                    try:
-                        array = np.load(io.BytesIO(data), allow_pickle=False)
-                    except (ValueError, OSError, EOFError):
-                        log.append(f"{key}: {name} is not a readable array")
-                        continue
-                    if isinstance(array, np.ndarray) and array.dtype.kind in "biuf":
-                        arrays[name] = array
-            return Returned(True, numbers=numbers, arrays=arrays, seconds=seconds)
-        finally:
-            os.close(directory)
+                state.log.append(f"{call.key}: {reply.state} after {reply.seconds:.2f} s; process killed")
+                self._stop(state)
+                state.broken[called_function(call)] = reply.state
+                state.cache[call.key] = Returned(False, reply.state, seconds=reply.seconds)
+            pending = runnable[len(replies):] + pending  # the calls after a failure, in a fresh child
+
+    def _returned(self, reply: CallReply, log: list[str], key: str) -> Returned:
+        """Turn a child's reply into plain numbers and arrays (never unpickled, numeric only)."""
+        status, outputs = reply.header.get("status"), reply.header.get("outputs")
+        if not isinstance(status, dict) or not isinstance(outputs, dict):
+            log.append(f"{key}: the reply is malformed")
+            return Returned(False, "unreadable", seconds=reply.seconds)
+        if not status.get("ok"):
+            error = str(status.get("error", "an exception"))[:80]
+            log.append(f"{key}: {error}: {str(status.get('message', ''))[:300]}")
+            return Returned(False, error if error.isidentifier() else "an exception", seconds=reply.seconds)
+        numbers, arrays = {}, {}
+        for name, described in list(outputs.items())[:64]:
+            if not isinstance(described, dict):
+                continue
+            if described.get("kind") == "number":
+                value = described.get("value")
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    numbers[name] = float(value)
+                elif value in ("nan", "inf", "-inf"):
+                    numbers[name] = float(value)
+            elif described.get("kind") == "array":
+                data = reply.blobs.get(name)
+                if data is None or len(data) > MAX_ARRAY_BYTES:
+                    continue
+                try:
+                    array = np.load(io.BytesIO(data), allow_pickle=False)
+                except (ValueError, OSError, EOFError):
+                    log.append(f"{key}: {name} is not a readable array")
+                    continue
+                if isinstance(array, np.ndarray) and array.dtype.kind in "biuf":
+                    arrays[name] = array
+        return Returned(True, numbers=numbers, arrays=arrays, seconds=reply.seconds)
 
     def _stop(self, state: RunState) -> None:
         if state.child is not None:
@@ -241,6 +297,25 @@ class Grader:
                 state.log.append(f"student output{dropped}:\n{output}")
             self.sandbox.kill(state.child)
             state.child = None
+
+
+def _next_batch(pending: list[Call], plans: PlanSet) -> list[Call]:
+    """The calls to send together: up to the next timed call, which always goes alone."""
+    if pending[0].timed:
+        return pending[:1]
+    batch, size = [], 0
+    for call in pending:
+        size += sum(len(data) for _, data in plans.payload(call))
+        if call.timed or (batch and size > MAX_BATCH_BYTES):
+            break
+        batch.append(call)
+    return batch
+
+
+def _npy_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+    return buffer.getvalue()
 
 
 def called_function(call: Call) -> str:

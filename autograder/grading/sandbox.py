@@ -12,10 +12,12 @@ a child per submission. The child confines itself before importing anything of t
 * a fresh scratch copy of the submission as cwd, a minimal environment, stdout/stderr on a pipe
   whose first ``output_bytes`` the parent keeps (the rest is read and dropped).
 
-The parent talks to a child over a socket: "run the call described in folder N", "done". The
-parent measures the time around each call, enforces the wall-clock limits, and reads the
-child's outputs with :func:`read_plain_file` (no symlinks, regular files, size-capped) and
-``np.load(allow_pickle=False)``.
+The parent talks to a child over a socket (:meth:`Child.call_batch`): one request carries several
+calls and their input arrays as ``.npy`` bytes; the child answers each call with a JSON line and
+the ``.npy`` bytes of what it returned. The parent measures the time of each call, enforces the
+wall-clock limits, caps every frame, and parses arrays with ``np.load(allow_pickle=False)``. The
+older file-based :meth:`Child.call` reads the child's files with :func:`read_plain_file` (no
+symlinks, regular files, size-capped).
 """
 from __future__ import annotations
 
@@ -84,8 +86,15 @@ class Isolation:
 class CallReply:
     """What happened to one call, as seen by the parent."""
 
-    state: str  # "done", "timeout", "died"
+    state: str  # "done", "timeout", "died", "unreadable"
     seconds: float
+    header: dict = field(default_factory=dict)  # batch calls: status and outputs, as the child described them
+    blobs: dict = field(default_factory=dict)  # batch calls: name -> .npy bytes
+
+
+#: Longest control line the parent accepts, and most bytes of arrays in one reply.
+MAX_HEADER_BYTES = 1 << 20
+MAX_REPLY_BYTES = 128 << 20
 
 
 @dataclass
@@ -99,7 +108,8 @@ class Child:
     output: bytearray = field(default_factory=bytearray)
     dropped: int = 0
     alive: bool = True
-    _buffer: bytes = b""
+    garbled: bool = False  # the control stream broke its framing: nothing more can be read from it
+    _buffer: bytearray = field(default_factory=bytearray)
 
     def _drain(self) -> bool:
         try:
@@ -115,14 +125,51 @@ class Child:
         self.dropped += max(len(chunk) - max(room, 0), 0)
         return True
 
-    def receive(self, deadline: float) -> dict | None:
-        """The next control message, or None on timeout or EOF (``alive`` then tells which)."""
+    def _frame(self) -> tuple[dict, dict[str, bytes]] | None | bool:
+        """Cut one frame (a JSON line, then the bytes it announces) off the buffer.
+
+        None: more bytes are needed. False: the stream is garbled.
+        """
+        end = self._buffer.find(b"\n")
+        if end < 0:
+            return False if len(self._buffer) > MAX_HEADER_BYTES else None
+        try:
+            header = json.loads(bytes(self._buffer[:end]))
+        except ValueError:
+            return False
+        if not isinstance(header, dict):
+            return False
+        sizes = header.get("blobs", [])
+        if (not isinstance(sizes, list)
+                or not all(isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)
+                           and isinstance(item[1], int) and not isinstance(item[1], bool) and item[1] >= 0
+                           for item in sizes)
+                or sum(size for _, size in sizes) > MAX_REPLY_BYTES):
+            return False
+        total = end + 1 + sum(size for _, size in sizes)
+        if len(self._buffer) < total:
+            return None
+        blobs, offset = {}, end + 1
+        for name, size in sizes:
+            blobs[name] = bytes(self._buffer[offset:offset + size])
+            offset += size
+        del self._buffer[:total]
+        return header, blobs
+
+    def receive_frame(self, deadline: float) -> tuple[dict, dict[str, bytes]] | None:
+        """The next control frame, or None on timeout, EOF or garbage (``alive``/``garbled`` tell which)."""
         selector = selectors.DefaultSelector()
         selector.register(self.control, selectors.EVENT_READ, "control")
         output_open = True
         selector.register(self.output_fd, selectors.EVENT_READ, "output")
         try:
-            while b"\n" not in self._buffer:
+            while True:
+                frame = self._frame()
+                if frame is False:
+                    self.garbled, self.alive = True, False
+                    return None
+                if frame is not None:
+                    return frame
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return None
@@ -132,26 +179,27 @@ class Child:
                             selector.unregister(self.output_fd)
                             output_open = False
                         continue
-                    chunk = self.control.recv(1 << 16)
+                    try:
+                        chunk = self.control.recv(1 << 20)
+                    except (BlockingIOError, InterruptedError):
+                        continue
+                    except OSError:
+                        chunk = b""
                     if not chunk:
                         self.alive = False
                         return None
                     self._buffer += chunk
-                    if len(self._buffer) > 1 << 20:
-                        self.alive = False
-                        return None
-            line, self._buffer = self._buffer.split(b"\n", 1)
-            try:
-                message = json.loads(line)
-            except ValueError:
-                return None
-            return message if isinstance(message, dict) else None
         finally:
             if output_open:
                 for _ in range(64):  # bounded: an output bomb keeps the pipe full forever
                     if not self._drain_ready():
                         break
             selector.close()
+
+    def receive(self, deadline: float) -> dict | None:
+        """The next control message (its header; a garbled stream reads as None)."""
+        frame = self.receive_frame(deadline)
+        return frame[0] if frame is not None else None
 
     def _drain_ready(self) -> bool:
         selector = selectors.DefaultSelector()
@@ -162,6 +210,7 @@ class Child:
             selector.close()
 
     def call(self, request: dict, timeout: float) -> CallReply:
+        """A file-based call: the child reads and writes ``.npy`` files in ``request["dir"]``."""
         nonce = secrets.token_hex(8)
         start = time.monotonic()
         try:
@@ -176,6 +225,50 @@ class Child:
                 return CallReply("died" if not self.alive else "timeout", elapsed)
             if message.get("done") == nonce:
                 return CallReply("done", elapsed)
+
+    def call_batch(self, calls: list[tuple[dict, int, list[tuple[str, bytes]]]], call_seconds: float,
+                   deadline: float) -> list[CallReply]:
+        """Run several calls with one request; inputs and outputs travel on the socket, no files.
+
+        ``calls`` holds (call description, repeat, [(array name, .npy bytes)]). Each call has its
+        own ``call_seconds`` from the moment the previous one was answered (the first from the
+        moment the request is sent), and none goes past ``deadline``. The replies come back in
+        order and stop at the first call that timed out, died or garbled the stream (the child is
+        then useless); the caller runs the calls after it again, in a fresh child.
+        """
+        nonce = secrets.token_hex(8)
+        header = {"nonce": nonce, "calls": [{"call": call, "repeat": repeat, "arrays": [[n, len(b)] for n, b in arrays]}
+                                            for call, repeat, arrays in calls]}
+        start = time.monotonic()
+        try:
+            self.control.settimeout(max(min(call_seconds, deadline - start), 0.01))
+            self.control.sendall(b"".join([json.dumps(header).encode(), b"\n",
+                                            *(data for _, _, arrays in calls for _, data in arrays)]))
+        except TimeoutError:
+            return [CallReply("timeout", time.monotonic() - start)]  # the child stopped reading
+        except OSError:
+            self.alive = False
+            return [CallReply("died", time.monotonic() - start)]
+        finally:
+            try:
+                self.control.setblocking(True)
+            except OSError:
+                pass
+        replies = []
+        for index in range(len(calls)):
+            while True:
+                frame = self.receive_frame(min(start + call_seconds, deadline))
+                now = time.monotonic()
+                if frame is None:
+                    state = "unreadable" if self.garbled else "died" if not self.alive else "timeout"
+                    replies.append(CallReply(state, now - start))
+                    return replies
+                message, blobs = frame
+                if message.get("done") == nonce and message.get("index") == index:
+                    replies.append(CallReply("done", now - start, message, blobs))
+                    start = now
+                    break
+        return replies
 
 
 class Sandbox:
