@@ -18,8 +18,10 @@ DEFAULT_DEMO_OUT = "demo-output"
 
 
 def _release(args: argparse.Namespace) -> int:
+    from autograder import handout
+
     if args.check:
-        problems = release_differences(KIT_ROOT)
+        problems = release_differences(KIT_ROOT) + handout.differences(KIT_ROOT)
         if problems:
             print("The committed student release is out of date with autograder/source:", file=sys.stderr)
             for problem in problems:
@@ -33,6 +35,8 @@ def _release(args: argparse.Namespace) -> int:
         return exit_codes.USAGE
     destination = Path(args.out) if args.out else KIT_ROOT
     written = build_release(destination, solutions=args.solutions)
+    if destination == KIT_ROOT:  # the handout's points table and the Colab badges follow the release
+        written += handout.update(KIT_ROOT)
     kind = "solution" if args.solutions else "student"
     print(f"Wrote the {kind} release ({len(written)} files) to {destination}", file=sys.stderr)
     return exit_codes.OK
@@ -101,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Generate the student release from the reference source.",
         epilog=(
             "examples:\n"
-            "  python -m autograder release                         # regenerate cs_utils/ in this kit\n"
+            "  python -m autograder release                         # regenerate cs_utils/, notebooks, handout tables\n"
             "  python -m autograder release --check                 # fail if the committed release is stale\n"
             "  python -m autograder release --solutions --out build/solutions\n"
         ),

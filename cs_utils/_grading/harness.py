@@ -4,8 +4,11 @@ This file is not imported by the grader. Its text is handed to a fresh interpret
 (``python -I -c <this file>``) that becomes the *zygote*: it imports NumPy once, then waits on a
 socket for spawn requests and forks one *child* per request. A child confines itself (new session,
 namespaces, hidden paths, resource limits, unprivileged uid), imports the student's ``cs_utils``
-from the scratch copy, and serves *calls*: load the input arrays the parent wrote, call one
-student function, save what it returned as ``.npy`` files and a small JSON file, reply "done".
+from the scratch copy, and serves *calls*. A batch request is one JSON line followed by the
+``.npy`` bytes of every input array; the child runs the calls in order and answers each one as it
+finishes: a JSON line (status, what came back) followed by the ``.npy`` bytes of the returned
+arrays. Nothing touches the disk. (The older file-based request, with inputs and outputs in a
+folder the parent made, is still served.)
 
 It never sees expected values, the reference solutions or the test manifest, and it decides
 nothing: a child that is tricked, patched or killed can only spoil its own outputs, which the

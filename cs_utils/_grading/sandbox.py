@@ -12,10 +12,12 @@ a child per submission. The child confines itself before importing anything of t
 * a fresh scratch copy of the submission as cwd, a minimal environment, stdout/stderr on a pipe
   whose first ``output_bytes`` the parent keeps (the rest is read and dropped).
 
-The parent talks to a child over a socket: "run the call described in folder N", "done". The
-parent measures the time around each call, enforces the wall-clock limits, and reads the
-child's outputs with :func:`read_plain_file` (no symlinks, regular files, size-capped) and
-``np.load(allow_pickle=False)``.
+The parent talks to a child over a socket (:meth:`Child.call_batch`): one request carries several
+calls and their input arrays as ``.npy`` bytes; the child answers each call with a JSON line and
+the ``.npy`` bytes of what it returned. The parent measures the time of each call, enforces the
+wall-clock limits, caps every frame, and parses arrays with ``np.load(allow_pickle=False)``. The
+older file-based :meth:`Child.call` reads the child's files with :func:`read_plain_file` (no
+symlinks, regular files, size-capped).
 """
 from __future__ import annotations
 
@@ -240,10 +242,8 @@ class Child:
         start = time.monotonic()
         try:
             self.control.settimeout(max(min(call_seconds, deadline - start), 0.01))
-            self.control.sendall(json.dumps(header).encode() + b"\n")
-            for _, _, arrays in calls:
-                for _, data in arrays:
-                    self.control.sendall(data)
+            self.control.sendall(b"".join([json.dumps(header).encode(), b"\n",
+                                            *(data for _, _, arrays in calls for _, data in arrays)]))
         except TimeoutError:
             return [CallReply("timeout", time.monotonic() - start)]  # the child stopped reading
         except OSError:
