@@ -58,9 +58,9 @@ from cs_utils.data_utils import CLASS_NAMES, load_CIFAR10
 
 X_train_all, y_train_all, X_test_all, y_test_all = load_CIFAR10()
 FULL_DATA = len(X_train_all) == 50000 and len(X_test_all) == 10000
-NUM_TRAIN = min(5000, len(X_train_all))  # training images kNN memorises
+NUM_TRAIN = min(10000, len(X_train_all))  # training images kNN memorises
 NUM_TEST = min(500, len(X_test_all))  # test images it classifies
-NUM_TIMED = min(25, NUM_TEST)  # test images for the slow loop versions (seconds, not minutes)
+NUM_TIMED = min(10, NUM_TEST)  # test images for the slow loop versions (seconds, not minutes)
 
 print("training images:", X_train_all.shape, "test images:", X_test_all.shape)
 print(f"using {NUM_TRAIN} training and {NUM_TEST} test images")
@@ -86,7 +86,7 @@ X_train = X_train_all[:NUM_TRAIN].reshape(NUM_TRAIN, -1)
 y_train = y_train_all[:NUM_TRAIN]
 X_test = X_test_all[:NUM_TEST].reshape(NUM_TEST, -1)
 y_test = y_test_all[:NUM_TEST]
-print(X_train.shape, X_test.shape)  # (5000, 3072) (500, 3072) on full data
+print(X_train.shape, X_test.shape)  # (10000, 3072) (500, 3072) on full data
 
 # %% [markdown]
 # ## Distances
@@ -199,8 +199,11 @@ print(f"k = 5: {num_correct} / {NUM_TEST} correct, accuracy {num_correct / NUM_T
 #
 # **Your code.** Fill `k_to_accuracies[k]` with a list of `num_folds` accuracies for every `k` in
 # `k_choices`. Hints: `np.array_split` makes the folds, `np.concatenate` joins the other four.
-# Compute the distance matrix once per fold and call `predict_labels` once per `k`; with the
-# no-loop distances the whole cell runs in a few seconds.
+# Compute the distance matrix once per fold. Calling `predict_labels` for every `k` gives the
+# right answer but sorts every row again for every `k`, which takes minutes with 10000 images;
+# sort each fold's rows once instead (`np.argsort(..., kind="stable")`) and let the first `k`
+# neighbours vote for each `k`, with the same tie rule as `predict_labels`. Then the cell takes
+# seconds.
 
 # %% nbgrader={"grade": false, "solution": true, "locked": false, "grade_id": "knn-cross-validation", "schema_version": 3}
 num_folds = 5
@@ -220,8 +223,11 @@ for fold in range(num_folds):
         np.concatenate(y_train_folds[:fold] + y_train_folds[fold + 1 :]),
     )
     fold_dists = fold_classifier.compute_distances_no_loops(X_train_folds[fold])
+    order = np.argsort(fold_dists, axis=1, kind="stable")  # nearest first, ties in training order
     for k in k_choices:
-        predictions = fold_classifier.predict_labels(fold_dists, k=k)
+        nearest_labels = fold_classifier.y_train[order[:, :k]]  # (fold size, k)
+        votes = (nearest_labels[:, :, np.newaxis] == np.arange(len(CLASS_NAMES))).sum(axis=1)  # (fold size, C)
+        predictions = np.argmax(votes, axis=1)  # first maximum: ties go to the smaller label
         k_to_accuracies[k].append(float(np.mean(predictions == y_train_folds[fold])))
 ### END SOLUTION
 
