@@ -90,6 +90,29 @@ def _demo(args: argparse.Namespace) -> int:
     return exit_codes.OK
 
 
+def _gradescope(args: argparse.Namespace) -> int:
+    from autograder.grading import gradescope
+
+    out = gradescope.build_bundle(Path(args.out))
+    print(f"Wrote the Gradescope autograder bundle to {out} (setup.sh, run_autograder, the grader and the "
+          f"reference solutions: keep it away from students)", file=sys.stderr)
+    return exit_codes.OK
+
+
+def _nbgrader_course(args: argparse.Namespace) -> int:
+    from autograder.grading import nbgrader_course
+
+    notebooks = sorted(Path(args.release).glob("notebooks/*.ipynb"))
+    if not (Path(args.release) / "cs_utils").is_dir():
+        print(f"error: {args.release} has no cs_utils/ folder; give the student release (the kit root)", file=sys.stderr)
+        return exit_codes.BAD_INPUT
+    course = nbgrader_course.write_course(Path(args.out), notebooks, Path(args.release), assignment=args.assignment,
+                                          cell_timeout=args.timeout)
+    print(f"Wrote an nbgrader course to {course} ({len(notebooks)} notebooks in source/{args.assignment}/). Next:\n"
+          f"  cd {course} && nbgrader generate_assignment {args.assignment}", file=sys.stderr)
+    return exit_codes.OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(
@@ -177,6 +200,46 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--workers", type=int, default=2, help="parallel workers (default 2)")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
     demo.set_defaults(handler=_demo)
+
+    gradescope = commands.add_parser(
+        "gradescope",
+        help="write the Gradescope autograder zip (setup.sh, run_autograder, the grader)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            "Write a Gradescope autograder bundle. run_autograder grades /autograder/submission (the kit's\n"
+            "folder layout, zipped or not, or loose .py files) with the same grader as grade and grade-all\n"
+            "and writes /autograder/results/results.json. The zip holds the reference solutions."
+        ),
+        epilog=(
+            "examples:\n"
+            "  python -m autograder gradescope --out autograder.zip\n"
+            "  AUTOGRADER_ROOT=/tmp/fake-autograder /tmp/fake-autograder/source/run_autograder\n"
+        ),
+    )
+    gradescope.add_argument("--out", default="autograder.zip", metavar="ZIP", help="where to write the zip")
+    gradescope.set_defaults(handler=_gradescope)
+
+    course = commands.add_parser(
+        "nbgrader-course",
+        help="write a plain nbgrader course (robust nbgrader_config.py, source/<assignment>/)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            "Write an nbgrader course for the released notebooks and cs_utils/: nbgrader_config.py with\n"
+            "timeouts, students' .py files never overwritten, hidden tests cleared from feedback and the\n"
+            "skip-execution tag neutralized; source/<assignment>/ holds the notebooks and cs_utils/."
+        ),
+        epilog=(
+            "examples:\n"
+            "  python -m autograder nbgrader-course --out course/\n"
+            "  python -m autograder nbgrader-course --out course/ --assignment ps1 --timeout 120\n"
+        ),
+    )
+    course.add_argument("--out", required=True, metavar="DIR", help="the course folder to write")
+    course.add_argument("--assignment", default="ps1", help="assignment name (default ps1)")
+    course.add_argument("--release", default=str(KIT_ROOT), metavar="DIR",
+                        help="the student release: notebooks/ and cs_utils/ (default: this kit)")
+    course.add_argument("--timeout", type=int, default=60, help="seconds per notebook cell (default 60)")
+    course.set_defaults(handler=_nbgrader_course)
     return parser
 
 

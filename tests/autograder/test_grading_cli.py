@@ -69,7 +69,7 @@ def test_grade_all_of_a_missing_folder_is_bad_input(tmp_path):
     assert run("grade-all", str(tmp_path / "nope"), "--out", str(tmp_path / "o")).returncode == exit_codes.BAD_INPUT
 
 
-@pytest.mark.parametrize("command", ["grade", "grade-all", "demo"])
+@pytest.mark.parametrize("command", ["grade", "grade-all", "demo", "gradescope", "nbgrader-course"])
 def test_help_ends_with_examples(command):
     done = run(command, "--help")
     assert done.returncode == 0
