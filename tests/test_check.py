@@ -160,3 +160,12 @@ def test_the_shipped_runtime_is_the_graders_own():
         assert filecmp.cmp(shipped / name, KIT_ROOT / "autograder" / "grading" / name, shallow=False), name
     names = {path.name for path in shipped.iterdir()}
     assert not names & {"checks.py", "manifest.py", "reference.py", "runner.py"}, "hidden tests must never ship"
+
+
+def test_the_notebook_one_liner_prints_and_returns_the_report(releases):
+    script = "from cs_utils.check import check\nreport = check('predict_labels')\nprint(repr(report), report.ok)\n"
+    result = subprocess.run([sys.executable, "-c", script], cwd=releases["solution"], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "predict_labels\n  PASS  k = 1 picks the label" in result.stdout
+    assert "<check report: 4 of 4 passed> True" in result.stdout

@@ -214,3 +214,23 @@ def test_a_student_edit_to_a_graded_cell_still_matches(built, tmp_path):
     result = submit(kit)
     assert result.returncode == 0, result.stderr
     assert "error:" not in result.stderr and "'best_k = 1' still has" not in result.stderr
+
+
+def test_the_notebook_helper_on_colab(built, tmp_path):
+    """On Colab the kernel's folder is /content, not the kit: the helper finds the kit by itself."""
+    kit = kit_from(built["solution"], tmp_path / "kit")
+    elsewhere = tmp_path / "content"
+    elsewhere.mkdir()
+    script = (
+        "import sys, types\n"
+        "sys.modules['google'] = types.ModuleType('google')\n"
+        "sys.modules['google.colab'] = types.ModuleType('google.colab')\n"
+        f"sys.path.insert(0, {str(kit)!r})\n"
+        "from cs_utils.submit import submit\n"
+        "print('returned', submit())\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=elsewhere, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert f"returned {kit / 'submission.zip'}" in result.stdout
+    assert "Files panel" in result.stdout and "Upload this one file to" in result.stdout
+    assert not (elsewhere / "submission.zip").exists()

@@ -1,10 +1,14 @@
 """Check your work is complete, then pack exactly the graded files into one zip.
 
-From a terminal in the kit folder (on Colab: ``!python -m cs_utils.submit`` in a cell after the
-setup cell has run)::
+From a terminal in the kit folder::
 
     python -m cs_utils.submit                   # writes submission.zip in the kit folder
     python -m cs_utils.submit --out ~/a1.zip
+
+In a notebook (on Colab, this is the way), in a cell after the setup cell::
+
+    from cs_utils.submit import submit
+    submit()
 
 It refuses (exit code 1, no zip) when something would cost you points for sure: a notebook
 missing, never run, or not saved after running; a graded cell deleted or duplicated; an output so
@@ -350,6 +354,20 @@ def main(argv: list[str] | None = None) -> int:
     if findings.warnings:
         print(f"({len(findings.warnings)} warning(s) above: you may fix them and package again before the deadline.)")
     return 0
+
+
+def submit(out: str | Path | None = None) -> Path | None:
+    """Notebook helper: the same as ``python -m cs_utils.submit``, from any working folder.
+
+    Returns the zip's path, or None when validation failed (the errors are printed).
+
+    Examples
+    --------
+    In a cell after the setup cell: ``from cs_utils.submit import submit; submit()``.
+    """
+    target = Path(out).expanduser().resolve() if out is not None else KIT_ROOT / "submission.zip"
+    code = main(["--kit", str(KIT_ROOT), "--out", str(target)])
+    return target if code == 0 else None
 
 
 if __name__ == "__main__":
