@@ -28,11 +28,21 @@
 # notebook. Cells marked **your code** are yours. Quoted numbers come from the seeded reference
 # solution on full CIFAR-10, with their tolerance.
 
-# %% nbgrader={"grade": false, "solution": false, "locked": true, "grade_id": "softmax-setup", "schema_version": 3}
-# Setup: run this first. Locally nothing needs editing. On Colab fill in ONE of the two settings.
+# %% [markdown]
+# ## Setup
+#
+# Run the next two cells first. Locally (Jupyter started inside the kit) nothing needs editing.
+# On Colab, fill in **one** of the two settings: the kit's folder in your Google Drive, or where
+# to copy the kit from if you do not use Drive. The data set is downloaded to the Colab machine's
+# own disk either way. The setup cell prints a short hash and the modification time of each file
+# you edit: when you change a file, rerun it and check that its hash changed.
+
+# %%
 KIT_DRIVE_FOLDER = ""  # Colab + Google Drive: the kit's folder inside "My Drive", e.g. "cs-kit"
 KIT_SOURCE = ""  # Colab without Drive: a git URL (or a folder) to copy the kit from
 
+# %% nbgrader={"grade": false, "solution": false, "locked": true, "grade_id": "softmax-setup", "schema_version": 3}
+# Finds the kit, makes cs_utils importable with autoreload, fetches CIFAR-10 if needed.
 # <include cs_utils/notebook_setup.py::locate_kit>
 
 import sys
