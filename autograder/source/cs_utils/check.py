@@ -11,7 +11,8 @@ In a notebook::
     check("svm_loss_vectorized")
 
 Each test prints PASS or FAIL, and a failure comes with a hint. The exit code is 0 when every
-selected test passed and 1 otherwise (2 for an unknown name).
+selected test passed, 1 when one failed, 2 for an unknown name and 3 when the test process could
+not start.
 
 How it runs: your saved ``cs_utils`` files (not what a notebook has in memory) are copied to a
 scratch folder, and a fresh process imports them there and calls one function at a time. That
@@ -686,7 +687,12 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    report = run_checks(args.names)
+    try:
+        report = run_checks(args.names)
+    except RuntimeError as error:  # the sandboxed interpreter could not start: nothing was tested
+        print(f"error: {error}\nThe tests run in a fresh `{sys.executable} -I`, which must be able to import "
+              "NumPy (a NumPy installed with `pip install --user` is not visible there).", file=sys.stderr)
+        return 3
     print(report.text(verbose=args.verbose))
     return 0 if report.ok else 1
 
