@@ -6,6 +6,8 @@ import subprocess
 import sys
 
 import matplotlib.pyplot as plt
+from pathlib import Path
+
 import numpy as np
 import pytest
 from matplotlib.collections import PathCollection
@@ -25,8 +27,8 @@ from cs_utils.vis_utils import (
     rescale,
     visualize_grid,
 )
-from conftest import SOURCE_ROOT
 
+SOURCE_ROOT = Path(__file__).resolve().parent.parent / "autograder" / "source"
 CLASS_NAMES = ("plane", "car", "bird")
 
 
