@@ -237,6 +237,18 @@ def _reference_seconds(function: Callable[[], object], repeats: int = 3) -> floa
     return best
 
 
+def _timed(timing: Timing | None, call: Call, run_here: Callable[[], object]) -> float:
+    """The reference's seconds for a timed call: measured by ``timing`` (in a sandbox), or here if
+    that is not given or fails (a sandbox that cannot start must not fail every submission)."""
+    if timing is not None:
+        for _ in range(2):
+            try:
+                return timing(call)
+            except Exception:
+                continue
+    return _reference_seconds(run_here)
+
+
 def _speed_verdict(item: Returned, reference_seconds: float, function: str) -> Verdict:
     allowed = SPEED_FACTOR * reference_seconds + SPEED_SLACK_SECONDS
     per_call = item.seconds
@@ -382,7 +394,7 @@ def _knn_extra_plans(ref: ModuleType, seed: int, timing: Timing | None = None) -
         knn.train(X_train, y_train)
         want = knn.compute_distances_no_loops(X)
         call = _knn_call("no_loops/speed", "compute_distances_no_loops", X_train, y_train, X, timed=True)
-        reference_seconds = timing(call) if timing else _reference_seconds(lambda: knn.compute_distances_no_loops(X))
+        reference_seconds = _timed(timing, call, lambda: knn.compute_distances_no_loops(X))
 
         def judge(returned, source):
             return _first_failure(returned, "compute_distances_no_loops") or _all((
@@ -543,7 +555,7 @@ def _loss_plans(ref: ModuleType, family: str, seed: int, timing: Timing | None =
         problem = loss_problem(rng, *LOSS_SPEED_SIZE)
         want_loss, want_dW = reference[vectorized](*problem)
         call = _loss_call(f"{vectorized}/speed", module, vectorized, problem, timed=True)
-        reference_seconds = timing(call) if timing else _reference_seconds(lambda: reference[vectorized](*problem))
+        reference_seconds = _timed(timing, call, lambda: reference[vectorized](*problem))
 
         def judge(returned, source):
             failure = _first_failure(returned, vectorized)

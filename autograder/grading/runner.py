@@ -103,7 +103,7 @@ class Grader:
         self.isolation = Isolation.detect(slot)
         hidden = (KIT_ROOT / "autograder", KIT_ROOT / ".git", *hide)
         self.sandbox = Sandbox(self.isolation, limits, hide=hidden)
-        self._scratch = Path(tempfile.mkdtemp(prefix="autograder-scratch-"))
+        self._scratch = Path(tempfile.mkdtemp())  # a neutral name: the child's cwd must not say "grader"
         os.chmod(self._scratch, 0o711)
         self._count = 0
         self.plans = plans if plans is not None else PlanSet(tests, seed, timing=self.reference_seconds)

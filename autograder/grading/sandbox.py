@@ -21,6 +21,7 @@ symlinks, regular files, size-capped).
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import secrets
@@ -40,6 +41,8 @@ HARNESS_SOURCE = (Path(__file__).with_name("harness.py")).read_text(encoding="ut
 #: First uid/gid of the dedicated grading accounts; worker slot ``s`` runs as ``base + s``.
 DEFAULT_UID_BASE = 61000
 PATH = "/usr/local/bin:/usr/bin:/bin"
+#: How many uids past its own a grader may try when another grader holds its uid.
+UID_SLOTS = 512
 
 
 @dataclass(frozen=True)
@@ -65,11 +68,13 @@ class Isolation:
     gid: int | None
     namespaces: bool
     notes: tuple[str, ...] = ()
+    held: list = field(default_factory=list, compare=False, repr=False)  # the uid's lock file descriptor
 
     @staticmethod
     def detect(slot: int = 0, uid_base: int = DEFAULT_UID_BASE) -> "Isolation":
         if os.geteuid() == 0:
-            return Isolation(uid=uid_base + slot, gid=uid_base + slot, namespaces=True)
+            uid, lock = claim_uid(uid_base + slot)
+            return Isolation(uid=uid, gid=uid, namespaces=True, held=[lock])
         return Isolation(
             uid=None,
             gid=None,
@@ -80,6 +85,30 @@ class Isolation:
                 "that user can read unless a user namespace is available",
             ),
         )
+
+    def release(self) -> None:
+        """Give the uid back (another grader on this machine may then take it)."""
+        while self.held:
+            os.close(self.held.pop())
+
+
+def claim_uid(first: int, tries: int = UID_SLOTS) -> tuple[int, int]:
+    """The first grading uid from ``first`` on that no other grader on this machine holds.
+
+    Each uid is locked (``flock`` on a root-only file in the temp folder) for as long as its
+    sandbox lives: the per-uid sweep kills every process of the uid, so two graders running at
+    the same time (two batches, a test run next to a batch) must never share one.
+    """
+    folder = Path(tempfile.gettempdir())
+    for uid in range(first, first + tries):
+        fd = os.open(folder / f".grading-uid-{uid}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        return uid, fd
+    raise RuntimeError(f"every grading uid from {first} to {first + tries - 1} is in use on this machine")
 
 
 @dataclass
@@ -326,6 +355,7 @@ class Sandbox:
     def close(self) -> None:
         self._restart_zygote()
         shutil.rmtree(self._home, ignore_errors=True)
+        self.isolation.release()
 
     def __enter__(self) -> "Sandbox":
         return self

@@ -28,6 +28,8 @@ IS_ROOT = os.geteuid() == 0
 FAST = Limits(call_seconds=3.0, submission_seconds=40.0)
 
 ATTACKS = Path(__file__).with_name("redteam")
+CLASSMATE = "classmate"
+PLANTED = "planted-by-redteam"
 FULL = {}
 for spec in manifest.TESTS:
     FULL[spec.function] = FULL.get(spec.function, 0) + spec.points
@@ -68,10 +70,27 @@ def batch(releases, tmp_path_factory):
     thread.start()
     submissions, out = root / "submissions", root / "out"
     submissions.mkdir()
-    for attack in attacks():
-        text = (attack.read_text().replace("KIT_ROOT", str(KIT_ROOT)).replace("OUT_DIR", str(out))
+    def substitute(text: str) -> str:
+        return (text.replace("KIT_ROOT", str(KIT_ROOT)).replace("OUT_DIR", str(out)).replace("BATCH_DIR", str(submissions))
                 .replace("LISTEN_PORT", str(listener.getsockname()[1])))
-        make_submission(releases["solution"], submissions / attack.stem, append={header(attack)["target"]: "\n" + text})
+
+    for attack in attacks():
+        fields = header(attack)
+        folder = make_submission(releases["solution"], submissions / attack.stem,
+                                 append={fields["target"]: "\n" + substitute(attack.read_text())})
+        for key, value in fields.items():
+            kind, _, relative = key.partition(" ")
+            if kind == "file":  # an extra file in the submission
+                (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+                (folder / relative).write_text(value + "\n")
+            elif kind == "symlink":  # a file replaced by a symbolic link
+                (folder / relative).unlink()
+                (folder / relative).symlink_to(substitute(value))
+            elif kind == "many":  # a folder of tiny files
+                (folder / relative).mkdir(parents=True)
+                for number in range(int(value)):
+                    (folder / relative / f"{number}.txt").write_text("x")
+    make_submission(releases["solution"], submissions / CLASSMATE)  # an honest student next to the attackers
     summary = grade_all(submissions, out, workers=2, limits=FAST, progress=False)
     stop.set()
     thread.join()
@@ -90,6 +109,9 @@ def points_by_function(result: SubmissionResult) -> dict[str, float]:
 def test_attack_gains_nothing_and_costs_only_its_function(batch, attack):
     results = {r.student: r for r in batch["summary"].results}
     result = results[attack.stem]
+    if header(attack).get("expect") == "could_not_grade":
+        assert result.status == "could_not_grade" and result.score == 0 and result.notices
+        return
     assert result.status == "graded", result.staff_log[-2000:]
     zero = set(header(attack).get("zero", "").split())
     lose = set(header(attack).get("lose", "").split())  # tests of other functions that call a zeroed one
@@ -107,7 +129,7 @@ def test_attack_gains_nothing_and_costs_only_its_function(batch, attack):
 
 def test_the_batch_survives_and_writes_a_row_per_attack(batch):
     lines = (batch["out"] / "grades.csv").read_text().splitlines()
-    assert len(lines) == 1 + len(attacks())
+    assert len(lines) == 1 + len(attacks()) + 1  # the header, the attacks, the honest classmate
     assert not (batch["out"] / "victim").exists() and not (batch["out"] / "planted").exists()
 
 
@@ -136,5 +158,22 @@ def test_no_student_process_outlives_grading(batch):
     assert survivors == []
 
 
+def test_the_honest_classmate_keeps_full_marks(batch):
+    results = {r.student: r for r in batch["summary"].results}
+    assert results[CLASSMATE].score == 100, [(t.spec.id, t.outcome.detail) for t in results[CLASSMATE].tests
+                                             if not t.outcome.passed]
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="without root the child runs as the grader's user and may write its files")
+def test_nothing_was_written_outside_the_scratch_folder(batch):
+    submissions = batch["out"].parent / "submissions"
+    places = [KIT_ROOT / f"{PLANTED}.txt", KIT_ROOT / "cs_utils" / f"{PLANTED}.py", submissions / f"{PLANTED}.txt",
+              batch["out"] / f"{PLANTED}.txt", Path("/tmp") / f"{PLANTED}.txt", Path("/var/tmp") / f"{PLANTED}.txt",
+              Path("/dev/shm") / f"{PLANTED}.txt"]
+    assert [str(place) for place in places if place.exists()] == []
+    classmate = (submissions / CLASSMATE / "cs_utils" / "classifiers" / "softmax.py").read_text()
+    assert "return 0.0, None" not in classmate
+
+
 def test_there_are_enough_attacks():
-    assert len(list(ATTACKS.glob("*.py"))) >= 12
+    assert len(list(ATTACKS.glob("*.py"))) >= 20

@@ -1,0 +1,250 @@
+"""Grading throughput: ``python -m autograder grade-all`` against ``nbgrader autograde``, same run.
+
+Both grade the same N copies of the solution release on this machine, one after the other:
+
+* ``grade-all`` runs the kit's hidden tests (every student function in ``cs_utils``) in its
+  sandbox, with ``--workers`` parallel workers (default: the CPU count);
+* ``nbgrader autograde`` runs an equivalent minimal course: one notebook whose locked test cells
+  call the same functions of each submission's own ``cs_utils`` (distances, labels, both losses
+  and gradients, training and prediction), configured the robust way (timeouts, students' ``.py``
+  files never overwritten; see ``autograder/grading/nbgrader_course.py``). nbgrader grades one
+  submission at a time; it has no parallel mode.
+
+Each figure is the wall time of the whole command, start-up included. Run::
+
+    python bench/grading_throughput.py --submissions 60
+    python bench/grading_throughput.py --tiny          # a smoke test: 2 submissions
+
+and read one table on stdout. Other load on the machine slows both sides; the ratio is the
+figure to quote, with the load averages printed under the table.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+KIT_ROOT = Path(__file__).resolve().parent.parent
+if str(KIT_ROOT) not in sys.path:
+    sys.path.insert(0, str(KIT_ROOT))
+
+import nbformat  # noqa: E402
+
+from autograder.grading import nbgrader_course  # noqa: E402
+from autograder.release import build_release  # noqa: E402
+
+ASSIGNMENT = "ps1"
+NOTEBOOK = "ps1.ipynb"
+
+SETUP = """\
+import numpy as np
+from cs_utils.classifiers.k_nearest_neighbor import KNearestNeighbor
+from cs_utils.classifiers.linear_classifier import LinearClassifier
+from cs_utils.classifiers.linear_svm import svm_loss_naive, svm_loss_vectorized
+from cs_utils.classifiers.softmax import softmax_loss_naive, softmax_loss_vectorized
+
+rng = np.random.default_rng(0)
+
+
+def problem(N, D, C):
+    W = rng.normal(0, 0.01, size=(D, C))
+    X = rng.normal(0, 10.0, size=(N, D))
+    y = rng.integers(0, C, size=N)
+    return W, X, y, 0.1
+"""
+
+TESTS = {
+    "test_knn_distances": (4, """\
+X_train, X = rng.uniform(0, 255, size=(20, 30)), rng.uniform(0, 255, size=(12, 30))
+knn = KNearestNeighbor()
+knn.train(X_train, rng.integers(0, 10, size=20))
+want = np.sqrt(((X[:, None, :] - X_train[None, :, :]) ** 2).sum(axis=2))
+for method in (knn.compute_distances_two_loops, knn.compute_distances_one_loop, knn.compute_distances_no_loops):
+    np.testing.assert_allclose(method(X), want, rtol=1e-6)
+"""),
+    "test_knn_labels": (3, """\
+knn = KNearestNeighbor()
+knn.train(np.zeros((6, 1)), np.array([0, 1, 1, 2, 2, 2]))
+dists = np.array([[1.0, 2, 3, 4, 5, 6], [6, 5, 4, 3, 2, 1]])
+assert list(knn.predict_labels(dists, k=1)) == [0, 2]
+assert list(knn.predict_labels(dists, k=3)) == [1, 2]
+"""),
+    "test_svm": (4, """\
+for size in ((10, 6, 3), (40, 25, 10), (1, 4, 2)):
+    W, X, y, reg = problem(*size)
+    loss_a, dW_a = svm_loss_naive(W, X, y, reg)
+    loss_b, dW_b = svm_loss_vectorized(W, X, y, reg)
+    np.testing.assert_allclose(loss_a, loss_b, rtol=1e-6)
+    np.testing.assert_allclose(dW_a, dW_b, rtol=1e-6, atol=1e-9)
+    step = 1e-5 * rng.normal(size=W.shape)
+    change = svm_loss_vectorized(W + step, X, y, reg)[0] - svm_loss_vectorized(W - step, X, y, reg)[0]
+    np.testing.assert_allclose(change, 2 * np.sum(dW_b * step), rtol=1e-3, atol=1e-9)
+"""),
+    "test_softmax": (4, """\
+for size in ((10, 6, 3), (40, 25, 10), (1, 4, 2)):
+    W, X, y, reg = problem(*size)
+    loss_a, dW_a = softmax_loss_naive(W, X, y, reg)
+    loss_b, dW_b = softmax_loss_vectorized(W, X, y, reg)
+    np.testing.assert_allclose(loss_a, loss_b, rtol=1e-6)
+    np.testing.assert_allclose(dW_a, dW_b, rtol=1e-6, atol=1e-9)
+    step = 1e-5 * rng.normal(size=W.shape)
+    change = softmax_loss_vectorized(W + step, X, y, reg)[0] - softmax_loss_vectorized(W - step, X, y, reg)[0]
+    np.testing.assert_allclose(change, 2 * np.sum(dW_b * step), rtol=1e-3, atol=1e-9)
+W, X, y, reg = problem(20, 30, 10)
+assert np.isfinite(softmax_loss_vectorized(W * 1e5, X, y, reg / 1e10)[0])
+"""),
+    "test_linear_classifier": (4, """\
+X, y = rng.normal(size=(60, 6)), rng.integers(0, 4, size=60)
+np.random.seed(0)
+classifier = LinearClassifier()
+classifier.loss = lambda X_batch, y_batch, reg: softmax_loss_vectorized(classifier.W, X_batch, y_batch, reg)
+history = classifier.train(X, y, learning_rate=0.05, reg=1e-3, num_iters=25, batch_size=16)
+assert classifier.W.shape == (6, 4) and len(history) == 25 and history[-1] < history[0]
+assert np.array_equal(classifier.predict(X), np.argmax(X @ classifier.W, axis=1))
+"""),
+}
+
+
+def _cell_metadata(grade_id: str, points: float | None) -> dict:
+    grading = {"grade": points is not None, "solution": False, "locked": True, "grade_id": grade_id,
+               "schema_version": 3}
+    if points is not None:
+        grading["points"] = points
+    return {"nbgrader": grading}
+
+
+def bench_notebook() -> nbformat.NotebookNode:
+    """The nbgrader side's notebook: a locked setup cell and one graded test cell per function group."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.cells.append(nbformat.v4.new_markdown_cell("# Throughput benchmark: the code in `cs_utils/`"))
+    notebook.cells.append(nbformat.v4.new_code_cell(SETUP, metadata=_cell_metadata("setup", None)))
+    for grade_id, (points, source) in TESTS.items():
+        notebook.cells.append(nbformat.v4.new_code_cell(source, metadata=_cell_metadata(grade_id, points)))
+    return notebook
+
+
+# ------------------------------------------------------------------------------- the two sides
+
+
+def make_submissions(solution: Path, count: int, folder: Path) -> list[str]:
+    folder.mkdir(parents=True)
+    students = [f"s{number:04d}" for number in range(count)]
+    for student in students:
+        shutil.copytree(solution / "cs_utils", folder / student / "cs_utils",
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    return students
+
+
+def run_grade_all(batch: Path, out: Path, workers: int) -> tuple[float, list[float]]:
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade-all", str(batch), "--out", str(out),
+                           "--workers", str(workers), "--quiet"], cwd=KIT_ROOT, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"grade-all failed:\n{done.stderr[-3000:]}")
+    with open(out / "grades.csv", newline="", encoding="utf-8") as handle:
+        scores = [float(row["score"]) for row in csv.DictReader(handle)]
+    return seconds, scores
+
+
+def prepare_nbgrader(course: Path, starter: Path, solution: Path, students: list[str]) -> None:
+    """The course, its release (``generate_assignment``, not timed) and the submitted folders."""
+    scratch = course.parent / "nbgrader-notebook"
+    scratch.mkdir()
+    nbformat.write(bench_notebook(), scratch / NOTEBOOK)
+    nbgrader_course.write_course(course, [scratch / NOTEBOOK], starter, assignment=ASSIGNMENT,
+                                 course_id="throughput", cell_timeout=60)
+    done = nbgrader_course.run_nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
+    if done.returncode != 0:
+        raise RuntimeError(f"nbgrader generate_assignment failed:\n{done.stderr[-3000:]}")
+    released = course / "release" / ASSIGNMENT
+    for student in students:
+        target = course / "submitted" / student / ASSIGNMENT
+        target.mkdir(parents=True)
+        shutil.copyfile(released / NOTEBOOK, target / NOTEBOOK)
+        shutil.copytree(solution / "cs_utils", target / "cs_utils", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+
+
+def run_nbgrader_autograde(course: Path, students: list[str]) -> tuple[float, list[float]]:
+    start = time.perf_counter()
+    done = nbgrader_course.run_nbgrader(course, "autograde", ASSIGNMENT, timeout=3600)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"nbgrader autograde failed:\n{done.stderr[-3000:]}")
+    exported = nbgrader_course.run_nbgrader(course, "export", "--to", "grades.csv")  # not timed
+    scores = []
+    if exported.returncode == 0 and (course / "grades.csv").is_file():
+        with open(course / "grades.csv", newline="", encoding="utf-8") as handle:
+            scores = [float(row["raw_score"] or 0) for row in csv.DictReader(handle)]
+    return seconds, scores
+
+
+# ------------------------------------------------------------------------------- report
+
+
+def measure(count: int, workers: int, workdir: Path) -> list[dict]:
+    releases = workdir / "releases"
+    build_release(releases / "solution", solutions=True)
+    build_release(releases / "starter")
+    students = make_submissions(releases / "solution", count, workdir / "batch")
+    prepare_nbgrader(workdir / "course", releases / "starter", releases / "solution", students)
+    rows = []
+    load_before = os.getloadavg()[0]
+    seconds, scores = run_grade_all(workdir / "batch", workdir / "graded", workers)
+    rows.append({"tool": f"autograder grade-all ({workers} workers)", "n": len(scores), "seconds": seconds,
+                 "score": _mean(scores), "max": 100})
+    seconds, scores = run_nbgrader_autograde(workdir / "course", students)
+    rows.append({"tool": "nbgrader autograde (sequential)", "n": len(scores) or count, "seconds": seconds,
+                 "score": _mean(scores), "max": sum(points for points, _ in TESTS.values())})
+    for row in rows:
+        row["rate"] = 60.0 * row["n"] / row["seconds"]
+        row["load"] = load_before
+    return rows
+
+
+def table(rows: list[dict], count: int) -> str:
+    lines = [f"{'tool':<36} {'submissions':>11} {'wall s':>8} {'submissions/min':>16} {'mean score':>12}"]
+    for row in rows:
+        lines.append(f"{row['tool']:<36} {row['n']:>11d} {row['seconds']:>8.1f} {row['rate']:>16.0f} "
+                     f"{row['score']:>7.1f} / {row['max']:g}")
+    ratio = rows[0]["rate"] / rows[1]["rate"]
+    lines.append(f"grade-all / nbgrader: {ratio:.1f}x  ({count} copies of the solution; {os.cpu_count()} CPUs; "
+                 f"load average {rows[0]['load']:.1f} before, {os.getloadavg()[0]:.1f} after)")
+    return "\n".join(lines)
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else float("nan")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog="examples:\n  python bench/grading_throughput.py --submissions 60\n"
+                                            "  python bench/grading_throughput.py --tiny\n")
+    parser.add_argument("--submissions", type=int, default=60, help="copies of the solution graded by each tool")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="grade-all workers (default: CPUs)")
+    parser.add_argument("--tiny", action="store_true", help="smoke test: 2 submissions")
+    parser.add_argument("--keep", metavar="DIR", help="work in DIR and keep it (default: a temporary folder)")
+    args = parser.parse_args(argv)
+    count = 2 if args.tiny else args.submissions
+    if args.keep:
+        workdir = Path(args.keep)
+        workdir.mkdir(parents=True, exist_ok=False)
+        rows = measure(count, args.workers, workdir)
+    else:
+        with tempfile.TemporaryDirectory(prefix="grading-throughput-") as scratch:
+            rows = measure(count, args.workers, Path(scratch))
+    print(table(rows, count))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
