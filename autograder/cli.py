@@ -100,16 +100,26 @@ def _gradescope(args: argparse.Namespace) -> int:
 
 
 def _nbgrader_course(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from autograder import SOURCE_ROOT
     from autograder.grading import nbgrader_course
 
-    notebooks = sorted(Path(args.release).glob("notebooks/*.ipynb"))
-    if not (Path(args.release) / "cs_utils").is_dir():
-        print(f"error: {args.release} has no cs_utils/ folder; give the student release (the kit root)", file=sys.stderr)
+    release = Path(args.release)
+    if not (release / "cs_utils").is_dir():
+        print(f"error: {release} has no cs_utils/ folder; give the student release (the kit root)", file=sys.stderr)
         return exit_codes.BAD_INPUT
-    course = nbgrader_course.write_course(Path(args.out), notebooks, Path(args.release), assignment=args.assignment,
-                                          cell_timeout=args.timeout)
-    print(f"Wrote an nbgrader course to {course} ({len(notebooks)} notebooks in source/{args.assignment}/). Next:\n"
-          f"  cd {course} && nbgrader generate_assignment {args.assignment}", file=sys.stderr)
+    scripts = sorted((SOURCE_ROOT / "notebooks").glob("*.py"))
+    with tempfile.TemporaryDirectory() as scratch:
+        if args.released_notebooks or not scripts:
+            notebooks, kind = sorted(release.glob("notebooks/*.ipynb")), "released"
+        else:
+            notebooks, kind = nbgrader_course.instructor_notebooks(scripts, Path(scratch)), "instructor"
+        course = nbgrader_course.write_course(Path(args.out), notebooks, release, assignment=args.assignment,
+                                              cell_timeout=args.timeout)
+    print(f"Wrote an nbgrader course to {course} ({len(notebooks)} {kind} notebooks and cs_utils/ in "
+          f"source/{args.assignment}/). Next:\n  cd {course} && nbgrader generate_assignment {args.assignment}",
+          file=sys.stderr)
     return exit_codes.OK
 
 
@@ -239,6 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
     course.add_argument("--release", default=str(KIT_ROOT), metavar="DIR",
                         help="the student release: notebooks/ and cs_utils/ (default: this kit)")
     course.add_argument("--timeout", type=int, default=60, help="seconds per notebook cell (default 60)")
+    course.add_argument("--released-notebooks", action="store_true",
+                        help="use the release's notebooks/*.ipynb instead of the instructor notebooks "
+                             "(then nbgrader has no solutions or hidden tests to strip)")
     course.set_defaults(handler=_nbgrader_course)
     return parser
 

@@ -1,7 +1,8 @@
 """A plain nbgrader course for this kit, with a configuration that avoids nbgrader's known traps.
 
 ``python -m autograder nbgrader-course --out DIR`` writes ``DIR/nbgrader_config.py`` and
-``DIR/source/<assignment>/`` (the released notebooks plus the student ``cs_utils/``), ready for
+``DIR/source/<assignment>/`` (the instructor notebooks, or a release's notebooks, plus the
+student ``cs_utils/``, never the reference), ready for
 ``nbgrader generate_assignment``, ``autograde``, ``generate_feedback`` and ``export``. The kit's
 own grader (``grade``/``grade-all``) does not need any of this; it is for courses that keep
 nbgrader's formgrader workflow.
@@ -17,7 +18,8 @@ What the configuration fixes (see ``config_text``):
 * every student ``.py`` file listed in ``Autograde.exclude_overwriting``: otherwise autograde
   replaces the students' modules with the instructor's copies before running the notebooks;
 * ``ClearHiddenTests`` in ``GenerateFeedback.preprocessors``: nbgrader's default feedback shows
-  the hidden tests;
+  the hidden tests; and a step before it that cuts the tracebacks of cells with hidden tests
+  (IPython quotes the lines around a failing assert, hidden ones included);
 * the ``skip-execution`` cell tag neutralized (a student could tag a test cell to skip it);
 * output capped (lines and tracebacks), file sizes capped, warnings on stderr not counted as
   failures (``IgnorePattern``).
@@ -48,9 +50,24 @@ def config_text(course_id: str, assignment: str, student_files: list[str], *, ce
 import os
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades, NbGraderPreprocessor
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it reads this file)
+
+
+class HideHiddenTestTracebacks(NbGraderPreprocessor):
+    """Feedback: a test cell with hidden tests shows only the error's name. IPython's traceback
+    quotes the lines around the failing one, hidden asserts included, and ClearHiddenTests only
+    clears the cell's source."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "code" and "BEGIN HIDDEN TESTS" in cell.source:
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "error":
+                    output["evalue"] = "(details hidden: this test cell has hidden tests)"
+                    output["traceback"] = [output.get("ename", "Error") + ": " + output["evalue"]]
+        return cell, resources
+
 
 c.CourseDirectory.course_id = {course_id!r}
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
@@ -79,7 +96,7 @@ c.IgnorePattern.pattern = r"(Warning|warn\\(|DeprecationWarning|FutureWarning|Ru
 c.Autograde.exclude_overwriting = {{{assignment!r}: {json.dumps(student_files)}}}
 
 # Feedback without the hidden tests (nbgrader's default feedback shows them).
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTestTracebacks, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
 '''
 
 
@@ -102,6 +119,23 @@ def write_course(out: Path, notebooks: list[Path], package_root: Path, *, assign
     (out / "nbgrader_config.py").write_text(config_text(course_id, assignment, files, cell_timeout=cell_timeout),
                                             encoding="utf-8")
     return out
+
+
+def instructor_notebooks(scripts: list[Path], folder: Path) -> list[Path]:
+    """Write the instructor notebooks (solutions and hidden tests still marked) of the kit's jupytext
+    sources into ``folder``: what nbgrader's ``source/`` expects, so ``generate_assignment`` strips
+    them. Reading the scripts goes through :mod:`autograder.nbgrader_bridge`, the notebooks' owner."""
+    import nbformat
+
+    from autograder.nbgrader_bridge import read_source_notebook
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for script in scripts:
+        target = folder / (Path(script).stem + ".ipynb")
+        nbformat.write(read_source_notebook(Path(script)), target)
+        written.append(target)
+    return written
 
 
 def run_nbgrader(course: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
