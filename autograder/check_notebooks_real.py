@@ -41,6 +41,7 @@ class NotebookReport:
     load_average: tuple[float, float, float]
     results: dict
     output: list[str] = field(repr=False)
+    slowest_cells: list[tuple[float, str]] = field(default_factory=list, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -71,7 +72,22 @@ def run_notebook(release_root: Path, name: str, data_dir: Path, timeout: int = 6
         for text in out["text"].splitlines()
     ]
     results = json.loads((path.parent / "results" / f"{name}.json").read_text())
-    return NotebookReport(name, seconds, cpu, os.getloadavg(), results, output)
+    return NotebookReport(name, seconds, cpu, os.getloadavg(), results, output, _slowest_cells(notebook))
+
+
+def _slowest_cells(notebook, count: int = 6) -> list[tuple[float, str]]:
+    """(seconds, first line) of the slowest code cells, from nbclient's execution timestamps."""
+    from datetime import datetime
+
+    timed = []
+    for cell in notebook.cells:
+        stamps = cell.get("metadata", {}).get("execution", {})
+        if "iopub.execute_input" in stamps and "shell.execute_reply" in stamps:
+            begin = datetime.fromisoformat(stamps["iopub.execute_input"].replace("Z", "+00:00"))
+            end = datetime.fromisoformat(stamps["shell.execute_reply"].replace("Z", "+00:00"))
+            first_line = next((line for line in cell.source.splitlines() if line.strip()), "")
+            timed.append(((end - begin).total_seconds(), first_line[:70]))
+    return sorted(timed, reverse=True)[:count]
 
 
 def run_all(data_dir: Path, names=tuple(TARGETS)) -> list[NotebookReport]:
@@ -112,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"----- {report.name} output -----")
                 print("\n".join(report.output), flush=True)
             print(_summary_line(report), flush=True)
+            for cell_seconds, first_line in report.slowest_cells:
+                print(f"          {cell_seconds:6.1f} s  {first_line}", flush=True)
     print(f"{'notebook':>8} {'wall s':>7} {'cpu s':>6} {'cores':>5}  load avg        result")
     for report in reports:
         print(_summary_line(report))

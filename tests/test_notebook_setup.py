@@ -160,3 +160,4 @@ def test_drive_report_tells_how_to_spot_a_stale_copy(tmp_path):
     kit = make_kit(tmp_path / "kit")
     assert "Rerun this cell" in version_report(kit, "colab-drive", "/content/datasets")
     assert "Rerun this cell" not in version_report(kit, "local", "/x")
+    assert "download your edited files" in version_report(kit, "colab-copy", "/content/datasets")

@@ -197,4 +197,9 @@ def version_report(kit_root, setting: str, data_dir) -> str:
         lines.append(f"  {name:<{width}}  {file_fingerprint(Path(kit_root) / name)}")
     if setting == "colab-drive":
         lines.append("Edited a file in Drive? Rerun this cell: the hash must change, or Colab still has the old copy.")
+    elif setting == "colab-copy":
+        lines.append(
+            f"This copy of the kit lives on the Colab machine only: download your edited files and "
+            f"{Path(kit_root) / 'notebooks' / 'results'} before the session ends."
+        )
     return "\n".join(lines)

@@ -312,7 +312,7 @@ else:
 # ### Question 2 (3 points)
 #
 # Suppose the nearest-neighbour classifier used the L1 distance
-# $d_1(x, t) = \sum_p |x_p - t_p|$ instead. Write $x^{(n)}_p$ for pixel value $p$ of image $n$,
+# $d_1(x, t) = \sum_p |x_p - t_p|$ instead, where $p$ runs over the 3072 pixel values. Write
 # $\mu$ for the mean of all pixel values of all training images, $\mu_p$ for the mean of pixel
 # value $p$ over the training images, and $\sigma$, $\sigma_p$ for the matching standard
 # deviations. Each change below is applied in the same way to training and test images. Which of
