@@ -8,12 +8,14 @@ becomes a "could not grade" result with the traceback in the staff log.
 """
 from __future__ import annotations
 
-import io
+import math
 import os
+import re
 import shutil
 import tempfile
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -67,7 +69,7 @@ class PlanSet:
         self.tests = tests
         self._builders = checks.plan_builders(load_reference(), seed, timing=timing)
         self._plans: dict[str, Plan] = {}
-        self._payloads: dict[str, list[tuple[str, bytes]]] = {}
+        self._payloads: dict[str, list[tuple[str, str, list[int], bytes]]] = {}
 
     def plan(self, test_id: str) -> Plan:
         if test_id not in self._plans:
@@ -82,9 +84,9 @@ class PlanSet:
                 unique.setdefault(call.key, call)
         return list(unique.values())
 
-    def payload(self, call: Call) -> list[tuple[str, bytes]]:
+    def payload(self, call: Call) -> list[tuple[str, str, list[int], bytes]]:
         if call.key not in self._payloads:
-            self._payloads[call.key] = [(name, _npy_bytes(array)) for name, array in call.arrays.items()]
+            self._payloads[call.key] = [_raw(name, array) for name, array in call.arrays.items()]
         return self._payloads[call.key]
 
     def warm_up(self) -> "PlanSet":
@@ -106,10 +108,12 @@ class Grader:
         self._scratch = Path(tempfile.mkdtemp())  # a neutral name: the child's cwd must not say "grader"
         os.chmod(self._scratch, 0o711)
         self._count = 0
+        self._cleaner = ThreadPoolExecutor(1)  # removes finished workspaces while the next one is graded
         self.plans = plans if plans is not None else PlanSet(tests, seed, timing=self.reference_seconds)
 
     def close(self) -> None:
         self.sandbox.close()
+        self._cleaner.shutdown(wait=True)
         shutil.rmtree(self._scratch, ignore_errors=True)
 
     def __enter__(self) -> "Grader":
@@ -137,7 +141,7 @@ class Grader:
                             ignore=shutil.ignore_patterns("__pycache__"))
             self.sandbox.prepare_folder(workspace.work)
             state = RunState(workspace, time.monotonic() + self.limits.submission_seconds)
-            payload = [(name, _npy_bytes(array)) for name, array in call.arrays.items()]
+            payload = [_raw(name, array) for name, array in call.arrays.items()]
             best = float("inf")
             try:
                 for _ in range(repeats):
@@ -177,7 +181,7 @@ class Grader:
                                            seconds=time.monotonic() - start)
         finally:
             if workspace is not None:
-                shutil.rmtree(workspace.root, ignore_errors=True)
+                self._cleaner.submit(shutil.rmtree, workspace.root, ignore_errors=True)
 
     def _frame(self) -> Workspace:
         self._count += 1
@@ -277,16 +281,11 @@ class Grader:
                 elif value in ("nan", "inf", "-inf"):
                     numbers[name] = float(value)
             elif described.get("kind") == "array":
-                data = reply.blobs.get(name)
-                if data is None or len(data) > MAX_ARRAY_BYTES:
-                    continue
-                try:
-                    array = np.load(io.BytesIO(data), allow_pickle=False)
-                except (ValueError, OSError, EOFError):
+                array = plain_array(described.get("dtype"), described.get("shape"), reply.blobs.get(name))
+                if array is None:
                     log.append(f"{key}: {name} is not a readable array")
                     continue
-                if isinstance(array, np.ndarray) and array.dtype.kind in "biuf":
-                    arrays[name] = array
+                arrays[name] = array
         return Returned(True, numbers=numbers, arrays=arrays, seconds=reply.seconds)
 
     def _stop(self, state: RunState) -> None:
@@ -305,17 +304,34 @@ def _next_batch(pending: list[Call], plans: PlanSet) -> list[Call]:
         return pending[:1]
     batch, size = [], 0
     for call in pending:
-        size += sum(len(data) for _, data in plans.payload(call))
+        size += sum(len(item[-1]) for item in plans.payload(call))
         if call.timed or (batch and size > MAX_BATCH_BYTES):
             break
         batch.append(call)
     return batch
 
 
-def _npy_bytes(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
-    return buffer.getvalue()
+def _raw(name: str, array: np.ndarray) -> tuple[str, str, list[int], bytes]:
+    array = np.ascontiguousarray(array)
+    return name, array.dtype.str, list(array.shape), array.tobytes()
+
+
+#: The dtype strings a child may describe: byte order, numeric kind, item size (no objects, no
+#: strings, no structured types).
+PLAIN_DTYPE = re.compile(r"^[<>|=][biuf](1|2|4|8)$")
+
+
+def plain_array(dtype, shape, data) -> np.ndarray | None:
+    """A read-only numeric array from a child's (dtype string, shape, bytes), or None if they do not fit."""
+    if not isinstance(dtype, str) or not PLAIN_DTYPE.match(dtype) or not isinstance(data, bytes):
+        return None
+    if (not isinstance(shape, list) or len(shape) > 32
+            or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape)):
+        return None
+    kind = np.dtype(dtype)
+    if kind.kind not in "biuf" or len(data) > MAX_ARRAY_BYTES or math.prod(shape) * kind.itemsize != len(data):
+        return None
+    return np.frombuffer(data, dtype=kind).reshape(shape)
 
 
 def called_function(call: Call) -> str:

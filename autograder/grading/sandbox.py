@@ -13,9 +13,10 @@ a child per submission. The child confines itself before importing anything of t
   whose first ``output_bytes`` the parent keeps (the rest is read and dropped).
 
 The parent talks to a child over a socket (:meth:`Child.call_batch`): one request carries several
-calls and their input arrays as ``.npy`` bytes; the child answers each call with a JSON line and
-the ``.npy`` bytes of what it returned. The parent measures the time of each call, enforces the
-wall-clock limits, caps every frame, and parses arrays with ``np.load(allow_pickle=False)``. The
+calls and their input arrays as raw bytes (dtype and shape in the JSON line); the child answers
+each call with a JSON line and the raw bytes of what it returned. The parent measures the time of
+each call, enforces the wall-clock limits, caps every frame, and rebuilds arrays only from an
+allowed numeric dtype and a shape that matches the byte count (``runner.plain_array``). The
 older file-based :meth:`Child.call` reads the child's files with :func:`read_plain_file` (no
 symlinks, regular files, size-capped).
 """
@@ -118,7 +119,7 @@ class CallReply:
     state: str  # "done", "timeout", "died", "unreadable"
     seconds: float
     header: dict = field(default_factory=dict)  # batch calls: status and outputs, as the child described them
-    blobs: dict = field(default_factory=dict)  # batch calls: name -> .npy bytes
+    blobs: dict = field(default_factory=dict)  # batch calls: name -> raw array bytes
 
 
 #: Longest control line the parent accepts, and most bytes of arrays in one reply.
@@ -255,24 +256,25 @@ class Child:
             if message.get("done") == nonce:
                 return CallReply("done", elapsed)
 
-    def call_batch(self, calls: list[tuple[dict, int, list[tuple[str, bytes]]]], call_seconds: float,
+    def call_batch(self, calls: list[tuple[dict, int, list[tuple[str, str, list[int], bytes]]]], call_seconds: float,
                    deadline: float) -> list[CallReply]:
         """Run several calls with one request; inputs and outputs travel on the socket, no files.
 
-        ``calls`` holds (call description, repeat, [(array name, .npy bytes)]). Each call has its
+        ``calls`` holds (call description, repeat, [(array name, dtype string, shape, raw bytes)]). Each call has its
         own ``call_seconds`` from the moment the previous one was answered (the first from the
         moment the request is sent), and none goes past ``deadline``. The replies come back in
         order and stop at the first call that timed out, died or garbled the stream (the child is
         then useless); the caller runs the calls after it again, in a fresh child.
         """
         nonce = secrets.token_hex(8)
-        header = {"nonce": nonce, "calls": [{"call": call, "repeat": repeat, "arrays": [[n, len(b)] for n, b in arrays]}
+        header = {"nonce": nonce, "calls": [{"call": call, "repeat": repeat,
+                                             "arrays": [[name, dtype, shape, len(data)] for name, dtype, shape, data in arrays]}
                                             for call, repeat, arrays in calls]}
         start = time.monotonic()
         try:
             self.control.settimeout(max(min(call_seconds, deadline - start), 0.01))
             self.control.sendall(b"".join([json.dumps(header).encode(), b"\n",
-                                            *(data for _, _, arrays in calls for _, data in arrays)]))
+                                            *(item[-1] for _, _, arrays in calls for item in arrays)]))
         except TimeoutError:
             return [CallReply("timeout", time.monotonic() - start)]  # the child stopped reading
         except OSError:
