@@ -8,7 +8,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-slow release release-check bench clean-venv
+.PHONY: demo test test-slow release release-check bench notebooks-real clean-venv
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,3 +38,8 @@ clean-venv:
 # Speed of the reference code as ratios against scikit-learn, SciPy and PyTorch (issue: benchmarks).
 bench: $(STAMP)
 	$(PY) bench/run.py
+
+# The solution notebooks end to end on the real CIFAR-10: times and accuracies per notebook.
+# Needs the data: `bash get_datasets.sh`, or CIFAR10_DIR=/path/to/cifar-10-batches-py.
+notebooks-real: $(STAMP)
+	$(PY) -m autograder.check_notebooks_real
