@@ -18,12 +18,12 @@ parent checks against its own expectations. Nothing here is pickled; ``np.save``
 Standard library and NumPy only: this text must run without the ``autograder`` package, which the
 child cannot read.
 """
+import __future__  # noqa: F401  (imported once here for the students' "from __future__ import annotations")
 import ctypes
 import errno
 import gc
 import importlib
 import importlib.util
-import io
 import json
 import numbers
 import os
@@ -36,7 +36,6 @@ import types
 
 import numpy as np
 import numpy.random  # noqa: F401  (lazy in NumPy 2: imported once here, not in every child)
-import __future__  # noqa: F401  (the students' "from __future__ import annotations")
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWNET = 0x40000000

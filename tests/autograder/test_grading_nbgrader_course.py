@@ -4,7 +4,6 @@ from __future__ import annotations
 import ast
 import csv
 import json
-import shutil
 from pathlib import Path
 
 import nbformat
