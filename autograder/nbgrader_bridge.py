@@ -1,4 +1,4 @@
-"""The one module that talks to nbgrader (and jupytext): instructor notebook → released notebook.
+"""The one module that talks to nbgrader (and jupytext): released notebooks and the gradebook.
 
 Instructor notebooks live under ``autograder/source/notebooks/`` as jupytext "percent" scripts,
 so a change reads as a normal diff. Each cell header may carry nbgrader's own cell metadata, e.g.
@@ -16,6 +16,9 @@ The solution notebook only loses its outputs. Both are made byte-stable: cell id
 notebook name and the cell's position (or its ``grade_id``), and jupytext's own metadata is
 dropped, so building twice gives the same bytes.
 
+The gradebook half (:func:`record_submission`) puts the kit's graded submissions into an
+nbgrader course for manual grading of the written answers in formgrader; see its docstring.
+
 One extension: a source line ``# <include cs_utils/notebook_setup.py::locate_kit>`` is replaced by
 that function's code (docstring dropped), read from the reference source. The first cell needs
 the function before ``cs_utils`` is importable; this keeps the copy identical to the tested one.
@@ -23,6 +26,7 @@ the function before ``cs_utils`` is importable; this keeps the copy identical to
 from __future__ import annotations
 
 import ast
+import json
 import re
 from pathlib import Path
 
@@ -144,3 +148,173 @@ def graded_cells(notebook_text: str) -> list[dict]:
 
     notebook = nbformat.reads(notebook_text, as_version=4)
     return [dict(cell.metadata["nbgrader"]) for cell in notebook.cells if "nbgrader" in cell.metadata]
+
+
+# ------------------------------------------------------------------------------- the gradebook
+#: The notebook and cell that hold the kit's own autograded score in the gradebook.
+AUTOGRADER_NOTEBOOK = "autograder"
+AUTOGRADER_CELL = "autograder-score"
+
+
+def gradebook_url(course_root: Path) -> str:
+    return f"sqlite:///{Path(course_root).resolve() / 'gradebook.db'}"
+
+
+def _open_gradebook(course_root: Path):
+    """nbgrader's ``Gradebook`` on the course's ``gradebook.db``.
+
+    A new database is stamped with the migrations' head revision. nbgrader finds it by running
+    the ``alembic`` command from ``PATH`` (absent when the venv is not activated, and about a
+    second of start-up); the same number is read here in-process from nbgrader's own migration
+    scripts.
+    """
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from nbgrader import api, dbutil
+
+    def head_revision() -> str:
+        config = Config()
+        config.set_main_option("script_location", dbutil.ALEMBIC_DIR)
+        return ScriptDirectory.from_config(config).get_current_head()
+
+    api.get_alembic_version = head_revision
+    return api.Gradebook(gradebook_url(course_root))
+
+
+def _score_notebook(points: float, summary: str) -> dict:
+    """A one-cell notebook whose single grade cell carries the kit's autograded score."""
+    import nbformat
+
+    cell = nbformat.v4.new_markdown_cell(summary or "Scored by the kit's autograder.", id=AUTOGRADER_CELL)
+    cell.metadata["nbgrader"] = {"grade": True, "solution": True, "locked": False, "points": float(points),
+                                 "grade_id": AUTOGRADER_CELL, "schema_version": 3}
+    notebook = nbformat.v4.new_notebook(cells=[cell])
+    notebook.metadata["kernelspec"] = dict(KERNELSPEC)
+    return notebook
+
+
+def _define_assignment(gradebook, assignment: str, templates: dict[str, dict], max_score: float) -> None:
+    """Mirror the released notebooks' graded cells in the gradebook (what ``SaveCells`` does)."""
+    gradebook.update_or_create_assignment(assignment)
+    notebooks = {**templates, AUTOGRADER_NOTEBOOK: _score_notebook(max_score, "")}
+    for name, notebook in notebooks.items():
+        gradebook.update_or_create_notebook(name, assignment)
+        for cell in notebook["cells"]:
+            meta = cell.get("metadata", {}).get("nbgrader") or {}
+            if "grade_id" not in meta:
+                continue
+            if meta.get("grade"):
+                gradebook.update_or_create_grade_cell(meta["grade_id"], name, assignment,
+                                                      max_score=float(meta.get("points") or 0),
+                                                      cell_type=cell["cell_type"])
+            if meta.get("solution"):
+                gradebook.update_or_create_solution_cell(meta["grade_id"], name, assignment)
+
+
+def record_submission(course_root: Path, assignment: str, student: str, notebooks: dict[str, dict],
+                      templates: dict[str, dict], *, score: float, max_score: float, summary: str = "",
+                      timestamp: str | None = None) -> None:
+    """Put one graded submission where formgrader finds it; keep every manual grade.
+
+    Writes ``autograded/<student>/<assignment>/<notebook>.ipynb`` (the rebuilt notebooks plus an
+    ``autograder`` notebook holding the kit's score) and records the submission in
+    ``gradebook.db``. Written answers need a manual grade: an empty answer is scored 0 at once;
+    an answer a grader already scored keeps its manual score, and is flagged again only if its
+    text changed since. The kit's score is rewritten on every call, so a regrade never leaves a
+    stale score behind.
+
+    Parameters
+    ----------
+    notebooks : dict of str to dict
+        Notebook name to the rebuilt notebook (nbformat 4 JSON) with the student's answers.
+    templates : dict of str to dict
+        Notebook name to the released notebook: defines the graded cells.
+    score, max_score : float
+        The kit's autograded total for this submission.
+    """
+    import datetime
+
+    import nbformat
+
+    root = Path(course_root)
+    folder = root / "autograded" / student / assignment
+    source = root / "source" / assignment
+    source.mkdir(parents=True, exist_ok=True)
+    for name, template in templates.items():
+        target = source / f"{name}.ipynb"
+        if not target.exists():
+            target.write_text(json.dumps(template, indent=1), encoding="utf-8")
+    previous = {name: _answer_texts(folder / f"{name}.ipynb") for name in templates}
+    folder.mkdir(parents=True, exist_ok=True)
+    written = {**notebooks, AUTOGRADER_NOTEBOOK: _score_notebook(max_score, summary)}
+    for name, notebook in written.items():
+        text = nbformat.writes(nbformat.from_dict(notebook))
+        (folder / f"{name}.ipynb").write_text(text, encoding="utf-8")
+    stamp = timestamp or datetime.datetime.now(datetime.timezone.utc).isoformat()
+    with _open_gradebook(root) as gradebook:
+        _define_assignment(gradebook, assignment, templates, max_score)
+        gradebook.update_or_create_student(student)
+        gradebook.update_or_create_submission(assignment, student, timestamp=stamp)
+        for name, notebook in notebooks.items():
+            answers = _answer_texts_of(notebook)
+            for cell in notebook["cells"]:
+                meta = cell.get("metadata", {}).get("nbgrader") or {}
+                if not meta.get("grade") or meta.get("grade_id") not in answers:
+                    continue
+                grade = gradebook.find_grade(meta["grade_id"], name, assignment, student)
+                text = answers[meta["grade_id"]]
+                empty = text.strip() in ("", "YOUR ANSWER HERE")
+                if grade.manual_score is None:
+                    grade.auto_score = 0.0 if empty else None
+                    grade.needs_manual_grade = not empty
+                elif previous[name].get(meta["grade_id"]) != text:
+                    grade.needs_manual_grade = True  # the score stays; the grader looks again
+        grade = gradebook.find_grade(AUTOGRADER_CELL, AUTOGRADER_NOTEBOOK, assignment, student)
+        grade.auto_score = float(score)
+        grade.needs_manual_grade = False
+        gradebook.db.commit()
+
+
+def _answer_texts_of(notebook: dict) -> dict[str, str]:
+    texts = {}
+    for cell in notebook.get("cells", []):
+        meta = cell.get("metadata", {}).get("nbgrader") or {}
+        if meta.get("grade_id"):
+            source = cell.get("source", "")
+            texts[meta["grade_id"]] = "".join(source) if isinstance(source, list) else str(source)
+    return texts
+
+
+def _answer_texts(path: Path) -> dict[str, str]:
+    try:
+        return _answer_texts_of(json.loads(Path(path).read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return {}
+
+
+def manual_scores(course_root: Path, assignment: str, student: str) -> dict[str, dict]:
+    """Every grade of one submission: ``{notebook/grade_id: {auto, manual, flagged, max}}``."""
+    scores = {}
+    with _open_gradebook(course_root) as gradebook:
+        submission = gradebook.find_submission(assignment, student)
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                scores[f"{notebook.name}/{grade.name}"] = {
+                    "auto": grade.auto_score, "manual": grade.manual_score,
+                    "flagged": grade.needs_manual_grade, "max": grade.max_score, "score": grade.score}
+    return scores
+
+
+def set_manual_score(course_root: Path, assignment: str, student: str, notebook: str, grade_id: str,
+                     score: float) -> None:
+    """What a TA does in formgrader: give a manual score (tests and scripts use this)."""
+    with _open_gradebook(course_root) as gradebook:
+        grade = gradebook.find_grade(grade_id, notebook, assignment, student)
+        grade.manual_score = float(score)
+        grade.needs_manual_grade = False
+        gradebook.db.commit()
+
+
+def total_score(course_root: Path, assignment: str, student: str) -> float:
+    with _open_gradebook(course_root) as gradebook:
+        return float(gradebook.find_submission(assignment, student).score)

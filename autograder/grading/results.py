@@ -75,6 +75,8 @@ class SubmissionResult:
     notices: tuple[str, ...] = ()  # shown to the student ("could not grade: ...")
     staff_log: str = ""  # instructors only: tracebacks, captured output, isolation notes
     schema_version: int = SCHEMA_VERSION
+    #: notebook name -> {grade_id: the student's text} for answer cells, for manual grading
+    notebook_answers: dict = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)

@@ -1,0 +1,58 @@
+"""Graded submissions into an nbgrader course, for manual grading of written answers in formgrader.
+
+The kit grades the code itself; what needs a person is the written answers. For each result this
+rebuilds the student's notebooks from the release templates plus the answers the intake kept
+(:attr:`SubmissionResult.notebook_answers`) and hands them to
+:func:`autograder.nbgrader_bridge.record_submission`, which writes
+``COURSE/autograded/<student>/<assignment>/`` and the gradebook. Run it in one process (the
+parent of a batch): SQLite takes one writer at a time.
+
+Open the course with ``cd COURSE && jupyter lab`` (formgrader extension) or read the totals with
+``nbgrader export``. Manual scores survive regrading (see ``record_submission``).
+"""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+from autograder import nbgrader_bridge
+from autograder.grading.notebook_intake import NOTEBOOK_NAMES, load_template
+from autograder.grading.results import SubmissionResult
+
+ASSIGNMENT = "ps1"
+
+
+def fill(template: dict, answers: dict[str, str]) -> dict:
+    """The template notebook with ``answers`` (grade_id -> text) in its answer cells."""
+    notebook = copy.deepcopy(template)
+    for cell in notebook["cells"]:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id in answers:
+            cell["source"] = answers[grade_id]
+        if cell["cell_type"] == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    return notebook
+
+
+def summary_text(result: SubmissionResult) -> str:
+    lines = [f"**Autograded score: {result.score:g} / {result.max_score:g}**", ""]
+    lines += [f"- {t.spec.name}: {t.score:g} / {t.spec.points:g}" for t in result.tests]
+    lines += [f"- note: {notice}" for notice in result.notices]
+    return "\n".join(lines)
+
+
+def record(course_root: Path, results: list[SubmissionResult], assignment: str = ASSIGNMENT) -> Path:
+    """Record every result in ``course_root``'s gradebook; return the course folder."""
+    templates = {name: load_template(name).notebook for name in NOTEBOOK_NAMES}
+    root = Path(course_root)
+    root.mkdir(parents=True, exist_ok=True)
+    config = root / "nbgrader_config.py"
+    if not config.exists():
+        config.write_text('c = get_config()  # noqa: F821\nc.CourseDirectory.course_id = "cs-kit"\n'
+                          f'c.CourseDirectory.root = {str(root.resolve())!r}\n', encoding="utf-8")
+    for result in results:
+        notebooks = {name: fill(template, result.notebook_answers.get(name, {})) for name, template in templates.items()}
+        nbgrader_bridge.record_submission(root, assignment, result.student, notebooks, templates,
+                                          score=result.score, max_score=result.max_score,
+                                          summary=summary_text(result))
+    return root
