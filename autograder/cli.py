@@ -51,7 +51,7 @@ def _grade(args: argparse.Namespace) -> int:
     if not submission.exists():
         print(f"error: {submission} does not exist; give a submission folder or .zip", file=sys.stderr)
         return exit_codes.BAD_INPUT
-    result = batch.grade_one(submission, seed=args.seed)
+    result = batch.grade_one(submission, seed=args.seed, notebooks=args.notebooks)
     document = render.gradescope_results(result)
     render.validate_gradescope(document)
     out = Path(args.out)
@@ -72,7 +72,8 @@ def _grade_all(args: argparse.Namespace) -> int:
     if not folder.is_dir():
         print(f"error: {folder} is not a folder of submissions", file=sys.stderr)
         return exit_codes.BAD_INPUT
-    summary = batch.grade_all(folder, Path(args.out), workers=args.workers, seed=args.seed, progress=not args.quiet)
+    summary = batch.grade_all(folder, Path(args.out), workers=args.workers, seed=args.seed, progress=not args.quiet,
+                              notebooks=args.notebooks, gradebook=Path(args.gradebook) if args.gradebook else None)
     print(f"{len(summary.results)} submissions: {summary.graded} graded, {summary.reused} unchanged since the "
           f"last run; grades in {summary.csv_path}", file=sys.stderr)
     return exit_codes.OK
@@ -168,6 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("--feedback", metavar="FILE", help="also write Markdown feedback for the student")
     grade.add_argument("--staff-log", action="store_true", help="print the staff log (student output, errors) to stderr")
     grade.add_argument("--seed", type=int, default=0, help="seed of the hidden inputs (default 0)")
+    grade.add_argument("--notebooks", action=argparse.BooleanOptionalAction, default=True,
+                       help="also run the notebooks on synthetic data and check their results (default on; "
+                            "about 30 s per submission)")
     grade.set_defaults(handler=_grade)
 
     grade_all = commands.add_parser(
@@ -190,6 +194,10 @@ def build_parser() -> argparse.ArgumentParser:
     grade_all.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parallel workers (default: CPU count)")
     grade_all.add_argument("--seed", type=int, default=0, help="seed of the hidden inputs (default 0)")
     grade_all.add_argument("--quiet", action="store_true", help="no progress bar")
+    grade_all.add_argument("--notebooks", action=argparse.BooleanOptionalAction, default=False,
+                           help="also run the notebooks (about 30 s per submission; default off for throughput)")
+    grade_all.add_argument("--gradebook", metavar="COURSE",
+                           help="record the written answers in this nbgrader course for formgrader")
     grade_all.set_defaults(handler=_grade_all)
 
     demo = commands.add_parser(

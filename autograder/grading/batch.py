@@ -69,12 +69,13 @@ def write_grades_csv(out: Path, results: list[SubmissionResult]) -> Path:
     return path
 
 
-def grade_one(path: Path, *, limits: Limits = Limits(), seed: int = 0, hide: tuple[Path, ...] = ()) -> SubmissionResult:
+def grade_one(path: Path, *, limits: Limits = Limits(), seed: int = 0, hide: tuple[Path, ...] = (),
+              notebooks: bool = False) -> SubmissionResult:
     """Grade a single folder or zip in this process (its sandbox children do the running)."""
     path = Path(path)
     submission = Submission(student_name(path), path)
-    digest = submission_digest(path, grader_fingerprint(seed))
-    with Grader(limits=limits, seed=seed, hide=(path.resolve().parent, *hide)) as grader:
+    digest = submission_digest(path, grader_fingerprint(seed) + (":notebooks" if notebooks else ""))
+    with Grader(limits=limits, seed=seed, hide=(path.resolve().parent, *hide), notebooks=notebooks) as grader:
         return grader.grade(submission, digest)
 
 
@@ -96,10 +97,10 @@ def stored_result(out: Path, student: str, digest: str) -> SubmissionResult | No
 
 
 def grade_all(batch: Path, out: Path, *, workers: int = 2, limits: Limits = Limits(), seed: int = 0,
-              progress: bool = True) -> BatchSummary:
+              progress: bool = True, notebooks: bool = False, gradebook: Path | None = None) -> BatchSummary:
     batch, out = Path(batch).resolve(), Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    fingerprint = grader_fingerprint(seed)
+    fingerprint = grader_fingerprint(seed) + (":notebooks" if notebooks else "")
     results: dict[str, SubmissionResult] = {}
     todo: list[tuple[Submission, str]] = []
     for submission in discover(batch):
@@ -119,9 +120,14 @@ def grade_all(batch: Path, out: Path, *, workers: int = 2, limits: Limits = Limi
     for attempt in (1, 2):  # a second pool only if a worker process died
         if not todo:
             break
-        todo = _run_pool(todo, out, results, workers, limits, seed, hide, bar, plans, last_attempt=attempt == 2)
+        todo = _run_pool(todo, out, results, workers, limits, seed, hide, bar, plans, last_attempt=attempt == 2,
+                         notebooks=notebooks)
     bar.close()
     csv_path = write_grades_csv(out, list(results.values()))
+    if gradebook is not None:  # one writer: the parent, after the workers
+        from autograder.grading import gradebook as course
+
+        course.record(gradebook, sorted(results.values(), key=lambda r: r.student))
     return BatchSummary(tuple(sorted(results.values(), key=lambda r: r.student)), len(results) - reused, reused, csv_path)
 
 
@@ -137,14 +143,14 @@ def _shared_plans(todo, workers: int, limits: Limits, seed: int, hide: tuple[Pat
         return calibrator.plans.warm_up()
 
 
-def _run_pool(todo, out, results, workers, limits, seed, hide, bar, plans, *, last_attempt):
+def _run_pool(todo, out, results, workers, limits, seed, hide, bar, plans, *, last_attempt, notebooks=False):
     context = multiprocessing.get_context("fork")  # the workers inherit ``plans`` without pickling
     slots = context.Queue()
     for slot in range(max(1, workers)):
         slots.put(slot)
     left = []
     with ProcessPoolExecutor(max(1, workers), mp_context=context, initializer=_init_worker,
-                             initargs=(slots, limits, seed, hide, plans)) as pool:
+                             initargs=(slots, limits, seed, hide, plans, notebooks)) as pool:
         futures = {pool.submit(_grade_in_worker, submission, digest, out): (submission, digest)
                    for submission, digest in todo}
         for future in as_completed(futures):
@@ -170,9 +176,10 @@ def _run_pool(todo, out, results, workers, limits, seed, hide, bar, plans, *, la
 _WORKER: dict = {}  # the worker process's own grader; one per process, created by the initializer
 
 
-def _init_worker(slots, limits: Limits, seed: int, hide: tuple[Path, ...], plans: PlanSet | None) -> None:
+def _init_worker(slots, limits: Limits, seed: int, hide: tuple[Path, ...], plans: PlanSet | None,
+                 notebooks: bool = False) -> None:
     slot = slots.get()
-    grader = Grader(slot=slot, limits=limits, seed=seed, hide=hide, plans=plans)
+    grader = Grader(slot=slot, limits=limits, seed=seed, hide=hide, plans=plans, notebooks=notebooks)
     grader.warm_up()
     _WORKER["grader"] = grader
     multiprocessing.util.Finalize(None, grader.close, exitpriority=10)  # runs when the worker exits

@@ -110,3 +110,24 @@ def tests_by_id() -> dict[str, TestSpec]:
 
 def max_score(tests: tuple[TestSpec, ...] = TESTS) -> float:
     return float(sum(spec.points for spec in tests))
+
+
+#: Tests of the notebooks themselves (run by ``grade --notebooks``): the student's answer cells run
+#: on a small synthetic CIFAR-10 in the sandbox, and the run writes a well-formed results file.
+#: The submitted results are checked against the schema and, with real data, reproduced (0 points).
+NOTEBOOK_TESTS: tuple[TestSpec, ...] = tuple(
+    test
+    for name, cells in (("knn", "cross-validation and choosing k"), ("svm", "hyperparameter search"),
+                        ("softmax", "hyperparameter search"))
+    for test in (
+        _t(f"notebook.{name}.runs", f"{name}.ipynb", 1, f"{name}.ipynb: your cells ({cells}) run without error",
+           f"The grader ran {name}.ipynb (your answer cells in the original notebook) on a small synthetic "
+           "CIFAR-10; one of your cells raised an error, timed out, or the notebook could not be read."),
+        _t(f"notebook.{name}.results", f"{name}.ipynb", 1, f"{name}.ipynb: the run writes notebooks/results/{name}.json",
+           f"Running {name}.ipynb top to bottom must end by writing a complete notebooks/results/{name}.json "
+           "(the last locked cell does it when your variables are set)."),
+        _t(f"notebook.{name}.submitted_results", f"{name}.ipynb", 0,
+           f"{name}.ipynb: submitted results file (informational)",
+           f"notebooks/results/{name}.json is missing or malformed: run the whole notebook and submit again."),
+    )
+)

@@ -16,14 +16,14 @@ import tempfile
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
 from autograder import KIT_ROOT, SOURCE_ROOT
-from autograder.grading import checks, manifest, scoring
+from autograder.grading import checks, manifest, notebook_intake, notebook_run, results_check, scoring
 from autograder.grading.checks import Call, Plan, Returned, SourceView
 from autograder.grading.reference import load_reference
 from autograder.grading.results import SubmissionResult, TestOutcome, TestSpec
@@ -99,8 +99,12 @@ class Grader:
     """Grades submissions one after another with one sandbox; reuse it for a batch."""
 
     def __init__(self, *, slot: int = 0, limits: Limits = Limits(), hide: tuple[Path, ...] = (),
-                 seed: int = 0, tests: tuple[TestSpec, ...] = manifest.TESTS, plans: PlanSet | None = None):
+                 seed: int = 0, tests: tuple[TestSpec, ...] = manifest.TESTS, plans: PlanSet | None = None,
+                 notebooks: bool = False, notebook_seconds: float = 120.0):
         self.tests = tests
+        self.notebooks = notebooks  # also run the notebooks (slow: a kernel per notebook)
+        self.notebook_seconds = notebook_seconds
+        self._data: Path | None = None
         self.limits = limits
         self.isolation = Isolation.detect(slot)
         hidden = (KIT_ROOT / "autograder", KIT_ROOT / ".git", *hide)
@@ -168,10 +172,15 @@ class Grader:
         try:
             workspace, notes = self.prepare(submission)
             outcomes, log = self.run(workspace)
+            specs, answers = self.tests, {}
+            if self.notebooks:
+                extra, problems, answers = self.run_notebooks(workspace, log)
+                specs, outcomes, notes = (*self.tests, *manifest.NOTEBOOK_TESTS), (*outcomes, *extra), [*notes, *problems]
             log = [*self.isolation.notes, *log]
-            return scoring.build_result(submission.student, self.tests, outcomes, content_hash=digest,
-                                        seconds=time.monotonic() - start, notices=tuple(notes),
-                                        staff_log="\n".join(log))
+            result = scoring.build_result(submission.student, specs, outcomes, content_hash=digest,
+                                          seconds=time.monotonic() - start, notices=tuple(notes),
+                                          staff_log="\n".join(log))
+            return replace(result, notebook_answers=answers)
         except SubmissionError as error:
             return scoring.could_not_grade(submission.student, self.tests, f"Could not grade: {error}.",
                                            content_hash=digest, seconds=time.monotonic() - start)
@@ -220,6 +229,35 @@ class Grader:
             seconds = sum(r.seconds for r in returned) or None
             outcomes.append(TestOutcome(spec.id, verdict.passed, verdict.detail, seconds))
         return tuple(outcomes), state.log
+
+    # -- the notebooks ------------------------------------------------------------------------
+    def run_notebooks(self, workspace: Workspace, log: list[str]) -> tuple[list[TestOutcome], list[str], dict]:
+        """Intake, submitted results, then each rebuilt notebook run on synthetic data in a child.
+
+        Returns the notebook tests' outcomes, the problems to show the student, and the answers
+        (notebook -> grade_id -> text) for the gradebook. Never raises for a student's notebook.
+        """
+        intakes = notebook_intake.take_in_all(workspace.work)
+        problems = [p for intake in intakes.values() for p in intake.problems]
+        submitted = {name: results_check.read_submitted(workspace.work, name) for name in intakes}
+        outcomes = []
+        real = results_check.real_data_dir()
+        for name, data in submitted.items():
+            verdict = results_check.check_submitted(name, data)
+            detail = verdict.detail
+            if verdict.passed:
+                detail += "; " + results_check.reproduce(self.sandbox, workspace.work, name, data, real, log)
+            outcomes.append(TestOutcome(f"notebook.{name}.submitted_results", verdict.passed, detail))
+        if self._data is None:
+            self._data = notebook_run.write_synthetic_data(self._scratch / "cifar")
+        data = notebook_run.link_data(self._data, workspace.root)
+        runs = notebook_run.run_notebooks(self.sandbox, workspace.work, data, intakes,
+                                          budget=self.notebook_seconds, log=log)
+        for name, intake in intakes.items():
+            run = runs.get(name)
+            outcomes += _judge_notebook(name, intake, run)
+        answers = {name: {k: v for k, v in intake.answers.items()} for name, intake in intakes.items()}
+        return outcomes, problems, answers
 
     # -- the calls -----------------------------------------------------------------------------
     def _run_calls(self, state: RunState, calls: list[Call]) -> None:
@@ -296,6 +334,29 @@ class Grader:
                 state.log.append(f"student output{dropped}:\n{output}")
             self.sandbox.kill(state.child)
             state.child = None
+
+
+def _judge_notebook(name: str, intake: notebook_intake.Intake, run: notebook_run.NotebookRun | None) -> list[TestOutcome]:
+    """The ``runs`` and ``results`` tests of one notebook, from the parent's view of the run."""
+    runs, results = f"notebook.{name}.runs", f"notebook.{name}.results"
+    if run is None:
+        why = "the notebook could not be read" if intake.found else "the notebook is missing"
+        return [TestOutcome(runs, False, why), TestOutcome(results, False, why)]
+    if not run.ran:
+        return [TestOutcome(runs, False, run.stopped), TestOutcome(results, False, run.stopped)]
+    template = notebook_intake.load_template(name)
+    failed = []
+    for entry in template.entries:
+        if entry["kind"] == "code_answer" or entry["kind"] == "locked" and entry["cell_type"] == "code":
+            state = run.cells.get(entry["grade_id"], "not run")
+            if state != "ok":
+                error = state if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_. ]{0,59}", state) else "an error"
+                failed.append(f"{entry['grade_id']}: {error}")
+    stopped = f" (stopped: {run.stopped})" if run.stopped else ""
+    ran = TestOutcome(runs, not failed, ("; ".join(failed[:4]) + stopped) if failed else "", run.seconds)
+    problems = results_check.schema_problems(name, run.results) if run.results is not None else ["not written"]
+    wrote = TestOutcome(results, not problems, "; ".join(problems) if problems else "")
+    return [ran, wrote]
 
 
 def _next_batch(pending: list[Call], plans: PlanSet) -> list[Call]:
