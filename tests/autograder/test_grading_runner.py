@@ -59,3 +59,17 @@ def test_a_syntax_error_in_one_module_costs_only_what_imports_it(grader, variant
     assert earned["svm_loss_naive"] == 0 and earned["LinearClassifier.train"] == 0
     assert earned["compute_distances_no_loops"] == 11 and earned["softmax_loss_naive"] == 11
     assert "SyntaxError" in by_id(result)["svm.naive.loss"].outcome.detail
+
+
+def test_plain_array_accepts_only_numeric_dtypes_and_matching_shapes():
+    import numpy as np
+
+    from autograder.grading.runner import plain_array
+
+    data = np.arange(6, dtype="<f8").tobytes()
+    assert plain_array("<f8", [2, 3], data).tolist() == [[0, 1, 2], [3, 4, 5]]
+    assert plain_array("|b1", [2], b"\x01\x00").tolist() == [True, False]
+    for dtype, shape, payload in (("|O8", [6], data), ("<c16", [3], data), ("<f8", [7], data), ("<f8", [True, 6], data),
+                                  ("<f8", [-6], data), ("<f8", "6", data), ("V8", [6], data), ("<f8", [6], "text"),
+                                  ("<U1", [48], data), (None, [6], data)):
+        assert plain_array(dtype, shape, payload) is None, (dtype, shape)

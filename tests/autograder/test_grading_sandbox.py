@@ -109,3 +109,40 @@ def test_two_graders_never_share_a_uid():
     third = Isolation.detect(slot=40)
     third.release()
     assert third.uid <= max(first.uid, second.uid)  # released uids are taken again
+
+
+def _child_on_a_socketpair():
+    import socket
+
+    from autograder.grading.sandbox import Child
+
+    ours, theirs = socket.socketpair()
+    read_end, write_end = os.pipe()
+    os.set_blocking(read_end, False)
+    return Child(pid=-1, control=ours, output_fd=read_end, output_cap=1024), theirs, write_end
+
+
+def test_frames_carry_their_announced_bytes_and_nothing_else():
+    import time
+
+    child, theirs, write_end = _child_on_a_socketpair()
+    theirs.sendall(b'{"done": "n", "blobs": [["a", 3], ["b", 2]]}\nxyzuv{"next": 1}\n')
+    header, blobs = child.receive_frame(time.monotonic() + 2)
+    assert header["done"] == "n" and blobs == {"a": b"xyz", "b": b"uv"}
+    assert child.receive(time.monotonic() + 2) == {"next": 1}
+    os.close(write_end)
+
+
+@pytest.mark.parametrize("garbage", [b'{"blobs": [["a", 1099511627776]]}\n', b"not json\n", b'[1, 2]\n',
+                                     b'{"blobs": [["a", -1]]}\n', b'{"blobs": "all"}\n', b"x" * (2 << 20)])
+def test_a_garbled_control_stream_ends_the_child(garbage):
+    import time
+
+    import threading
+
+    child, theirs, write_end = _child_on_a_socketpair()
+    sender = threading.Thread(target=theirs.sendall, args=(garbage,), daemon=True)  # 2 MiB outgrows the buffer
+    sender.start()
+    assert child.receive_frame(time.monotonic() + 2) is None
+    assert child.garbled and not child.alive
+    os.close(write_end)
