@@ -21,7 +21,7 @@ def run(*args: str, cwd: Path = KIT_ROOT, timeout: float = 120) -> subprocess.Co
 
 def test_grade_writes_valid_results_and_exits_0_whatever_the_score(releases, tmp_path):
     out = tmp_path / "starter.json"
-    done = run("grade", str(releases["starter"]), "--out", str(out), "--feedback", str(tmp_path / "fb.md"))
+    done = run("grade", str(releases["starter"]), "--out", str(out), "--feedback", str(tmp_path / "fb.md"), "--no-notebooks")
     assert done.returncode == exit_codes.OK, done.stderr
     document = json.loads(out.read_text())
     validate_gradescope(document)
@@ -30,7 +30,7 @@ def test_grade_writes_valid_results_and_exits_0_whatever_the_score(releases, tmp
 
 def test_grade_accepts_a_zip(releases, tmp_path):
     archive = zip_folder(releases["solution"] / "cs_utils", tmp_path / "alice.zip")
-    done = run("grade", str(archive), "--out", str(tmp_path / "r.json"))
+    done = run("grade", str(archive), "--out", str(tmp_path / "r.json"), "--no-notebooks")
     assert done.returncode == exit_codes.OK, done.stderr
     assert json.loads((tmp_path / "r.json").read_text())["score"] == 100
 
