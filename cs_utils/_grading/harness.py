@@ -5,9 +5,9 @@ This file is not imported by the grader. Its text is handed to a fresh interpret
 socket for spawn requests and forks one *child* per request. A child confines itself (new session,
 namespaces, hidden paths, resource limits, unprivileged uid), imports the student's ``cs_utils``
 from the scratch copy, and serves *calls*. A batch request is one JSON line followed by the
-``.npy`` bytes of every input array; the child runs the calls in order and answers each one as it
-finishes: a JSON line (status, what came back) followed by the ``.npy`` bytes of the returned
-arrays. Nothing touches the disk. (The older file-based request, with inputs and outputs in a
+raw bytes of every input array (dtype and shape are in the line); the child runs the calls in
+order and answers each one as it finishes: a JSON line (status, what came back, dtypes and shapes)
+followed by the raw bytes of the returned arrays. Nothing touches the disk. (The older file-based request, with inputs and outputs in a
 folder the parent made, is still served.)
 
 It never sees expected values, the reference solutions or the test manifest, and it decides
@@ -18,11 +18,12 @@ parent checks against its own expectations. Nothing here is pickled; ``np.save``
 Standard library and NumPy only: this text must run without the ``autograder`` package, which the
 child cannot read.
 """
+import __future__  # noqa: F401  (imported once here for the students' "from __future__ import annotations")
 import ctypes
 import errno
+import gc
 import importlib
 import importlib.util
-import io
 import json
 import numbers
 import os
@@ -34,6 +35,7 @@ import time
 import types
 
 import numpy as np
+import numpy.random  # noqa: F401  (lazy in NumPy 2: imported once here, not in every child)
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWNET = 0x40000000
@@ -194,26 +196,28 @@ class FolderStore:
 
     def save(self, name, array):
         np.save(os.path.join(self.folder, name + ".npy"), array, allow_pickle=False)
+        return {}
 
 
 class MemoryStore:
-    """Inputs and outputs of one call as ``.npy`` bytes carried on the control socket.
+    """Inputs and outputs of one call as raw array bytes carried on the control socket.
 
-    Every ``load`` parses the parent's bytes again, so each call gets fresh, writable arrays that
-    an earlier call (or the student) cannot have changed.
+    An array travels as its bytes plus (dtype string, shape) in the JSON line: no pickle and no
+    header to parse. Every ``load`` copies the parent's bytes again, so each call gets fresh,
+    writable arrays that an earlier call (or the student) cannot have changed.
     """
 
     def __init__(self, blobs):
-        self.blobs = blobs
+        self.blobs = blobs  # name -> (dtype string, shape, bytes)
         self.saved = []  # (name, bytes), in order
 
     def load(self, name):
-        return np.load(io.BytesIO(self.blobs[name]), allow_pickle=False)
+        dtype, shape, data = self.blobs[name]
+        return np.frombuffer(data, dtype=np.dtype(dtype)).reshape(shape).copy()
 
     def save(self, name, array):
-        buffer = io.BytesIO()
-        np.save(buffer, array, allow_pickle=False)
-        self.saved.append((name, buffer.getvalue()))
+        self.saved.append((name, array.tobytes()))
+        return {"dtype": array.dtype.str, "shape": list(array.shape)}
 
 
 def _load_argument(store, ref):
@@ -237,8 +241,7 @@ def _export(value, store, stem, record):
         array = np.asarray(value)
         if array.dtype.kind not in "biuf":
             raise CallError(f"returned a value of type {type(value).__name__} that is not numeric")
-        store.save(stem, np.ascontiguousarray(array))
-        record[stem] = {"kind": "array"}
+        record[stem] = {"kind": "array", **store.save(stem, np.ascontiguousarray(array))}
 
 
 def _invoke(call, store):
@@ -353,11 +356,11 @@ def run_batch(sock, stream, request):
 
     Every input is read before the first call runs (the parent's send never waits on a busy
     child). Each call is answered as soon as it is done: a reply line naming the nonce and the
-    call's index, followed by the ``.npy`` bytes of what it returned, in the order the line lists.
+    call's index, followed by the raw bytes of the arrays it returned, in the order the line lists.
     """
     received = []
     for item in request["calls"]:
-        received.append({name: read_exact(stream, int(size)) for name, size in item["arrays"]})
+        received.append({name: (dtype, shape, read_exact(stream, int(size))) for name, dtype, shape, size in item["arrays"]})
     for index, (item, blobs) in enumerate(zip(request["calls"], received)):
         store = MemoryStore(blobs)
         status, record = execute(item["call"], item.get("repeat", 1), store)
@@ -438,6 +441,7 @@ def sweep(uid):
 def zygote(fd):
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps finished children
     sock = socket.socket(fileno=fd)  # SOCK_SEQPACKET: one message per request
+    gc.freeze()  # children's collections then skip (and do not copy-on-write) the zygote's objects
     while True:
         try:
             message, fds, _, _ = socket.recv_fds(sock, MAX_LINE, 2)

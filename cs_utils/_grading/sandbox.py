@@ -13,14 +13,16 @@ a child per submission. The child confines itself before importing anything of t
   whose first ``output_bytes`` the parent keeps (the rest is read and dropped).
 
 The parent talks to a child over a socket (:meth:`Child.call_batch`): one request carries several
-calls and their input arrays as ``.npy`` bytes; the child answers each call with a JSON line and
-the ``.npy`` bytes of what it returned. The parent measures the time of each call, enforces the
-wall-clock limits, caps every frame, and parses arrays with ``np.load(allow_pickle=False)``. The
+calls and their input arrays as raw bytes (dtype and shape in the JSON line); the child answers
+each call with a JSON line and the raw bytes of what it returned. The parent measures the time of
+each call, enforces the wall-clock limits, caps every frame, and rebuilds arrays only from an
+allowed numeric dtype and a shape that matches the byte count (``runner.plain_array``). The
 older file-based :meth:`Child.call` reads the child's files with :func:`read_plain_file` (no
 symlinks, regular files, size-capped).
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import secrets
@@ -40,6 +42,8 @@ HARNESS_SOURCE = (Path(__file__).with_name("harness.py")).read_text(encoding="ut
 #: First uid/gid of the dedicated grading accounts; worker slot ``s`` runs as ``base + s``.
 DEFAULT_UID_BASE = 61000
 PATH = "/usr/local/bin:/usr/bin:/bin"
+#: How many uids past its own a grader may try when another grader holds its uid.
+UID_SLOTS = 512
 
 
 @dataclass(frozen=True)
@@ -65,11 +69,13 @@ class Isolation:
     gid: int | None
     namespaces: bool
     notes: tuple[str, ...] = ()
+    held: list = field(default_factory=list, compare=False, repr=False)  # the uid's lock file descriptor
 
     @staticmethod
     def detect(slot: int = 0, uid_base: int = DEFAULT_UID_BASE) -> "Isolation":
         if os.geteuid() == 0:
-            return Isolation(uid=uid_base + slot, gid=uid_base + slot, namespaces=True)
+            uid, lock = claim_uid(uid_base + slot)
+            return Isolation(uid=uid, gid=uid, namespaces=True, held=[lock])
         return Isolation(
             uid=None,
             gid=None,
@@ -81,6 +87,30 @@ class Isolation:
             ),
         )
 
+    def release(self) -> None:
+        """Give the uid back (another grader on this machine may then take it)."""
+        while self.held:
+            os.close(self.held.pop())
+
+
+def claim_uid(first: int, tries: int = UID_SLOTS) -> tuple[int, int]:
+    """The first grading uid from ``first`` on that no other grader on this machine holds.
+
+    Each uid is locked (``flock`` on a root-only file in the temp folder) for as long as its
+    sandbox lives: the per-uid sweep kills every process of the uid, so two graders running at
+    the same time (two batches, a test run next to a batch) must never share one.
+    """
+    folder = Path(tempfile.gettempdir())
+    for uid in range(first, first + tries):
+        fd = os.open(folder / f".grading-uid-{uid}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        return uid, fd
+    raise RuntimeError(f"every grading uid from {first} to {first + tries - 1} is in use on this machine")
+
 
 @dataclass
 class CallReply:
@@ -89,7 +119,7 @@ class CallReply:
     state: str  # "done", "timeout", "died", "unreadable"
     seconds: float
     header: dict = field(default_factory=dict)  # batch calls: status and outputs, as the child described them
-    blobs: dict = field(default_factory=dict)  # batch calls: name -> .npy bytes
+    blobs: dict = field(default_factory=dict)  # batch calls: name -> raw array bytes
 
 
 #: Longest control line the parent accepts, and most bytes of arrays in one reply.
@@ -226,24 +256,25 @@ class Child:
             if message.get("done") == nonce:
                 return CallReply("done", elapsed)
 
-    def call_batch(self, calls: list[tuple[dict, int, list[tuple[str, bytes]]]], call_seconds: float,
+    def call_batch(self, calls: list[tuple[dict, int, list[tuple[str, str, list[int], bytes]]]], call_seconds: float,
                    deadline: float) -> list[CallReply]:
         """Run several calls with one request; inputs and outputs travel on the socket, no files.
 
-        ``calls`` holds (call description, repeat, [(array name, .npy bytes)]). Each call has its
+        ``calls`` holds (call description, repeat, [(array name, dtype string, shape, raw bytes)]). Each call has its
         own ``call_seconds`` from the moment the previous one was answered (the first from the
         moment the request is sent), and none goes past ``deadline``. The replies come back in
         order and stop at the first call that timed out, died or garbled the stream (the child is
         then useless); the caller runs the calls after it again, in a fresh child.
         """
         nonce = secrets.token_hex(8)
-        header = {"nonce": nonce, "calls": [{"call": call, "repeat": repeat, "arrays": [[n, len(b)] for n, b in arrays]}
+        header = {"nonce": nonce, "calls": [{"call": call, "repeat": repeat,
+                                             "arrays": [[name, dtype, shape, len(data)] for name, dtype, shape, data in arrays]}
                                             for call, repeat, arrays in calls]}
         start = time.monotonic()
         try:
             self.control.settimeout(max(min(call_seconds, deadline - start), 0.01))
             self.control.sendall(b"".join([json.dumps(header).encode(), b"\n",
-                                            *(data for _, _, arrays in calls for _, data in arrays)]))
+                                            *(item[-1] for _, _, arrays in calls for item in arrays)]))
         except TimeoutError:
             return [CallReply("timeout", time.monotonic() - start)]  # the child stopped reading
         except OSError:
@@ -326,6 +357,7 @@ class Sandbox:
     def close(self) -> None:
         self._restart_zygote()
         shutil.rmtree(self._home, ignore_errors=True)
+        self.isolation.release()
 
     def __enter__(self) -> "Sandbox":
         return self
