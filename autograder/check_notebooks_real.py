@@ -111,7 +111,7 @@ def _summary_line(report: NotebookReport) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder.check_notebooks_real", description=__doc__.split("\n\n")[0])
-    parser.add_argument("names", nargs="*", default=list(TARGETS), choices=list(TARGETS), metavar="NOTEBOOK")
+    parser.add_argument("names", nargs="*", choices=list(TARGETS), metavar="NOTEBOOK", help="default: all three")
     parser.add_argument("--data", default=os.environ.get("CIFAR10_DIR"), help="cifar-10-batches-py folder (default: $CIFAR10_DIR)")
     parser.add_argument("--quiet", action="store_true", help="do not print the notebooks' output")
     args = parser.parse_args(argv)
@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="notebooks-real-") as scratch:
         root = Path(scratch)
         build_release(root, solutions=True)
-        for name in args.names:
+        for name in args.names or list(TARGETS):
             report = run_notebook(root, name, Path(args.data))
             reports.append(report)
             if not args.quiet:
