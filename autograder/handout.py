@@ -46,15 +46,18 @@ def _number(value: float) -> str:
     return f"{value:g}"
 
 
-def points_table(tests, graded_cells: dict) -> str:
-    """The Markdown points table: code points per function (from ``tests``), written answers per question.
+def points_table(tests, graded_cells: dict, notebook_tests=()) -> str:
+    """The Markdown points table: code points per function (from ``tests``), notebook runs (from
+    ``notebook_tests``), written answers per question.
 
     Parameters
     ----------
     tests : sequence of TestSpec
-        The grader's manifest.
+        The grader's manifest of code tests.
     graded_cells : dict
         The ``notebooks`` part of ``graded_cells.json`` (written-answer cells and their points).
+    notebook_tests : sequence of TestSpec
+        The grader's tests that run each notebook (``function`` is ``"<name>.ipynb"``).
     """
     unknown = {spec.function for spec in tests} - set(FUNCTIONS)
     if unknown:
@@ -65,22 +68,32 @@ def points_table(tests, graded_cells: dict) -> str:
     written = {name: [(cell["grade_id"], cell["points"]) for cell in graded_cells.get(name, [])
                       if cell["kind"] == "written_answer"] for name in NOTEBOOKS}
     lines = ["| notebook | what is graded | where | tests | points |", "| --- | --- | --- | ---: | ---: |"]
-    total_code = total_written = 0.0
+    total_code = total_written = total_runs = 0.0
+    graded_runs = [spec for spec in notebook_tests if spec.points]
     for notebook in NOTEBOOKS:
         for name, (owner, file) in FUNCTIONS.items():
             if owner == notebook and counts[name]:
                 lines.append(f"| `{notebook}.ipynb` | `{name}` | `cs_utils/classifiers/{file}` | {counts[name]} | "
                              f"{_number(code[name])} |")
                 total_code += code[name]
+        runs = [spec for spec in notebook_tests if spec.function == f"{notebook}.ipynb" and spec.points]
+        if runs:
+            run_points = sum(spec.points for spec in runs)
+            lines.append(f"| `{notebook}.ipynb` | your code cells run and write `notebooks/results/{notebook}.json` | "
+                         f"the notebook | {len(runs)} | {_number(run_points)} |")
+            total_runs += run_points
         for grade_id, points in written[notebook]:
             question = grade_id.rsplit("-", 2)[-2].upper()  # "knn-q1-answer" -> "Q1"
             lines.append(f"| `{notebook}.ipynb` | written answer, question {question[1:]} | the notebook | "
                          f"read by staff | {_number(points or 0)} |")
             total_written += points or 0
-    lines.append(f"| | **total** | | | **{_number(total_code + total_written)}** |")
+    lines.append(f"| | **total** | | | **{_number(total_code + total_runs + total_written)}** |")
     lines.append("")
-    lines.append(f"Code: {_number(total_code)} points from {len(tests)} automatic tests, each all or nothing; "
-                 f"written answers: {_number(total_written)} points, graded by the course staff.")
+    summary = f"Code: {_number(total_code)} points from {len(tests)} automatic tests, each all or nothing; "
+    if graded_runs:
+        summary += (f"notebooks: {_number(total_runs)} points from {len(graded_runs)} automatic checks (the grader "
+                    "runs each notebook on a small synthetic data set); ")
+    lines.append(summary + f"written answers: {_number(total_written)} points, graded by the course staff.")
     return "\n".join(lines)
 
 
@@ -111,13 +124,13 @@ def replace_region(text: str, name: str, content: str) -> str:
 
 def rendered(kit_root: Path = KIT_ROOT) -> dict[Path, str]:
     """What the handout and README must contain now, keyed by path relative to ``kit_root``."""
-    from autograder.grading.manifest import TESTS
+    from autograder.grading.manifest import NOTEBOOK_TESTS, TESTS
 
     graded = json.loads((kit_root / GRADED_CELLS_FILE).read_text(encoding="utf-8"))["notebooks"]
     readme = (kit_root / README).read_text(encoding="utf-8")
     badges = colab_badges(colab_path(readme))
     handout = (kit_root / HANDOUT).read_text(encoding="utf-8")
-    handout = replace_region(replace_region(handout, "points", points_table(TESTS, graded)), "colab badges", badges)
+    handout = replace_region(replace_region(handout, "points", points_table(TESTS, graded, NOTEBOOK_TESTS)), "colab badges", badges)
     return {HANDOUT: handout, README: replace_region(readme, "colab badges", badges)}
 
 

@@ -34,6 +34,16 @@ def test_the_table_adds_up_to_the_graders_points():
         assert f"`{function}`" in table
 
 
+def test_notebook_runs_have_their_own_rows():
+    from autograder.grading.manifest import NOTEBOOK_TESTS
+
+    table = handout.points_table(TESTS, graded_cells(), NOTEBOOK_TESTS)
+    rows = [line.split("|") for line in table.splitlines() if "your code cells run" in line]
+    assert len(rows) == 3
+    assert sum(float(row[5]) for row in rows) == sum(spec.points for spec in NOTEBOOK_TESTS) > 0
+    assert f"notebooks: {sum(spec.points for spec in NOTEBOOK_TESTS):g} points" in table
+
+
 def test_the_table_follows_the_manifest():
     cheaper = tuple(replace(spec, points=0) if spec.function == "predict_labels" else spec for spec in TESTS)
     table = handout.points_table(cheaper, graded_cells())
