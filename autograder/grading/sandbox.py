@@ -411,6 +411,10 @@ class Sandbox:
         frame = Path(cwd).resolve().parent
         if temp in frame.parents:
             pairs.append((str(temp), str(frame)))
+            # A kit checked out under the temp folder has its virtual environment there too.
+            for prefix in sorted({Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}):
+                if temp in prefix.parents:
+                    pairs.append((str(temp), str(prefix)))
         return pairs
 
     def kill(self, child: Child) -> None:

@@ -96,22 +96,28 @@ def _hide(path):
     return None
 
 
-def _expose(ancestor, path):
-    """Make ``path`` reachable although ``ancestor`` (say /root, or /tmp) is covered.
+def _expose(ancestor, paths):
+    """Make ``paths`` reachable although ``ancestor`` (say /root, or /tmp) is covered.
 
-    In this mount namespace only: ``ancestor`` is covered by an empty tmpfs that the child cannot
-    write, and ``path`` alone is bind-mounted back at its own place (through a file descriptor
-    opened before the cover). Everything else under ``ancestor`` is gone for the child.
+    In this mount namespace only: ``ancestor`` is covered by one empty tmpfs that the child
+    cannot write, and each of ``paths`` is bind-mounted back at its own place (through file
+    descriptors opened before the cover). Everything else under ``ancestor`` is gone for the child.
+    All paths under one ancestor must come in one call: a second cover would hide the first.
     """
-    handle = os.open(path, os.O_PATH | os.O_DIRECTORY)
+    handles = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in paths]
     try:
         problem = _mount("tmpfs", ancestor, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=755")
         if problem:
             return problem
-        os.makedirs(path, mode=0o755, exist_ok=True)
-        return _mount(f"/proc/self/fd/{handle}", path, None, MS_BIND | MS_REC, None)
+        for path, handle in handles:
+            os.makedirs(path, mode=0o755, exist_ok=True)
+            problem = _mount(f"/proc/self/fd/{handle}", path, None, MS_BIND | MS_REC, None)
+            if problem:
+                return problem
+        return None
     finally:
-        os.close(handle)
+        for _, handle in handles:
+            os.close(handle)
 
 
 def confine(spec):
@@ -127,10 +133,13 @@ def confine(spec):
             notes.append(f"no network/mount namespace ({problem})")
         else:
             problem = _mount(None, "/", None, MS_REC | MS_PRIVATE, None)
+            exposed = {}
             for ancestor, path in spec.get("expose", []) if not problem else []:
-                failure = _expose(ancestor, path)
+                exposed.setdefault(ancestor, []).append(path)
+            for ancestor, paths in exposed.items():
+                failure = _expose(ancestor, paths)
                 if failure:
-                    notes.append(f"could not expose {path} ({failure})")
+                    notes.append(f"could not expose {', '.join(paths)} ({failure})")
             for path in spec.get("hide", []) if not problem else []:
                 failure = _hide(path)
                 if failure:
