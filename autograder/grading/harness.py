@@ -104,7 +104,7 @@ def _expose(ancestor, paths):
     descriptors opened before the cover). Everything else under ``ancestor`` is gone for the child.
     All paths under one ancestor must come in one call: a second cover would hide the first.
     """
-    handles = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in paths]
+    handles = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in paths if path]
     try:
         problem = _mount("tmpfs", ancestor, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=755")
         if problem:

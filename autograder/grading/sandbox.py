@@ -372,7 +372,7 @@ class Sandbox:
         spec = {
             "cwd": str(cwd),
             "namespaces": self.isolation.namespaces,
-            "hide": list(self.hide),
+            "hide": list(self.hide) + (top_level_files() if self.isolation.uid is not None else []),
             "expose": self._exposed(cwd),
             "uid": self.isolation.uid,
             "gid": self.isolation.gid,
@@ -401,20 +401,25 @@ class Sandbox:
         return child, list(ready.get("notes", []))
 
     def _exposed(self, cwd: Path) -> list[tuple[str, str]]:
-        """As root: the Python installation if it sits behind /root, and the temp folder
-        covered except for this submission's scratch frame (so /tmp is neither readable nor
-        writable)."""
+        """As root: (covered folder, path kept visible in it) pairs for the child's mount namespace.
+
+        Every top-level folder except the system ones (:data:`SYSTEM_FOLDERS`) is covered with
+        an empty tmpfs, so no copy of the kit, no other user's files and no other submission is
+        reachable, wherever they live. Inside the covered folders only this submission's scratch
+        frame and the Python installation (the virtual environment and its base) stay visible.
+        A pair with an empty path covers the folder and keeps nothing.
+        """
         if self.isolation.uid is None:
             return []
-        pairs = unreachable_prefixes()
-        temp = Path(tempfile.gettempdir()).resolve()
-        frame = Path(cwd).resolve().parent
-        if temp in frame.parents:
-            pairs.append((str(temp), str(frame)))
-            # A kit checked out under the temp folder has its virtual environment there too.
-            for prefix in sorted({Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}):
-                if temp in prefix.parents:
-                    pairs.append((str(temp), str(prefix)))
+        keep = [Path(cwd).resolve().parent, *python_prefixes()]
+        pairs: list[tuple[str, str]] = []
+        for top in sorted(Path("/").iterdir()):
+            if top.name in SYSTEM_FOLDERS or top.is_symlink() or not top.is_dir():
+                continue
+            inside = sorted({str(path) for path in keep if top in path.parents or path == top})
+            if any(path == str(top) for path in inside):
+                continue  # the whole folder is needed (an installation at /opt, say): leave it
+            pairs.extend((str(top), path) for path in inside) if inside else pairs.append((str(top), ""))
         return pairs
 
     def kill(self, child: Child) -> None:
@@ -452,20 +457,18 @@ def base_environment() -> dict[str, str]:
     }
 
 
-def unreachable_prefixes() -> list[tuple[str, str]]:
-    """(ancestor, prefix) pairs: Python installations behind a folder others cannot traverse.
+#: Top-level folders the child keeps: the operating system, never user data.
+SYSTEM_FOLDERS = frozenset({"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "sbin", "sys", "usr"})
 
-    A pyenv Python under ``/root`` is the usual case; the child re-mounts just the installation
-    (see ``harness._expose``) so the unprivileged uid can import the standard library.
-    """
-    pairs = []
-    for prefix in sorted({Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()}):
-        for ancestor in [*reversed(prefix.parents), prefix]:
-            if not os.stat(ancestor).st_mode & stat.S_IXOTH:
-                if ancestor != prefix and not any(str(prefix).startswith(a + "/") for a, _ in pairs):
-                    pairs.append((str(ancestor), str(prefix)))
-                break
-    return pairs
+
+def top_level_files() -> list[str]:
+    """Plain files directly under ``/`` (machine descriptions and the like): covered as root."""
+    return [str(path) for path in Path("/").iterdir() if path.is_file() and not path.is_symlink()]
+
+
+def python_prefixes() -> list[Path]:
+    """The folders of this interpreter's installation: the virtual environment and its base."""
+    return sorted({Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve()})
 
 
 def read_plain_file(dir_fd: int, name: str, max_bytes: int) -> bytes | None:

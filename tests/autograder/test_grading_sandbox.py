@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -44,6 +45,10 @@ try:
     report["autograder"] = os.listdir(AUTOGRADER)
 except OSError as e:
     report["autograder"] = type(e).__name__
+try:
+    report["other_copy"] = open(OTHER_COPY).read()
+except OSError as e:
+    report["other_copy"] = type(e).__name__
 report["as"] = resource.getrlimit(resource.RLIMIT_AS)[0]
 report["nproc"] = resource.getrlimit(resource.RLIMIT_NPROC)[0]
 try:
@@ -54,17 +59,26 @@ except OSError as e:
 
 
 @pytest.fixture
-def probe(tmp_path, releases):
+def probe(tmp_path, releases, request):
     """Run PROBE in a real child through the 'function' call kind; return what it saw."""
     import json
     import shutil
 
     from autograder import KIT_ROOT
 
+    import tempfile
+
+    # A world-readable copy of a "solution" outside the kit, next to it (say another checkout).
+    other = Path(tempfile.mkdtemp(dir=KIT_ROOT.parent, prefix=".probe-other-copy-"))
+    request.addfinalizer(lambda: shutil.rmtree(other, ignore_errors=True))
+    other.chmod(0o755)
+    (other / "linear_svm.py").write_text("SOLUTION = 1\n")
+    (other / "linear_svm.py").chmod(0o644)
     work = tmp_path / "frame" / "work"
     shutil.copytree(releases["starter"], work)
     module = work / "cs_utils" / "probe.py"
     module.write_text(PROBE.replace("AUTOGRADER", repr(str(KIT_ROOT / "autograder")))
+                      .replace("OTHER_COPY", repr(str(other / "linear_svm.py")))
                       + "\ndef run():\n    return 0.0\n")
     (tmp_path / "frame").chmod(0o711)
     io = tmp_path / "frame" / "io"
@@ -86,7 +100,8 @@ def probe(tmp_path, releases):
 def test_as_root_the_child_is_confined(probe):
     assert probe["uid"] >= 61007  # 61007, or the next free one if another grader holds it
     assert probe["net"] in {"OSError", "ConnectionRefusedError"} or "Unreachable" in probe["net"]
-    assert probe["autograder"] in ([], "PermissionError")
+    assert probe["autograder"] in ([], "PermissionError", "FileNotFoundError")  # covered, or gone with /tmp
+    assert probe["other_copy"] in {"PermissionError", "FileNotFoundError"}  # no other folder is reachable
     assert probe["tmp"] in {"PermissionError", "OSError"}
     assert probe["as"] == Limits().address_space_bytes and probe["nproc"] == Limits().processes
     assert "HOME" in probe["env"] and "PYTHONPATH" not in probe["env"]
