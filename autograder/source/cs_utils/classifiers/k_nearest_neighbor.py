@@ -143,8 +143,10 @@ class KNearestNeighbor:
         """
         X = self._check_test_examples(X)
         ### BEGIN SOLUTION
-        test_sq = np.sum(X * X, axis=1)  # (num_test,)
-        train_sq = np.sum(self.X_train * self.X_train, axis=1)  # (num_train,)
+        # Squared norm of every row: einsum multiplies and sums row by row without building the
+        # (rows, D) array of squares that np.sum(X * X, axis=1) would allocate first.
+        test_sq = np.einsum("ij,ij->i", X, X)  # (num_test,)
+        train_sq = np.einsum("ij,ij->i", self.X_train, self.X_train)  # (num_train,)
         sq_dists = X @ self.X_train.T  # (num_test, num_train), the cross term x.t
         sq_dists *= -2.0
         sq_dists += test_sq[:, np.newaxis]
