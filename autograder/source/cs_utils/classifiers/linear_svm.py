@@ -93,6 +93,8 @@ def svm_loss_vectorized(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float)
 
     coefficients = (margins > 0).astype(W.dtype)  # (N, C): +1 for every violating class
     coefficients[rows, y] = -coefficients.sum(axis=1)  # the correct class, once per violation
-    dW = X.T @ coefficients / num_train + 2 * reg * W  # (D, C)
+    # dW = X.T @ coefficients, computed as (coefficients.T @ X).T: the same product, but BLAS
+    # (OpenBLAS at least) runs it about twice as fast with the short side (C) first.
+    dW = (coefficients.T @ X).T / num_train + 2 * reg * W  # (D, C)
     ### END SOLUTION
     return float(loss), dW

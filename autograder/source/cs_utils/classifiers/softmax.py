@@ -84,6 +84,8 @@ def softmax_loss_vectorized(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: fl
 
     dscores = exp_scores / normalizers[:, np.newaxis]  # (N, C) probabilities
     dscores[rows, y] -= 1.0  # p - onehot(y)
-    dW = X.T @ dscores / num_train + 2 * reg * W  # (D, C)
+    # dW = X.T @ dscores, computed as (dscores.T @ X).T: the same product, but BLAS (OpenBLAS
+    # at least) runs it about twice as fast with the short side (C) first.
+    dW = (dscores.T @ X).T / num_train + 2 * reg * W  # (D, C)
     ### END SOLUTION
     return float(loss), dW
