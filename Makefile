@@ -35,9 +35,11 @@ release-check: $(STAMP)
 clean-venv:
 	rm -rf $(VENV)
 
-# Speed of the reference code as ratios against scikit-learn, SciPy and PyTorch (issue: benchmarks).
+# Speed as ratios against peers measured in the same run (docs/PERFORMANCE.md): the reference
+# code against scikit-learn, SciPy, PyTorch and GEMM; grade-all against nbgrader autograde.
 bench: $(STAMP)
 	$(PY) bench/run.py
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) bench/grading_throughput.py --submissions 60
 
 # The solution notebooks end to end on the real CIFAR-10: times and accuracies per notebook.
 # Needs the data: `bash get_datasets.sh`, or CIFAR10_DIR=/path/to/cifar-10-batches-py.
