@@ -134,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     release = commands.add_parser(
         "release",
-        help="generate the student release (cs_utils/) from autograder/source",
+        help="generate the student release (cs_utils/, notebooks/, handout tables) from autograder/source",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Generate the student release from the reference source.",
         epilog=(
@@ -155,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="grade one submission (folder or .zip) into a Gradescope results.json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description=(
-            "Grade one submission in the student layout (cs_utils/, later notebooks/). Student code runs\n"
+            "Grade one submission in the student layout (cs_utils/, notebooks/). Student code runs\n"
             "only in confined child processes. Exit code 0 whenever a result was written, whatever the score."
         ),
         epilog=(
