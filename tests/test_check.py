@@ -97,7 +97,7 @@ KNN = "cs_utils/classifiers/k_nearest_neighbor.py"
 LINEAR = "cs_utils/classifiers/linear_classifier.py"
 BUGS = {
     "gradient not divided by N": (
-        SVM, "dW = X.T @ coefficients / num_train + 2 * reg * W", "dW = X.T @ coefficients + 2 * reg * W",
+        SVM, "dW = (coefficients.T @ X).T / num_train + 2 * reg * W", "dW = (coefficients.T @ X).T + 2 * reg * W",
         "svm_loss_vectorized", "dW matches a numerical gradient of the loss", "dW is 6 times too large"),
     "penalty with a factor 1/2": (
         SVM, "margins.sum() / num_train + reg * np.sum(W * W)", "margins.sum() / num_train + 0.5 * reg * np.sum(W * W)",
