@@ -94,7 +94,11 @@ def _demo(args: argparse.Namespace) -> int:
 def _gradescope(args: argparse.Namespace) -> int:
     from autograder.grading import gradescope
 
-    out = gradescope.build_bundle(Path(args.out))
+    try:
+        out = gradescope.build_bundle(Path(args.out))
+    except FileNotFoundError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return exit_codes.BAD_INPUT
     print(f"Wrote the Gradescope autograder bundle to {out} (setup.sh, run_autograder, the grader and the "
           f"reference solutions: keep it away from students)", file=sys.stderr)
     return exit_codes.OK
@@ -225,8 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description=(
             "Write a Gradescope autograder bundle. run_autograder grades /autograder/submission (the kit's\n"
-            "folder layout, zipped or not, or loose .py files) with the same grader as grade and grade-all\n"
-            "and writes /autograder/results/results.json. The zip holds the reference solutions."
+            "folder layout, zipped or not, or loose .py and .ipynb files) like grade does, notebooks included\n"
+            "(about 30 s per submission), and writes /autograder/results/results.json. The zip holds the\n"
+            "reference solutions and the released notebooks."
         ),
         epilog=(
             "examples:\n"

@@ -127,11 +127,20 @@ def run_demo(out: Path, *, workers: int = 2, progress: bool = True) -> DemoRun:
     return DemoRun(out, summary)
 
 
+#: Under the demo's table: it grades the code only, to stay fast.
+NOTEBOOKS_NOT_RUN = ("Notebooks were not run (code tests only, to keep the demo fast).\n"
+                     "To grade a submission's notebooks too (about 30 s each):\n"
+                     "  python -m autograder grade SUBMISSION --out results.json")
+
+
 def score_table(summary: BatchSummary) -> str:
+    """The demo's score table, then whether the notebooks were run and how to grade them."""
     rows = [("student", "score", "status")] + [
         (r.student, f"{r.score:g} / {r.max_score:g}", r.status) for r in summary.results
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * width for width in widths))
+    if not any(item.spec.id.startswith("notebook.") for r in summary.results for item in r.tests):
+        lines += ["", NOTEBOOKS_NOT_RUN]
     return "\n".join(lines)

@@ -1,23 +1,30 @@
 """The Gradescope bundle: ``python -m autograder gradescope --out autograder.zip``.
 
-The zip holds, at its root, ``setup.sh`` (installs the Python packages of ``requirements.txt``),
-``run_autograder`` and the grader itself: ``autograder/grading``, the reference ``cs_utils`` and
-the manifest. It never reaches students. On Gradescope, ``run_autograder`` runs::
+The zip holds, at its root, ``setup.sh`` (installs the Python packages of ``requirements.txt``,
+notebook execution included), ``run_autograder`` and the grader itself: ``autograder/grading``,
+``autograder/synthetic_data.py`` (the notebooks' data), the reference ``cs_utils``, the manifest,
+the released ``notebooks/*.ipynb`` (the templates the intake rebuilds a submitted notebook on)
+and the released ``cs_utils/`` (the starter that loose uploads are laid over, so their notebooks
+find ``data_utils`` and the rest). It never reaches students. On Gradescope, ``run_autograder``
+runs::
 
     python3 -m autograder.grading.gradescope /autograder
 
-which grades ``/autograder/submission`` with the same grader as ``grade`` and ``grade-all`` and
-writes ``/autograder/results/results.json``. The root is ``$AUTOGRADER_ROOT`` when set (tests run
-the real script on a layout in a temporary folder) and the interpreter ``$AUTOGRADER_PYTHON``.
+which grades ``/autograder/submission`` like ``grade`` does by default, notebooks included, and
+writes ``/autograder/results/results.json``. A submission without notebooks is still graded: its
+notebook tests score 0 and the feedback says which notebook is missing. The root is
+``$AUTOGRADER_ROOT`` when set (tests run the real script on a layout in a temporary folder) and
+the interpreter ``$AUTOGRADER_PYTHON``.
 
-Students upload either the kit's folder layout (``cs_utils/...``, possibly zipped, possibly one
-folder deeper) or loose files (``linear_svm.py``, ``softmax.py``, ...): :func:`stage` turns both
-into the layout the grader expects.
+Students upload either the kit's folder layout (``cs_utils/...`` and ``notebooks/...``, possibly
+zipped, possibly one folder deeper) or loose files (``linear_svm.py``, ``softmax.py``,
+``knn.ipynb``, ...): :func:`stage` turns both into the layout the grader expects.
 """
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -26,9 +33,20 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from autograder import KIT_ROOT, SOURCE_ROOT
+from autograder.grading.notebook_intake import MAX_NOTEBOOK_BYTES, NOTEBOOK_NAMES
 
-#: What the grader needs at run time (the student's code needs NumPy only).
-REQUIREMENTS = "numpy>=1.24\njsonschema>=4.18\ntqdm>=4.65\n"
+#: What the grader needs at run time: NumPy for the code tests; jsonschema for the results files;
+#: nbclient, nbformat, jupyter_client and ipykernel to run the notebooks; matplotlib, which they import.
+REQUIREMENTS = """\
+numpy>=1.24
+jsonschema>=4.18
+tqdm>=4.65
+matplotlib>=3.7
+nbformat>=5.9
+nbclient>=0.10
+jupyter_client>=8.0
+ipykernel>=6.0
+"""
 #: Loose files larger than this are ignored (the folder layout has its own caps in ``submission``).
 MAX_LOOSE_BYTES = 1 << 20
 
@@ -69,12 +87,28 @@ exit $status
 
 
 def bundle_members(kit_root: Path = KIT_ROOT) -> list[tuple[str, Path]]:
-    """(name in the zip, file on disk) for the grader: package, grading code, reference ``cs_utils``."""
+    """(name in the zip, file on disk) for the grader: package, grading code, reference ``cs_utils``,
+    released notebooks and released ``cs_utils``, each where the kit has it.
+
+    Raises
+    ------
+    FileNotFoundError
+        If a released notebook or the released ``cs_utils/`` is missing.
+    """
     members = []
     package = kit_root / "autograder"
-    for name in ("__init__.py", "exit_codes.py"):
+    for name in ("__init__.py", "exit_codes.py", "synthetic_data.py"):
         members.append((f"autograder/{name}", package / name))
-    for folder in (package / "grading", package / "source" / "cs_utils"):
+    for name in NOTEBOOK_NAMES:
+        template = kit_root / "notebooks" / f"{name}.ipynb"
+        if not template.is_file():
+            raise FileNotFoundError(f"{template} is missing: the bundle carries the released notebooks; run "
+                                    f"`python -m autograder release` first")
+        members.append((f"notebooks/{name}.ipynb", template))
+    if not (kit_root / "cs_utils" / "__init__.py").is_file():
+        raise FileNotFoundError(f"{kit_root / 'cs_utils'} is missing: the bundle carries the released cs_utils/; "
+                                f"run `python -m autograder release` first")
+    for folder in (package / "grading", package / "source" / "cs_utils", kit_root / "cs_utils"):
         for path in sorted(folder.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
                 members.append((str(path.relative_to(kit_root)), path))
@@ -107,7 +141,8 @@ def _add_text(bundle: zipfile.ZipFile, name: str, data: str | bytes, *, executab
 
 
 def known_files(source_root: Path = SOURCE_ROOT) -> dict[str, str]:
-    """Basename -> place in the layout, for the reference package's modules (loose uploads)."""
+    """Basename -> place in the layout, for the reference package's modules and the notebooks
+    (loose uploads)."""
     places = {}
     for path in sorted((source_root / "cs_utils").rglob("*.py")):
         relative = path.relative_to(source_root)
@@ -115,12 +150,17 @@ def known_files(source_root: Path = SOURCE_ROOT) -> dict[str, str]:
             places.setdefault(path.name, str(relative))
     places.update({path.name: str(path.relative_to(source_root))
                    for path in (source_root / "cs_utils" / "classifiers").glob("*.py") if path.name != "__init__.py"})
+    places.update({f"{name}.ipynb": f"notebooks/{name}.ipynb" for name in NOTEBOOK_NAMES})
     return places
 
 
-def stage(submission: Path, staging: Path) -> Path:
+def _loose_cap(name: str) -> int:
+    return MAX_NOTEBOOK_BYTES if name.endswith(".ipynb") else MAX_LOOSE_BYTES
+
+
+def stage(submission: Path, staging: Path, starter: Path = KIT_ROOT / "cs_utils") -> Path:
     """What to grade for a Gradescope submission folder: the folder, a zip in it, or a layout built
-    in ``staging`` from loose files."""
+    in ``staging`` from loose files laid over the released ``starter`` package."""
     entries = [entry for entry in submission.iterdir() if not entry.name.startswith(".")] if submission.is_dir() else []
     if any(path.name == "cs_utils" and path.is_dir() and not path.is_symlink()
            for path in _shallow(submission, depth=3)):
@@ -132,13 +172,16 @@ def stage(submission: Path, staging: Path) -> Path:
     places = known_files()
     wanted: dict[str, bytes] = {}
     for entry in entries:
-        if entry.is_file() and not entry.is_symlink() and entry.name in places and entry.stat().st_size <= MAX_LOOSE_BYTES:
+        if (entry.is_file() and not entry.is_symlink() and entry.name in places
+                and entry.stat().st_size <= _loose_cap(entry.name)):
             wanted[places[entry.name]] = entry.read_bytes()
     for archive in archives:
         wanted.update({places[name]: data for name, data in _loose_members(archive, places).items()
                        if places[name] not in wanted})
     if not wanted:
         return submission  # the grader explains that no cs_utils/ folder was found
+    if starter.is_dir():  # the files a student never edits (data_utils, notebook_setup, ...) come from the release
+        shutil.copytree(starter, staging / "cs_utils", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     for relative, data in wanted.items():
         target = staging / relative
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -170,17 +213,17 @@ def _zip_has_layout(archive: Path) -> bool:
 
 
 def _loose_members(archive: Path, places: dict[str, str]) -> dict[str, bytes]:
-    """Known module files anywhere in a zip, by basename (first one wins), size-capped."""
+    """Known module and notebook files anywhere in a zip, by basename (first one wins), size-capped."""
     found: dict[str, bytes] = {}
     try:
         with zipfile.ZipFile(archive) as bundle:
             for member in bundle.infolist():
                 name = PurePosixPath(member.filename.replace("\\", "/")).name
-                if member.is_dir() or name not in places or name in found or member.file_size > MAX_LOOSE_BYTES:
+                if member.is_dir() or name not in places or name in found or member.file_size > _loose_cap(name):
                     continue
                 with bundle.open(member) as handle:
-                    data = handle.read(MAX_LOOSE_BYTES + 1)
-                if len(data) <= MAX_LOOSE_BYTES:
+                    data = handle.read(_loose_cap(name) + 1)
+                if len(data) <= _loose_cap(name):
                     found[name] = data
     except (zipfile.BadZipFile, OSError, RuntimeError):
         return {}
@@ -203,7 +246,7 @@ def run(root: Path) -> int:
     with tempfile.TemporaryDirectory(prefix="gradescope-stage-") as scratch:
         try:
             target = stage(root / "submission", Path(scratch) / "submission")
-            result = grade_one(target, hide=(root,))
+            result = grade_one(target, hide=(root,), notebooks=True)
         except Exception:
             result = could_not_grade("submission", TESTS, INTERNAL_ERROR, staff_log=traceback.format_exc(),
                                      seconds=time.monotonic() - start)

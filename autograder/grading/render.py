@@ -41,13 +41,18 @@ def gradescope_results(result: SubmissionResult) -> dict:
     return {
         "score": result.score,
         "execution_time": result.seconds,
-        "output": f"{_points(result.score)} / {_points(result.max_score)} points for the code in cs_utils/.",
+        "output": f"{_points(result.score)} / {_points(result.max_score)} points for {_graded_parts(result)}.",
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
         "extra_data": {"schema_version": result.schema_version, "content_hash": result.content_hash,
                        "status": result.status},
     }
+
+
+def _graded_parts(result: SubmissionResult) -> str:
+    notebooks = any(item.spec.id.startswith("notebook.") for item in result.tests)
+    return "the code in cs_utils/ and the notebooks" if notebooks else "the code in cs_utils/"
 
 
 @lru_cache(maxsize=1)

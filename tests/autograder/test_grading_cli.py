@@ -79,6 +79,8 @@ def test_help_ends_with_examples(command):
 def test_demo_runs_offline_and_reports_the_four_scores(tmp_path):
     done = run("demo", "--out", str(tmp_path / "demo"), "--quiet", timeout=60)
     assert done.returncode == exit_codes.OK, done.stderr
-    table = dict(line.split()[:2] for line in done.stdout.splitlines()[2:])
+    rows, note = done.stdout.split("\n\n", 1)
+    table = dict(line.split()[:2] for line in rows.splitlines()[2:])
     assert table == {"buggy": "86", "cheater": "0", "solution": "100", "starter": "0"}
+    assert note.startswith("Notebooks were not run") and "python -m autograder grade SUBMISSION" in note
     assert (tmp_path / "demo" / "results" / "grades.csv").is_file() and "Everything is in" in done.stderr

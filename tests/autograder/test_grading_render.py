@@ -31,6 +31,13 @@ def test_gradescope_document_matches_the_golden_one():
     assert gradescope_results(RESULT) == GOLDEN
 
 
+def test_the_summary_line_names_the_notebooks_when_they_were_graded():
+    specs = (*SPECS, TestSpec("notebook.knn.runs", "knn.ipynb", 1, "knn runs", "fix knn", "visible"))
+    outcomes = (*(item.outcome for item in RESULT.tests), TestOutcome("notebook.knn.runs", True))
+    result = build_result("bob", specs, outcomes)
+    assert gradescope_results(result)["output"] == "4 / 6 points for the code in cs_utils/ and the notebooks."
+
+
 def test_gradescope_document_validates_and_broken_ones_do_not():
     validate_gradescope(gradescope_results(RESULT))
     broken = json.loads(json.dumps(GOLDEN))
