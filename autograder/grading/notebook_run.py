@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.grading.notebook_intake import Intake
-from autograder.grading.sandbox import Sandbox, read_plain_file
+from autograder.grading.sandbox import Limits, Sandbox, read_plain_file
 
 RUNNER_SOURCE = Path(__file__).with_name("notebook_runner.py").read_text(encoding="utf-8")
 STATUS_FILE = ".notebook-status.json"
@@ -123,14 +123,14 @@ def _run_one(sandbox: Sandbox, work: Path, data: Path, name: str, budget: float,
 
 
 def run_program(sandbox: Sandbox, work: Path, source: str, args: list[str], seconds: float, log: list[str],
-                label: str) -> bool:
+                label: str, limits: Limits | None = None) -> bool:
     """Run ``python -I -c source *args`` as a descendant of a fresh confined child; False if none started.
 
     The harness's ``function`` call of ``subprocess.call`` starts it, so the program inherits the
     child's confinement; after ``seconds`` of wall clock the child's group is killed (and, as
     root, every process of the grading uid).
     """
-    child, notes = sandbox.spawn(work)
+    child, notes = sandbox.spawn(work, limits)
     log += notes
     if child is None:
         return False

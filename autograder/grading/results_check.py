@@ -18,7 +18,7 @@ from pathlib import Path
 
 from autograder.grading.notebook_run import read_json, run_program
 from autograder.grading.results import Verdict
-from autograder.grading.sandbox import Sandbox
+from autograder.grading.sandbox import Limits, Sandbox
 
 SCHEMA = Path(__file__).with_name("schemas") / "notebook_results.schema.json"
 MAX_RESULTS_BYTES = 64 << 10
@@ -26,6 +26,10 @@ MAX_RESULTS_BYTES = 64 << 10
 #: exactly on one machine; BLAS builds may differ in the last digits of a few scores).
 TOLERANCE = {"knn": 0.005, "svm": 0.01, "softmax": 0.01}
 RETRAIN_SECONDS = 600.0
+#: Retraining loads the full CIFAR-10 in float64 (about 3.5 GB at its peak): a larger memory cap
+#: than the code tests' children get, for this one program only.
+RETRAIN_LIMITS = Limits(call_seconds=RETRAIN_SECONDS, submission_seconds=RETRAIN_SECONDS,
+                        cpu_seconds=int(2 * RETRAIN_SECONDS), address_space_bytes=8 << 30)
 REPRODUCED_FILE = ".reproduced.json"
 
 #: Runs in the confined child (``python -I -c``); imports the student's ``cs_utils`` from its cwd.
@@ -116,7 +120,7 @@ def reproduce(sandbox: Sandbox, work: Path, name: str, data, data_dir: Path | No
         out.unlink()
     results_path = Path(work) / "notebooks" / "results" / f"{name}.json"
     started = run_program(sandbox, work, RETRAIN_SOURCE, [name, str(results_path), str(out), str(data_dir)],
-                          RETRAIN_SECONDS, log, f"reproduce {name}")
+                          RETRAIN_SECONDS, log, f"reproduce {name}", limits=RETRAIN_LIMITS)
     reproduced = read_json(Path(work), REPRODUCED_FILE, 4096) if started else None
     value = reproduced.get("accuracy") if isinstance(reproduced, dict) else None
     if not isinstance(value, (int, float)) or isinstance(value, bool):

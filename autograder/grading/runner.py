@@ -108,7 +108,9 @@ class Grader:
         self.limits = limits
         self.isolation = Isolation.detect(slot)
         hidden = (KIT_ROOT / "autograder", KIT_ROOT / ".git", *hide)
-        self.sandbox = Sandbox(self.isolation, limits, hide=hidden)
+        # With notebooks on, the student's code is retrained on the real data when the grader has it.
+        real_data = results_check.real_data_dir() if notebooks else None
+        self.sandbox = Sandbox(self.isolation, limits, hide=hidden, visible=(real_data,) if real_data else ())
         self._scratch = Path(tempfile.mkdtemp())  # a neutral name: the child's cwd must not say "grader"
         os.chmod(self._scratch, 0o711)
         self._count = 0

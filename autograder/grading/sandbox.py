@@ -305,9 +305,13 @@ class Child:
 class Sandbox:
     """A zygote plus the bookkeeping to spawn, call and kill confined children."""
 
-    def __init__(self, isolation: Isolation, limits: Limits = Limits(), hide: tuple[Path, ...] = ()):
+    def __init__(self, isolation: Isolation, limits: Limits = Limits(), hide: tuple[Path, ...] = (),
+                 visible: tuple[Path, ...] = ()):
         self.isolation = isolation
         self.limits = limits
+        #: Folders the child may read besides its frame and Python (a data set, say); as root every
+        #: other non-system folder is covered.
+        self.visible = tuple(Path(p).resolve() for p in visible if Path(p).is_dir())
         extra = (Path("/var/tmp"), Path("/dev/shm")) if isolation.uid is not None else ()
         self.hide = tuple(str(Path(p).resolve()) for p in (*hide, *extra) if _safe_to_hide(Path(p)))
         self._zygote: subprocess.Popen | None = None
@@ -366,9 +370,12 @@ class Sandbox:
         self.close()
 
     # -- children ----------------------------------------------------------------------------
-    def spawn(self, cwd: Path) -> tuple[Child | None, list[str]]:
-        """Fork a confined child serving calls with ``cwd`` (the student's copy) as its folder."""
-        limits = self.limits
+    def spawn(self, cwd: Path, limits: Limits | None = None) -> tuple[Child | None, list[str]]:
+        """Fork a confined child serving calls with ``cwd`` (the student's copy) as its folder.
+
+        ``limits`` replaces the sandbox's own for this child (a larger memory cap, say).
+        """
+        limits = limits or self.limits
         spec = {
             "cwd": str(cwd),
             "namespaces": self.isolation.namespaces,
@@ -406,12 +413,13 @@ class Sandbox:
         Every top-level folder except the system ones (:data:`SYSTEM_FOLDERS`) is covered with
         an empty tmpfs, so no copy of the kit, no other user's files and no other submission is
         reachable, wherever they live. Inside the covered folders only this submission's scratch
-        frame and the Python installation (the virtual environment and its base) stay visible.
+        frame, the Python installation (the virtual environment and its base) and the folders
+        given as ``visible`` stay visible.
         A pair with an empty path covers the folder and keeps nothing.
         """
         if self.isolation.uid is None:
             return []
-        keep = [Path(cwd).resolve().parent, *python_prefixes()]
+        keep = [Path(cwd).resolve().parent, *python_prefixes(), *self.visible]
         pairs: list[tuple[str, str]] = []
         for top in sorted(Path("/").iterdir()):
             if top.name in SYSTEM_FOLDERS or top.is_symlink() or not top.is_dir():

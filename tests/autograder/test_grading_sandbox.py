@@ -170,3 +170,20 @@ def test_a_garbled_control_stream_ends_the_child(garbage):
     theirs.close()
     sender.join(5)
     os.close(write_end)
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="folders are covered as root only")
+def test_visible_folders_stay_reachable_and_others_are_covered(tmp_path):
+    data = tmp_path / "cifar-10-batches-py"
+    data.mkdir()
+    isolation = Isolation.detect(slot=11)
+    try:
+        sandbox = Sandbox(isolation, Limits(), visible=(data,))
+        pairs = sandbox._exposed(tmp_path / "frame" / "work")
+        sandbox.close()
+    finally:
+        isolation.release()
+    kept = {path for _, path in pairs}
+    assert str(data.resolve()) in kept and str((tmp_path / "frame").resolve()) in kept
+    covered = {top for top, _ in pairs}
+    assert not covered & {"/usr", "/etc", "/proc", "/dev"}
