@@ -175,6 +175,13 @@ def check_gradient(got: np.ndarray | None, expected: np.ndarray, *, W: np.ndarra
     return verdict
 
 
+def check_loss_and_gradient(returned: Returned, want_loss: float, want_dW: np.ndarray, *,
+                            W: np.ndarray, reg: float) -> Verdict:
+    """The first of: the returned loss, the returned gradient, against the expected ones."""
+    return _all((check_loss(_loss_value(returned), want_loss, W=W, reg=reg),
+                 check_gradient(returned.arrays.get("result.1"), want_dW, W=W, reg=reg)))
+
+
 def _first_failure(returned: tuple[Returned, ...], function: str) -> Verdict | None:
     for item in returned:
         if not item.ok:
@@ -542,11 +549,8 @@ def _loss_plans(ref: ModuleType, family: str, seed: int, timing: Timing | None =
             if failure:
                 return failure
             W, X, y, reg = problem
-            return _all((
-                check_loss(_loss_value(returned[0]), want_loss, W=W, reg=reg),
-                check_gradient(returned[0].arrays.get("result.1"), want_dW, W=W, reg=reg),
-                _no_loops_verdict(source, relative, vectorized),
-            ))
+            return _all((check_loss_and_gradient(returned[0], want_loss, want_dW, W=W, reg=reg),
+                         _no_loops_verdict(source, relative, vectorized)))
 
         return Plan((_loss_call(f"{vectorized}/static", module, vectorized, problem),), judge)
 
@@ -562,11 +566,8 @@ def _loss_plans(ref: ModuleType, family: str, seed: int, timing: Timing | None =
             if failure:
                 return failure
             W, X, y, reg = problem
-            return _all((
-                check_loss(_loss_value(returned[0]), want_loss, W=W, reg=reg),
-                check_gradient(returned[0].arrays.get("result.1"), want_dW, W=W, reg=reg),
-                _speed_verdict(returned[0], reference_seconds, vectorized),
-            ))
+            return _all((check_loss_and_gradient(returned[0], want_loss, want_dW, W=W, reg=reg),
+                         _speed_verdict(returned[0], reference_seconds, vectorized)))
 
         return Plan((call,), judge)
 
@@ -580,8 +581,7 @@ def _loss_plans(ref: ModuleType, family: str, seed: int, timing: Timing | None =
             if failure:
                 return failure
             W, X, y, reg = problem
-            correct = _all((check_loss(_loss_value(returned[0]), want_loss, W=W, reg=reg),
-                            check_gradient(returned[0].arrays.get("result.1"), want_dW, W=W, reg=reg)))
+            correct = check_loss_and_gradient(returned[0], want_loss, want_dW, W=W, reg=reg)
             if not correct.passed:
                 return correct
             for position, (label, original) in enumerate((("W", W), ("X", X), ("y", y))):
