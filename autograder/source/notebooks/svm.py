@@ -71,7 +71,8 @@ try:
     data = prepare_cifar10_splits(num_training=49000, num_validation=1000, num_test=1000, num_dev=500, seed=0)
     FULL_DATA = True
 except ValueError:  # fewer than 50000 images: keep the proportions, shrink the sizes
-    num_images, num_test_images = len(load_CIFAR10()[1]), len(load_CIFAR10()[3])
+    _, all_train_labels, _, all_test_labels = load_CIFAR10()  # load once, only to count
+    num_images, num_test_images = len(all_train_labels), len(all_test_labels)
     data = prepare_cifar10_splits(
         num_training=num_images - num_images // 5,
         num_validation=num_images // 5,
