@@ -97,15 +97,15 @@ KNN = "cs_utils/classifiers/k_nearest_neighbor.py"
 LINEAR = "cs_utils/classifiers/linear_classifier.py"
 BUGS = {
     "gradient not divided by N": (
-        SVM, "dW = (coefficients.T @ X).T / num_train + 2 * reg * W", "dW = (coefficients.T @ X).T + 2 * reg * W",
+        SVM, "dW = weight_gradient(X, coefficients) / num_train", "dW = weight_gradient(X, coefficients)",
         "svm_loss_vectorized", "dW matches a numerical gradient of the loss", "dW is 6 times too large"),
     "penalty with a factor 1/2": (
         SVM, "margins.sum() / num_train + reg * np.sum(W * W)", "margins.sum() / num_train + 0.5 * reg * np.sum(W * W)",
         "svm_loss_vectorized", "regularization adds reg * sum(W**2) to the loss and 2 * reg * W to dW",
         "without a factor 1/2"),
     "a loop in the vectorized loss": (
-        SVM, "    rows = np.arange(num_train)\n    scores = X @ W",
-        "    rows = np.array([i for i in range(num_train)])\n    scores = X @ W",
+        SVM, "    rows = np.arange(num_train)\n",
+        "    rows = np.array([i for i in range(num_train)])\n",
         "svm_loss_vectorized", "contains no Python loops", "a list comprehension on line"),
     "no stability shift": (
         SOFTMAX, "    scores -= scores.max(axis=1, keepdims=True)  # stability shift, row by row\n", "",
@@ -133,8 +133,8 @@ def test_a_planted_bug_fails_the_right_test_with_the_right_hint(releases, tmp_pa
 
 
 def test_an_infinite_loop_costs_one_function_only(releases, tmp_path):
-    root = planted(releases, tmp_path, SVM, "    rows = np.arange(num_train)\n    scores = X @ W",
-                   "    while True:\n        pass\n    rows = np.arange(num_train)\n    scores = X @ W")
+    root = planted(releases, tmp_path, SVM, "    rows = np.arange(num_train)\n",
+                   "    while True:\n        pass\n    rows = np.arange(num_train)\n")
     script = CHECK_SCRIPT.replace("run_checks(sys.argv[1:])", "run_checks(sys.argv[1:], limits=Limits(call_seconds=1.0))")
     script = "from cs_utils._grading.sandbox import Limits\n" + script
     result = subprocess.run([sys.executable, "-c", script, "svm"], cwd=root, capture_output=True, text=True, timeout=120)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from cs_utils.classifiers._validation import check_loss_inputs
+from cs_utils.classifiers.products import class_scores, weight_gradient
 
 
 def svm_loss_naive(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float) -> tuple[float, np.ndarray]:
@@ -64,6 +65,10 @@ def svm_loss_vectorized(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float)
     Hint: compute all margins at once as an (N, C) array, zero the correct-class entries, then
     build an (N, C) coefficient matrix that says how much each example's row of ``X`` counts
     toward each column of ``dW``; ``dW`` is then one matrix product.
+
+    Plain ``X @ W`` and ``X.T @ coefficients`` are all you need. :mod:`.products` has
+    ``class_scores`` and ``weight_gradient``, which compute the same two products faster on
+    large inputs; the reference solution uses them, and so may you.
     """
     W, X, y, reg = check_loss_inputs(W, X, y, reg)
     num_train = X.shape[0]

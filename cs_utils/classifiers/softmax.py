@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from cs_utils.classifiers._validation import check_loss_inputs
+from cs_utils.classifiers.products import class_scores, weight_gradient
 
 
 def softmax_loss_naive(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float) -> tuple[float, np.ndarray]:
@@ -57,6 +58,10 @@ def softmax_loss_vectorized(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: fl
     """Softmax loss and gradient without Python loops.
 
     Same inputs and outputs as :func:`softmax_loss_naive`.
+
+    Plain ``X @ W`` and ``X.T @ dscores`` are all you need. :mod:`.products` has
+    ``class_scores`` and ``weight_gradient``, which compute the same two products faster on
+    large inputs; the reference solution uses them, and so may you.
     """
     W, X, y, reg = check_loss_inputs(W, X, y, reg)
     num_train = X.shape[0]
