@@ -1,8 +1,8 @@
 """Find submissions, hash them, and copy one safely into a scratch folder.
 
-A submission is a folder or a ``.zip`` in the student layout: ``cs_utils/`` (and, later,
-``notebooks/``), possibly one folder deeper (``alice/cs_utils/...``). Only those folders are
-copied. Zip members with absolute paths, ``..`` parts or symlink modes are refused, and so are
+A submission is a folder or a ``.zip`` in the student layout: ``cs_utils/`` and ``notebooks/``,
+possibly one folder deeper (``alice/cs_utils/...``). Only those folders are copied, plus any
+notebook lying beside ``cs_utils/``, which goes into ``notebooks/``. Zip members with absolute paths, ``..`` parts or symlink modes are refused, and so are
 symlinks in folders; sizes are capped while bytes are read, not from the zip's own claims.
 """
 from __future__ import annotations
@@ -98,14 +98,38 @@ def _layout_prefix(paths: list[PurePosixPath]) -> PurePosixPath:
     return min(candidates, key=lambda p: len(p.parts))
 
 
-def _wanted(relative: PurePosixPath, prefix: PurePosixPath) -> PurePosixPath | None:
-    try:
-        inner = relative.relative_to(prefix)
-    except ValueError:
-        return None
-    if not inner.parts or inner.parts[0] not in STUDENT_FOLDERS or IGNORED.intersection(inner.parts):
-        return None
-    return inner
+def _placements(paths: list[PurePosixPath]) -> tuple[dict[PurePosixPath, PurePosixPath], list[str]]:
+    """Where each file of the submission goes in the student layout, and notes for the student.
+
+    Files under ``cs_utils/`` and ``notebooks/`` (below the folder holding ``cs_utils/``) keep
+    their place. A notebook lying beside ``cs_utils/`` instead of in ``notebooks/`` (a common
+    upload mistake) is moved into ``notebooks/``, unless ``notebooks/`` has a file of that name.
+    Everything else is left out.
+    """
+    prefix = _layout_prefix(paths)
+    placed: dict[PurePosixPath, PurePosixPath] = {}
+    loose: list[tuple[PurePosixPath, PurePosixPath]] = []
+    for relative in paths:
+        try:
+            inner = relative.relative_to(prefix)
+        except ValueError:
+            continue
+        if not inner.parts or IGNORED.intersection(inner.parts):
+            continue
+        if inner.parts[0] in STUDENT_FOLDERS and len(inner.parts) > 1:
+            placed[relative] = inner
+        elif len(inner.parts) == 1 and inner.suffix.lower() == ".ipynb":
+            loose.append((relative, PurePosixPath("notebooks", inner.name)))
+    notes = []
+    taken = set(placed.values())
+    for relative, inner in loose:
+        if inner in taken:
+            notes.append(f"ignored {relative.name} beside cs_utils/: notebooks/{inner.name} was graded instead")
+        else:
+            placed[relative] = inner
+            taken.add(inner)
+            notes.append(f"{relative.name} was beside cs_utils/ instead of in notebooks/; graded it as notebooks/{inner.name}")
+    return placed, notes
 
 
 def _extract_zip(archive: Path, destination: Path) -> list[str]:
@@ -124,10 +148,11 @@ def _extract_zip(archive: Path, destination: Path) -> list[str]:
                     notes.append(f"skipped {name!r}: symbolic links are not accepted")
                     continue
                 safe.append((member, relative))
-            prefix = _layout_prefix([relative for _, relative in safe])
+            placed, placement_notes = _placements([relative for _, relative in safe])
+            notes += placement_notes
             total, count = 0, 0
             for member, relative in safe:
-                inner = _wanted(relative, prefix)
+                inner = placed.get(relative)
                 if inner is None:
                     continue
                 count += 1
@@ -159,10 +184,11 @@ def _copy_folder(folder: Path, destination: Path) -> list[str]:
         dirs[:] = [d for d in dirs if not Path(root, d).is_symlink() and d not in IGNORED]
         files += [PurePosixPath(Path(root, n).relative_to(folder).as_posix()) for n in names
                   if Path(root, n).is_file() and not Path(root, n).is_symlink()]
-    prefix = _layout_prefix(files)
+    placed, placement_notes = _placements(files)
+    notes += placement_notes
     total, count = 0, 0
     for relative in files:
-        inner = _wanted(relative, prefix)
+        inner = placed.get(relative)
         if inner is None:
             continue
         count += 1

@@ -85,3 +85,26 @@ def test_content_hash_follows_content_not_timestamps(tmp_path):
     assert content_hash(folder) == first
     (folder / "cs_utils" / "a.py").write_text("2")
     assert content_hash(folder) != first
+
+
+@pytest.mark.parametrize("packed", [False, True], ids=["folder", "zip"])
+def test_a_notebook_beside_cs_utils_is_graded_as_if_it_were_in_notebooks(tmp_path, packed):
+    members = {"carol/cs_utils/__init__.py": "", "carol/knn.ipynb": "{\"loose\": 1}",
+               "carol/svm.ipynb": "{\"loose\": 2}", "carol/notebooks/svm.ipynb": "{\"in place\": 3}",
+               "carol/notes/softmax.ipynb": "{\"elsewhere\": 4}"}
+    if packed:
+        source = write_zip(tmp_path / "carol.zip", members)
+    else:
+        source = tmp_path / "carol"
+        for name, text in members.items():
+            (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / name).write_text(text)
+    out = tmp_path / "out"
+    notes = materialize(Submission("carol", source), out)
+    assert (out / "notebooks" / "knn.ipynb").read_text() == "{\"loose\": 1}"
+    assert (out / "notebooks" / "svm.ipynb").read_text() == "{\"in place\": 3}"  # the one in notebooks/ wins
+    assert not (out / "notebooks" / "softmax.ipynb").exists()  # only notebooks right beside cs_utils/ move
+    assert sorted(notes) == [
+        "ignored svm.ipynb beside cs_utils/: notebooks/svm.ipynb was graded instead",
+        "knn.ipynb was beside cs_utils/ instead of in notebooks/; graded it as notebooks/knn.ipynb",
+    ]
