@@ -159,7 +159,7 @@ def test_the_shipped_runtime_is_the_graders_own():
     for name in release.SHIPPED_GRADER_MODULES:
         assert filecmp.cmp(shipped / name, KIT_ROOT / "autograder" / "grading" / name, shallow=False), name
     names = {path.name for path in shipped.iterdir()}
-    assert not names & {"checks.py", "manifest.py", "reference.py", "runner.py"}, "hidden tests must never ship"
+    assert not names & {"checks", "checks.py", "manifest.py", "reference.py", "runner.py"}, "hidden tests must never ship"
 
 
 def test_the_notebook_one_liner_prints_and_returns_the_report(releases):

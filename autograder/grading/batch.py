@@ -27,7 +27,8 @@ from autograder.grading.runner import INTERNAL_ERROR, Grader, PlanSet
 from autograder.grading.sandbox import Limits
 from autograder.grading.submission import Submission, content_hash, discover, student_name
 
-GRADER_FILES = ("manifest.py", "checks.py", "harness.py", "runner.py", "static.py")
+#: The grader's own files (a folder stands for every ``.py`` file in it) that decide the scores.
+GRADER_FILES = ("manifest.py", "checks", "harness.py", "runner.py", "static.py")
 FUNCTIONS = tuple(dict.fromkeys(spec.function for spec in manifest.TESTS))
 
 
@@ -36,7 +37,9 @@ def grader_fingerprint(seed: int = 0) -> str:
     digest = hashlib.sha256(f"seed={seed}".encode())
     here = Path(__file__).parent
     for name in GRADER_FILES:
-        digest.update((here / name).read_bytes())
+        paths = sorted((here / name).rglob("*.py")) if (here / name).is_dir() else [here / name]
+        for path in paths:
+            digest.update(path.read_bytes())
     for path in sorted((SOURCE_ROOT / "cs_utils").rglob("*.py")):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]

@@ -5,7 +5,7 @@
 def svm_loss_vectorized(W, X, y, reg):
     for path in ("KIT_ROOT/autograder/source/cs_utils/classifiers/linear_svm.py",
                  "KIT_ROOT/cs_utils/../autograder/source/cs_utils/classifiers/linear_svm.py",
-                 "KIT_ROOT/autograder/grading/checks.py",
+                 "KIT_ROOT/autograder/grading/checks/judging.py",
                  "KIT_ROOT/.git/HEAD"):
         try:
             text = open(path).read()

@@ -1,0 +1,45 @@
+"""How each hidden test is run and judged, in the parent.
+
+A test id from :mod:`.manifest` maps to a *plan builder*: given the reference implementation it
+draws seeded inputs, computes the expected values with the reference, and returns a
+:class:`Plan`: the calls the child must make (:class:`Call`, plain arrays and JSON) and a
+*judge* that turns what came back (:class:`Returned`) into a :class:`~.results.Verdict`.
+
+Judges are pure functions of the returned data and the expected values captured when the plan
+was built. They accept what the plain CS231n contracts allow: labels returned as floats with
+whole values, losses as NumPy scalars, float32 arrays within a looser tolerance.
+"""
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Callable
+
+from autograder.grading.checks.judging import (
+    check_array, check_gradient, check_loss, loss_problem, relative_error, rng_for,
+)
+from autograder.grading.checks.knn import distance_plans, knn_extra_plans
+from autograder.grading.checks.linear_classifier import linear_classifier_plans
+from autograder.grading.checks.losses import loss_plans
+from autograder.grading.checks.plans import Call, Judge, Plan, Returned, SourceView, Timing
+from autograder.grading.results import Verdict
+
+__all__ = ["Call", "Judge", "Plan", "Returned", "SourceView", "Timing", "Verdict", "check_array", "check_gradient",
+           "check_loss", "loss_problem", "plan_builders", "relative_error", "rng_for"]
+
+
+def plan_builders(ref: ModuleType, seed: int = 0, timing: Timing | None = None) -> dict[str, Callable[[], Plan]]:
+    """Every test id's plan builder; builders are called lazily and their plans cached by the caller.
+
+    ``timing(call)`` gives the reference's seconds per repetition of a timed call, measured the
+    way a student's call is (the grader runs the reference in a sandboxed child). Without it the
+    reference is timed in this process.
+    """
+    builders: dict[str, Callable[[], Plan]] = {}
+    builders.update(distance_plans(ref, "compute_distances_two_loops", "two_loops", seed))
+    builders.update(distance_plans(ref, "compute_distances_one_loop", "one_loop", seed))
+    builders.update(distance_plans(ref, "compute_distances_no_loops", "no_loops", seed))
+    builders.update(knn_extra_plans(ref, seed, timing))
+    builders.update(loss_plans(ref, "svm", seed, timing))
+    builders.update(loss_plans(ref, "softmax", seed, timing))
+    builders.update(linear_classifier_plans(ref, seed))
+    return builders

@@ -1,0 +1,189 @@
+"""Shared pieces of the judges: comparisons that explain a difference without values, call builders,
+seeded problems and the speed and no-loop verdicts."""
+from __future__ import annotations
+
+import time
+import zlib
+from typing import Callable
+
+import numpy as np
+
+from autograder.grading.checks.plans import SPEED_FACTOR, SPEED_SLACK_SECONDS, Call, Returned, SourceView, Timing
+from autograder.grading.results import Verdict
+from autograder.grading.static import python_loops
+
+
+def relative_error(got: np.ndarray, expected: np.ndarray) -> float:
+    """Largest absolute difference over the largest magnitude; inf when anything is NaN or inf."""
+    if not (np.all(np.isfinite(got)) and np.all(np.isfinite(expected))):
+        return float("inf")
+    scale = max(float(np.max(np.abs(expected), initial=0.0)), float(np.max(np.abs(got), initial=0.0)), 1e-12)
+    return float(np.max(np.abs(got - expected), initial=0.0)) / scale
+
+
+def check_array(got: np.ndarray | None, expected: np.ndarray, what: str, shape_words: str, *, tolerance: float = 1e-6,
+                integers: bool = False) -> Verdict:
+    """Compare one returned array with the expected one; explain a difference without values."""
+    if got is None:
+        return Verdict(False, f"{what} was not returned")
+    if got.shape != expected.shape:
+        if got.size == expected.size:
+            return Verdict(False, f"{what} has the right number of entries but the wrong shape: it must be {shape_words}")
+        return Verdict(False, f"{what} has the wrong shape: it must be {shape_words}")
+    if integers:
+        if not np.all(np.isfinite(got)) or np.any(got != np.round(got)):
+            return Verdict(False, f"{what} must hold whole-number labels")
+        wrong = int(np.sum(got.astype(np.int64) != expected))
+        if wrong:
+            return Verdict(False, f"{what} is wrong for {wrong} of {expected.size} examples")
+        return Verdict(True)
+    if not np.all(np.isfinite(got)):
+        return Verdict(False, f"{what} contains NaN or inf")
+    if got.dtype == np.float32:
+        tolerance = max(tolerance, 1e-4)
+    error = relative_error(got.astype(np.float64), expected)
+    if error > tolerance:
+        return Verdict(False, f"{what} differs from the correct values (relative error {error:.1e})")
+    return Verdict(True)
+
+
+def check_loss(got: float | None, expected: float, *, W: np.ndarray, reg: float, tolerance: float = 1e-6) -> Verdict:
+    if got is None or not isinstance(got, float):
+        return Verdict(False, "the loss was not returned as a number (return loss, dW)")
+    if not np.isfinite(got):
+        return Verdict(False, "the loss is NaN or inf")
+    if abs(got - expected) <= tolerance * max(abs(expected), 1.0):
+        return Verdict(True)
+    penalty = reg * float(np.sum(W * W))
+    if penalty and abs(got + penalty - expected) <= 1e-6 * max(abs(expected), 1.0):
+        return Verdict(False, "the loss is missing the regularization term reg * sum(W**2)")
+    if penalty and abs(got - penalty / 2 - expected) <= 1e-6 * max(abs(expected), 1.0):
+        return Verdict(False, "the regularization term should be reg * sum(W**2), without a factor 1/2")
+    if expected and 0.2 < got / expected < 5 and abs(got / expected - round(got / expected)) < 1e-3 and round(got / expected) != 1:
+        return Verdict(False, f"the loss is off by a factor of about {round(got / expected)}")
+    return Verdict(False, f"the loss differs from the correct value (relative error {abs(got - expected) / max(abs(expected), 1e-12):.1e})")
+
+
+def check_gradient(got: np.ndarray | None, expected: np.ndarray, *, W: np.ndarray, reg: float) -> Verdict:
+    verdict = check_array(got, expected, "dW", "(D, C), the same as W", tolerance=1e-6)
+    if verdict.passed or got is None or got.shape != expected.shape or not np.all(np.isfinite(got)):
+        return verdict
+    got = got.astype(np.float64)
+    if reg and relative_error(got + 2 * reg * W, expected) < 1e-6:
+        return Verdict(False, "dW is missing the regularization gradient: add 2 * reg * W")
+    if reg and relative_error(got + reg * W, expected) < 1e-6:
+        return Verdict(False, "the regularization gradient should be 2 * reg * W, not reg * W")
+    if not np.any(got):
+        return Verdict(False, "dW is all zeros")
+    denominator = float(np.sum(expected * expected))
+    if denominator:
+        factor = float(np.sum(got * expected)) / denominator
+        if relative_error(got, factor * expected) < 1e-6:
+            if factor < 0:
+                return Verdict(False, "dW has the wrong sign")
+            if abs(factor - round(factor)) < 1e-3 and round(factor) > 1:
+                return Verdict(False, f"dW is off by a factor of about {round(factor)}: check where you divide by N")
+            if factor > 0 and abs(1 / factor - round(1 / factor)) < 1e-3 and round(1 / factor) > 1:
+                return Verdict(False, f"dW is too small by a factor of about {round(1 / factor)}: did you divide by N twice?")
+    return verdict
+
+
+def check_loss_and_gradient(returned: Returned, want_loss: float, want_dW: np.ndarray, *,
+                            W: np.ndarray, reg: float) -> Verdict:
+    """The first of: the returned loss, the returned gradient, against the expected ones."""
+    return first_failed_of((check_loss(loss_value(returned), want_loss, W=W, reg=reg),
+                 check_gradient(returned.arrays.get("result.1"), want_dW, W=W, reg=reg)))
+
+
+def first_failure(returned: tuple[Returned, ...], function: str) -> Verdict | None:
+    for item in returned:
+        if not item.ok:
+            return Verdict(False, item.describe_failure(function))
+    return None
+
+
+def first_failed_of(verdicts) -> Verdict:
+    for verdict in verdicts:
+        if not verdict.passed:
+            return verdict
+    return Verdict(True)
+
+
+# ------------------------------------------------------------------ building calls
+
+
+def rng_for(test_id: str, seed: int) -> np.random.Generator:
+    return np.random.default_rng([zlib.crc32(test_id.encode()), seed])
+
+
+def loss_problem(rng: np.random.Generator, N: int, D: int, C: int, *, scale: float = 1.0):
+    W = rng.normal(0, 0.01, size=(D, C)) * scale
+    X = rng.normal(0, 10.0, size=(N, D))
+    X[:, -1] = 1.0  # the bias column
+    y = rng.integers(0, C, size=N)
+    y[: min(N, C)] = rng.permutation(C)[: min(N, C)]  # every class appears when N >= C
+    reg = float(rng.uniform(0.05, 0.5)) / scale**2  # keep the penalty from swamping the data term
+    return W, X, y.astype(np.int64), reg
+
+
+def loss_call(key: str, module: str, name: str, problem, *, return_inputs: bool = False, timed: bool = False) -> Call:
+    W, X, y, reg = problem
+    request = {"kind": "function", "module": module, "name": name, "return_inputs": return_inputs,
+               "args": [{"array": "W"}, {"array": "X"}, {"array": "y"}, {"value": reg}]}
+    return Call(key, request, {"W": W, "X": X, "y": y}, timed=timed)
+
+
+def loss_value(item: Returned) -> float | None:
+    if "result.0" not in item.numbers:
+        return None
+    value = item.numbers["result.0"]
+    return value if isinstance(value, float) else None
+
+
+def knn_call(key: str, method: str, X_train, y_train, argument, *, k: int | None = None,
+              return_inputs: bool = False, timed: bool = False) -> Call:
+    request = {"kind": "knn", "method": method, "args": [{"array": "arg"}], "return_inputs": return_inputs}
+    if k is not None:
+        request["kwargs"] = {"k": {"value": k}}
+    return Call(key, request, {"X_train": X_train, "y_train": y_train, "arg": argument}, timed=timed)
+
+
+def best_seconds(function: Callable[[], object], repeats: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def reference_seconds_for(timing: Timing | None, call: Call, run_here: Callable[[], object]) -> float:
+    """The reference's seconds for a timed call: measured by ``timing`` (in a sandbox), or here if
+    that is not given or fails (a sandbox that cannot start must not fail every submission)."""
+    if timing is not None:
+        for _ in range(2):
+            try:
+                return timing(call)
+            except Exception:
+                continue
+    return best_seconds(run_here)
+
+
+def speed_verdict(item: Returned, reference_seconds: float, function: str) -> Verdict:
+    allowed = SPEED_FACTOR * reference_seconds + SPEED_SLACK_SECONDS
+    per_call = item.seconds
+    if per_call > allowed:
+        return Verdict(False, f"{function} took {per_call:.2f} s per call; a vectorized solution needs well under {allowed:.2f} s")
+    return Verdict(True)
+
+
+def no_loops_verdict(source: SourceView, relative: str, qualified: str) -> Verdict:
+    text = source.text(relative)
+    if text is None:
+        return Verdict(False, f"{relative} is missing or unreadable")
+    loops = python_loops(text, qualified)
+    if loops is None:
+        return Verdict(False, f"{qualified} was not found in {relative} (or the file does not parse)")
+    if loops:
+        return Verdict(False, f"{qualified} contains Python loops: {', '.join(loops)}")
+    return Verdict(True)

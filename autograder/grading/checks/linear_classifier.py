@@ -1,0 +1,125 @@
+"""Hidden tests of ``LinearClassifier.train`` (SGD) and ``LinearClassifier.predict``."""
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Callable
+
+import numpy as np
+
+from autograder.grading.checks.judging import check_array, first_failure, relative_error, rng_for
+from autograder.grading.checks.plans import Call, Plan, Returned
+from autograder.grading.results import Verdict
+
+
+
+def _least_squares_loss(W, X, y):
+    targets = np.zeros((len(y), W.shape[1]))
+    targets[np.arange(len(y)), y] = 1.0
+    residual = X @ W - targets
+    return 0.5 * float(np.sum(residual * residual)) / len(y)
+
+
+def linear_classifier_plans(ref: ModuleType, seed: int) -> dict[str, Callable[[], Plan]]:
+    rng = rng_for("linear.train", seed)
+    N, D, C = 60, 6, 4
+    X = rng.normal(0, 1.0, size=(N, D))
+    y = rng.integers(0, C, size=N).astype(np.int64)
+    y[:C] = np.arange(C)
+    settings = {"learning_rate": 0.05, "reg": 1e-3, "num_iters": 25, "batch_size": 16, "seed": 7}
+    call = Call("train/probe", {"kind": "train", **settings}, {"X": X, "y": y})
+    function = "LinearClassifier.train"
+
+    def recorded(item: Returned, name: str) -> np.ndarray | None:
+        return item.arrays.get(name)
+
+    def minibatches(returned, source):
+        failure = first_failure(returned, function)
+        if failure:
+            return failure
+        item = returned[0]
+        sizes = recorded(item, "batch_sizes")
+        if sizes is None or len(sizes) != settings["num_iters"]:
+            return Verdict(False, "self.loss must be called once per iteration")
+        if np.any(sizes != settings["batch_size"]):
+            return Verdict(False, "each minibatch must hold batch_size examples")
+        batches_X, batches_y = recorded(item, "batches_X"), recorded(item, "batches_y")
+        if batches_X is None or batches_y is None or batches_X.shape[-1] != D:
+            return Verdict(False, "the minibatch must be rows of X (shape (batch_size, D))")
+        rows = {row.tobytes(): label for row, label in zip(X, y)}
+        for batch_X, batch_y in zip(batches_X, batches_y):
+            for row, label in zip(batch_X, batch_y):
+                if row.tobytes() not in rows:
+                    return Verdict(False, "the minibatch holds rows that are not rows of X")
+                if rows[row.tobytes()] != label:
+                    return Verdict(False, "y_batch must hold the labels of the rows in X_batch")
+        distinct = {batch.tobytes() for batch in batches_X}
+        if len(distinct) < settings["num_iters"] // 2:
+            return Verdict(False, "the minibatches must be drawn at random each iteration")
+        return Verdict(True)
+
+    def update(returned, source):
+        failure = first_failure(returned, function)
+        if failure:
+            return failure
+        item = returned[0]
+        weights, grads, final = recorded(item, "weights"), recorded(item, "grads"), recorded(item, "final_W")
+        history = recorded(item, "history")
+        if weights is None or grads is None or final is None or len(weights) != settings["num_iters"]:
+            return Verdict(False, "self.loss must be called once per iteration and self.W kept")
+        lr = settings["learning_rate"]
+        steps = [*weights[1:], final]
+        for before, grad, after in zip(weights, grads, steps):
+            if after.shape != before.shape or relative_error(after, before - lr * grad) > 1e-8:
+                return Verdict(False, "each iteration must update W -= learning_rate * grad")
+        if history is None or len(history) != settings["num_iters"]:
+            return Verdict(False, "train must return loss_history with one loss per iteration")
+        return Verdict(True)
+
+    def lowers(returned, source):
+        failure = first_failure(returned, function)
+        if failure:
+            return failure
+        weights, final = recorded(returned[0], "weights"), recorded(returned[0], "final_W")
+        if weights is None or final is None or final.shape != (D, C):
+            return Verdict(False, "train did not produce weights of shape (D, C)")
+        if not _least_squares_loss(final, X, y) < _least_squares_loss(weights[0], X, y):
+            return Verdict(False, "the loss on the training set did not go down")
+        return Verdict(True)
+
+    def weights_shape(returned, source):
+        failure = first_failure(returned, function)
+        if failure:
+            return failure
+        final = recorded(returned[0], "final_W")
+        if final is None or final.shape != (D, C):
+            return Verdict(False, "self.W must have shape (D, C) after training")
+        if recorded(returned[0], "batch_sizes") is None or len(recorded(returned[0], "batch_sizes")) != settings["num_iters"]:
+            return Verdict(False, "train must run num_iters iterations")
+        return Verdict(True)
+
+    def predict_plan(test_id: str, N_predict: int) -> Callable[[], Plan]:
+        def build() -> Plan:
+            local = rng_for(test_id, seed)
+            W = local.normal(size=(9, 5))
+            Xp = local.normal(size=(N_predict, 9))
+            classifier = ref.LinearClassifier()
+            classifier.W = W
+            want = classifier.predict(Xp)
+            call = Call(f"predict/{test_id}", {"kind": "predict"}, {"W": W, "X": Xp})
+
+            def judge(returned, source):
+                return first_failure(returned, "LinearClassifier.predict") or check_array(
+                    returned[0].arrays.get("result"), want, "y_pred", "(N,)", integers=True)
+
+            return Plan((call,), judge)
+
+        return build
+
+    return {
+        "linear.train.minibatches": lambda: Plan((call,), minibatches),
+        "linear.train.update": lambda: Plan((call,), update),
+        "linear.train.lowers_loss": lambda: Plan((call,), lowers),
+        "linear.train.weights_shape": lambda: Plan((call,), weights_shape),
+        "linear.predict.argmax": predict_plan("linear.predict.argmax", 40),
+        "linear.predict.single": predict_plan("linear.predict.single", 1),
+    }

@@ -1,0 +1,83 @@
+"""The plain-data description of a hidden test: the calls to make and the judge of what came back."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from autograder.grading.results import Verdict
+
+SVM_MODULE = "cs_utils.classifiers.linear_svm"
+SOFTMAX_MODULE = "cs_utils.classifiers.softmax"
+KNN_FILE = "cs_utils/classifiers/k_nearest_neighbor.py"
+SVM_FILE = "cs_utils/classifiers/linear_svm.py"
+SOFTMAX_FILE = "cs_utils/classifiers/softmax.py"
+#: A correct vectorized call may take this many times the reference's time, plus the slack.
+SPEED_FACTOR, SPEED_SLACK_SECONDS = 25.0, 0.25
+#: Problem sizes of the speed tests: (num_test, num_train, D) and (N, D, C). Big enough that two
+#: Python loops over them take well over a second, small enough to send in a few milliseconds.
+KNN_SPEED_SIZE, LOSS_SPEED_SIZE = (200, 400, 100), (1000, 100, 10)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call of a student function, described as plain data.
+
+    ``key`` names the call: tests whose plans hold calls with the same key share one run. A
+    ``timed`` call is sent alone, so the parent's clock measures that call and nothing else.
+    """
+
+    key: str
+    request: dict
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    repeat: int = 1
+    timed: bool = False
+
+
+@dataclass(frozen=True)
+class Returned:
+    """What came back from one call, as read by the parent."""
+
+    ok: bool
+    error: str = ""  # exception type name, or "timeout", "died", "unreadable"
+    numbers: dict[str, float] = field(default_factory=dict)
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def describe_failure(self, function: str) -> str:
+        if self.error == "timeout":
+            return f"{function} did not finish within the time limit (infinite loop?)"
+        if self.error == "died":
+            return (f"the process running {function} stopped (a crash, os._exit, or the memory/CPU "
+                    f"limit); other functions are still graded")
+        if self.error == "unreadable":
+            return f"what {function} returned could not be read as numbers"
+        if self.error == "NotImplementedError":
+            return f"{function} raised NotImplementedError: it is not implemented yet"
+        return f"{function} raised {self.error}"
+
+
+@dataclass(frozen=True)
+class SourceView:
+    """The student's files, for checks that read source (parsed with ``ast``, never imported)."""
+
+    root: Path
+
+    def text(self, relative: str) -> str | None:
+        path = self.root / relative
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > 1 << 20:
+            return None
+        return path.read_text(encoding="utf-8", errors="replace")
+
+
+Judge = Callable[[tuple[Returned, ...], SourceView], Verdict]
+#: Seconds the reference needs per repetition of a timed call.
+Timing = Callable[["Call"], float]
+
+
+@dataclass(frozen=True)
+class Plan:
+    calls: tuple[Call, ...]
+    judge: Judge
