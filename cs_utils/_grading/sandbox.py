@@ -82,8 +82,9 @@ class Isolation:
             namespaces=True,  # tried through a user namespace; the child reports if it failed
             notes=(
                 "not running as root: student code runs as the grader's own user (no privilege "
-                "drop, no per-uid process sweep, RLIMIT_NPROC not set) and can read whatever "
-                "that user can read unless a user namespace is available",
+                "drop, no per-uid process sweep, RLIMIT_NPROC not set); where user namespaces are "
+                "allowed it still sees only its own folder and the Python installation, otherwise "
+                "whatever that user can read",
             ),
         )
 
@@ -309,10 +310,10 @@ class Sandbox:
                  visible: tuple[Path, ...] = ()):
         self.isolation = isolation
         self.limits = limits
-        #: Folders the child may read besides its frame and Python (a data set, say); as root every
-        #: other non-system folder is covered.
+        #: Folders the child may read besides its frame and Python (a data set, say); in the child's
+        #: mount namespace every other non-system folder is covered.
         self.visible = tuple(Path(p).resolve() for p in visible if Path(p).is_dir())
-        extra = (Path("/var/tmp"), Path("/dev/shm")) if isolation.uid is not None else ()
+        extra = (Path("/var/tmp"), Path("/dev/shm")) if isolation.namespaces else ()
         self.hide = tuple(str(Path(p).resolve()) for p in (*hide, *extra) if _safe_to_hide(Path(p)))
         self._zygote: subprocess.Popen | None = None
         self._socket: socket.socket | None = None
@@ -379,7 +380,7 @@ class Sandbox:
         spec = {
             "cwd": str(cwd),
             "namespaces": self.isolation.namespaces,
-            "hide": list(self.hide) + (top_level_files() if self.isolation.uid is not None else []),
+            "hide": list(self.hide) + (top_level_files() if self.isolation.namespaces else []),
             "expose": self._exposed(cwd),
             "uid": self.isolation.uid,
             "gid": self.isolation.gid,
@@ -408,7 +409,7 @@ class Sandbox:
         return child, list(ready.get("notes", []))
 
     def _exposed(self, cwd: Path) -> list[tuple[str, str]]:
-        """As root: (covered folder, path kept visible in it) pairs for the child's mount namespace.
+        """(covered folder, path kept visible in it) pairs for the child's mount namespace.
 
         Every top-level folder except the system ones (:data:`SYSTEM_FOLDERS`) is covered with
         an empty tmpfs, so no copy of the kit, no other user's files and no other submission is
@@ -417,7 +418,7 @@ class Sandbox:
         given as ``visible`` stay visible.
         A pair with an empty path covers the folder and keeps nothing.
         """
-        if self.isolation.uid is None:
+        if not self.isolation.namespaces:
             return []
         keep = [Path(cwd).resolve().parent, *python_prefixes(), *self.visible]
         pairs: list[tuple[str, str]] = []

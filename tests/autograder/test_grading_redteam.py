@@ -139,8 +139,14 @@ def test_captured_output_is_capped(batch):
     assert (batch["out"] / "output_bomb" / "grading.json").stat().st_size < 200_000
 
 
-@pytest.mark.skipif(not IS_ROOT, reason="network namespaces need root")
+def skip_without_namespaces(batch) -> None:
+    """Without root, the network and mount namespaces need a user namespace; skip if there was none."""
+    if not IS_ROOT and any("no network/mount namespace" in result.staff_log for result in batch["summary"].results):
+        pytest.skip("not root, and this machine allows no user namespaces")
+
+
 def test_no_network_reached_the_host(batch):
+    skip_without_namespaces(batch)
     assert batch["heard"] == []
 
 
@@ -164,8 +170,8 @@ def test_the_honest_classmate_keeps_full_marks(batch):
                                              if not t.outcome.passed]
 
 
-@pytest.mark.skipif(not IS_ROOT, reason="without root the child runs as the grader's user and may write its files")
 def test_nothing_was_written_outside_the_scratch_folder(batch):
+    skip_without_namespaces(batch)
     submissions = batch["out"].parent / "submissions"
     places = [KIT_ROOT / f"{PLANTED}.txt", KIT_ROOT / "cs_utils" / f"{PLANTED}.py", submissions / f"{PLANTED}.txt",
               batch["out"] / f"{PLANTED}.txt", Path("/tmp") / f"{PLANTED}.txt", Path("/var/tmp") / f"{PLANTED}.txt",

@@ -49,6 +49,17 @@ try:
     report["other_copy"] = open(OTHER_COPY).read()
 except OSError as e:
     report["other_copy"] = type(e).__name__
+import ctypes, errno
+libc = ctypes.CDLL(None, use_errno=True)
+covered_top = "/" + OTHER_COPY.split("/")[1]
+if libc.umount2(covered_top.encode(), 2) == 0:  # MNT_DETACH: would uncover the folder
+    report["umount"] = "done"
+else:
+    report["umount"] = errno.errorcode.get(ctypes.get_errno(), "?")
+try:
+    report["other_copy_after_umount"] = open(OTHER_COPY).read()
+except OSError as e:
+    report["other_copy_after_umount"] = type(e).__name__
 report["as"] = resource.getrlimit(resource.RLIMIT_AS)[0]
 report["nproc"] = resource.getrlimit(resource.RLIMIT_NPROC)[0]
 try:
@@ -69,7 +80,11 @@ def probe(tmp_path, releases, request):
     import tempfile
 
     # A world-readable copy of a "solution" outside the kit, next to it (say another checkout).
-    other = Path(tempfile.mkdtemp(dir=KIT_ROOT.parent, prefix=".probe-other-copy-"))
+    # (A non-root run may not write there: the temp folder, outside the child's frame, then.)
+    try:
+        other = Path(tempfile.mkdtemp(dir=KIT_ROOT.parent, prefix=".probe-other-copy-"))
+    except PermissionError:
+        other = Path(tempfile.mkdtemp(prefix=".probe-other-copy-"))
     request.addfinalizer(lambda: shutil.rmtree(other, ignore_errors=True))
     other.chmod(0o755)
     (other / "linear_svm.py").write_text("SOLUTION = 1\n")
@@ -93,7 +108,7 @@ def probe(tmp_path, releases, request):
         reply = child.call({"dir": str(io), "call": {"kind": "function", "module": "cs_utils.probe", "name": "run", "args": []}}, 10)
         sandbox.kill(child)
     assert reply.state == "done"
-    return json.loads((io / "report.json").read_text())
+    return {**json.loads((io / "report.json").read_text()), "notes": notes}
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="needs root: privilege drop, mount and network namespaces")
@@ -103,8 +118,22 @@ def test_as_root_the_child_is_confined(probe):
     assert probe["autograder"] in ([], "PermissionError", "FileNotFoundError")  # covered, or gone with /tmp
     assert probe["other_copy"] in {"PermissionError", "FileNotFoundError"}  # no other folder is reachable
     assert probe["tmp"] in {"PermissionError", "OSError"}
+    assert probe["umount"] == "EPERM" and probe["other_copy_after_umount"] in {"PermissionError", "FileNotFoundError"}
     assert probe["as"] == Limits().address_space_bytes and probe["nproc"] == Limits().processes
     assert "HOME" in probe["env"] and "PYTHONPATH" not in probe["env"]
+
+
+@pytest.mark.skipif(IS_ROOT, reason="checks the non-root mode")
+def test_without_root_a_user_namespace_still_covers_other_folders(probe):
+    """Without root the child keeps the grader's uid but, where the machine allows user
+    namespaces, still sees no other folder, has no network, and cannot unmount the covers."""
+    if any("no network/mount namespace" in note for note in probe["notes"]):
+        pytest.skip("this machine allows no user namespaces: " + "; ".join(probe["notes"]))
+    assert not any("could not" in note for note in probe["notes"]), probe["notes"]
+    assert probe["uid"] == os.getuid()
+    assert probe["net"] in {"OSError", "ConnectionRefusedError"} or "Unreachable" in probe["net"]
+    assert probe["other_copy"] in {"PermissionError", "FileNotFoundError"}
+    assert probe["umount"] == "EPERM" and probe["other_copy_after_umount"] in {"PermissionError", "FileNotFoundError"}
 
 
 @pytest.mark.skipif(IS_ROOT, reason="checks the degraded non-root mode")
@@ -172,7 +201,6 @@ def test_a_garbled_control_stream_ends_the_child(garbage):
     os.close(write_end)
 
 
-@pytest.mark.skipif(not IS_ROOT, reason="folders are covered as root only")
 def test_visible_folders_stay_reachable_and_others_are_covered(tmp_path):
     data = tmp_path / "cifar-10-batches-py"
     data.mkdir()
