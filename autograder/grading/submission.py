@@ -1,9 +1,10 @@
 """Find submissions, hash them, and copy one safely into a scratch folder.
 
 A submission is a folder or a ``.zip`` in the student layout: ``cs_utils/`` and ``notebooks/``,
-possibly one folder deeper (``alice/cs_utils/...``). Only those folders are copied, plus any
-notebook lying beside ``cs_utils/``, which goes into ``notebooks/``. Zip members with absolute paths, ``..`` parts or symlink modes are refused, and so are
-symlinks in folders; sizes are capped while bytes are read, not from the zip's own claims.
+possibly one folder deeper (``alice/cs_utils/...``). Only those folders are copied, plus an
+assignment notebook lying beside ``cs_utils/``, which goes into ``notebooks/``. Zip members with
+absolute paths, ``..`` parts or symlink modes are refused, and so are symlinks in folders; sizes
+are capped while bytes are read, not from the zip's own claims.
 """
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
+from autograder.grading.notebook_intake import NOTEBOOK_NAMES, RENAMED
 
 #: Top-level folders of the student layout that are copied into the sandbox.
 STUDENT_FOLDERS = ("cs_utils", "notebooks")
@@ -118,7 +121,7 @@ def _placements(paths: list[PurePosixPath]) -> tuple[dict[PurePosixPath, PurePos
             continue
         if inner.parts[0] in STUDENT_FOLDERS and len(inner.parts) > 1:
             placed[relative] = inner
-        elif len(inner.parts) == 1 and inner.suffix.lower() == ".ipynb":
+        elif len(inner.parts) == 1 and _is_assignment_notebook(inner.name):
             loose.append((relative, PurePosixPath("notebooks", inner.name)))
     notes = []
     taken = set(placed.values())
@@ -130,6 +133,11 @@ def _placements(paths: list[PurePosixPath]) -> tuple[dict[PurePosixPath, PurePos
             taken.add(inner)
             notes.append(f"{relative.name} was beside cs_utils/ instead of in notebooks/; graded it as notebooks/{inner.name}")
     return placed, notes
+
+
+def _is_assignment_notebook(name: str) -> bool:
+    """``knn.ipynb``, or a renamed copy such as ``Copy of svm.ipynb`` (see :mod:`.notebook_intake`)."""
+    return any(re.match(RENAMED.format(name=notebook), name, re.IGNORECASE) for notebook in NOTEBOOK_NAMES)
 
 
 def _extract_zip(archive: Path, destination: Path) -> list[str]:

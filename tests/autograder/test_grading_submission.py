@@ -91,7 +91,7 @@ def test_content_hash_follows_content_not_timestamps(tmp_path):
 def test_a_notebook_beside_cs_utils_is_graded_as_if_it_were_in_notebooks(tmp_path, packed):
     members = {"carol/cs_utils/__init__.py": "", "carol/knn.ipynb": "{\"loose\": 1}",
                "carol/svm.ipynb": "{\"loose\": 2}", "carol/notebooks/svm.ipynb": "{\"in place\": 3}",
-               "carol/notes/softmax.ipynb": "{\"elsewhere\": 4}"}
+               "carol/notes/softmax.ipynb": "{\"elsewhere\": 4}", "carol/scratch.ipynb": "{\"mine\": 5}"}
     if packed:
         source = write_zip(tmp_path / "carol.zip", members)
     else:
@@ -104,6 +104,7 @@ def test_a_notebook_beside_cs_utils_is_graded_as_if_it_were_in_notebooks(tmp_pat
     assert (out / "notebooks" / "knn.ipynb").read_text() == "{\"loose\": 1}"
     assert (out / "notebooks" / "svm.ipynb").read_text() == "{\"in place\": 3}"  # the one in notebooks/ wins
     assert not (out / "notebooks" / "softmax.ipynb").exists()  # only notebooks right beside cs_utils/ move
+    assert not (out / "notebooks" / "scratch.ipynb").exists()  # and only the assignment's
     assert sorted(notes) == [
         "ignored svm.ipynb beside cs_utils/: notebooks/svm.ipynb was graded instead",
         "knn.ipynb was beside cs_utils/ instead of in notebooks/; graded it as notebooks/knn.ipynb",
