@@ -5,6 +5,7 @@ interleaved round by round, drifts much less. Every row below times the kit's re
 implementation (``autograder/source/cs_utils``) and a peer on the same inputs:
 
 * no-loop L2 distances vs scikit-learn's ``euclidean_distances`` and SciPy's ``cdist``;
+* the two products of ``cs_utils/classifiers/products.py`` vs the plain ``@`` they replace;
 * vectorized SVM and softmax loss+gradient (float64, float32) vs PyTorch CPU autograd
   (skipped with a note when torch is not installed);
 * full CIFAR-size kNN distances (chunked) as a fraction of the GEMM throughput measured in the
@@ -31,6 +32,7 @@ KIT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(KIT_ROOT / "autograder" / "source"))
 
 from cs_utils.classifiers import KNearestNeighbor, LinearSVM, softmax_loss_vectorized, svm_loss_vectorized  # noqa: E402
+from cs_utils.classifiers.products import class_scores, weight_gradient  # noqa: E402
 
 #: Problem sizes per preset: (num_test, num_train) for distances, N for losses, rows for full kNN.
 SIZES = {
@@ -93,6 +95,25 @@ def bench_distances(rng: np.random.Generator, size: dict) -> list[Row]:
     )
     rows.append(Row(f"L2 distances {slice_rows}x{num_train}", slice_times["kit"], "scipy cdist",
                     slice_times["scipy"], slice_times["kit"] / slice_times["scipy"]))
+    return rows
+
+
+def bench_products(rng: np.random.Generator, size: dict) -> list[Row]:
+    """``classifiers.products`` against the plain ``@`` it replaces, on a full set and a minibatch."""
+    rows: list[Row] = []
+    for num_rows in (size["loss_n"], 200):
+        for dtype in (np.float64, np.float32):
+            X = np.hstack([pixels(rng, num_rows, dtype) - 128, np.ones((num_rows, 1), dtype=dtype)])  # the bias column
+            W = (1e-4 * rng.standard_normal((DIM + 1, 10))).astype(dtype)
+            G = rng.standard_normal((num_rows, 10)).astype(dtype)
+            repeat = size["repeat"] if num_rows > 1000 else 50 * size["repeat"]
+            for what, helper, plain in (
+                ("class_scores: X @ W", lambda: class_scores(X, W), lambda: X @ W),
+                ("weight_gradient: X.T @ G", lambda: weight_gradient(X, G), lambda: X.T @ G),
+            ):
+                times = median_times({"kit": helper, "plain": plain}, repeat)
+                rows.append(Row(f"{what}, {num_rows}x{DIM + 1}, {np.dtype(dtype).name}", times["kit"], "plain @",
+                                times["plain"], times["kit"] / times["plain"]))
     return rows
 
 
@@ -244,11 +265,13 @@ def machine_summary() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=sorted(SIZES), default="full", help="problem sizes (default: full)")
-    parser.add_argument("--only", nargs="*", choices=["distances", "losses", "knn", "sgd"], help="run only these groups")
+    parser.add_argument("--only", nargs="*", choices=["distances", "products", "losses", "knn", "sgd"],
+                        help="run only these groups")
     parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
     args = parser.parse_args(argv)
     size = SIZES[args.size]
-    groups = {"distances": bench_distances, "losses": bench_losses, "knn": bench_full_knn, "sgd": bench_sgd}
+    groups = {"distances": bench_distances, "products": bench_products, "losses": bench_losses, "knn": bench_full_knn,
+              "sgd": bench_sgd}
     rng = np.random.default_rng(0)
     rows: list[Row] = []
     for name, bench in groups.items():
