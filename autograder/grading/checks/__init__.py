@@ -3,7 +3,14 @@
 A test id from :mod:`.manifest` maps to a *plan builder*: given the reference implementation it
 draws seeded inputs, computes the expected values with the reference, and returns a
 :class:`Plan`: the calls the child must make (:class:`Call`, plain arrays and JSON) and a
-*judge* that turns what came back (:class:`Returned`) into a :class:`~.results.Verdict`.
+*judge* that turns what came back (:class:`Returned`) into a
+:class:`~autograder.grading.results.Verdict`.
+
+* :mod:`.plans`: the plain-data pieces (``Call``, ``Returned``, ``SourceView``, ``Plan``) and the
+  module paths and sizes the tests share;
+* :mod:`.judging`: comparisons that explain a difference without quoting values, call builders,
+  seeded problems, and the speed and no-loop verdicts;
+* :mod:`.knn`, :mod:`.losses`, :mod:`.linear_classifier`: the plans of each part.
 
 Judges are pure functions of the returned data and the expected values captured when the plan
 was built. They accept what the plain CS231n contracts allow: labels returned as floats with
