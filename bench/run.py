@@ -242,10 +242,15 @@ def render(rows: list[Row]) -> str:
     header = f"{'what':58s} {'kit':>9s} {'peer':>9s} {'ratio':>7s}  peer / note"
     lines = [header, "-" * len(header)]
     for row in rows:
-        peer = f"{row.peer_seconds:8.3f}s" if row.peer_seconds is not None else f"{'-':>9s}"
+        peer = duration(row.peer_seconds) if row.peer_seconds is not None else f"{'-':>9s}"
         ratio = f"{row.ratio:7.2f}" if row.ratio is not None else f"{'-':>7s}"
-        lines.append(f"{row.what:58s} {row.kit_seconds:8.3f}s {peer} {ratio}  {row.peer}; {row.note}".rstrip("; "))
+        lines.append(f"{row.what:58s} {duration(row.kit_seconds)} {peer} {ratio}  {row.peer}; {row.note}".rstrip("; "))
     return "\n".join(lines)
+
+
+def duration(seconds: float) -> str:
+    """Nine characters: seconds, or milliseconds below a tenth of a second."""
+    return f"{seconds:8.3f}s" if seconds >= 0.1 else f"{seconds * 1e3:7.3f}ms"
 
 
 def machine_summary() -> str:
