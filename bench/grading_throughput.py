@@ -61,6 +61,19 @@ def problem(N, D, C):
     return W, X, y, 0.1
 """
 
+#: Naive and vectorized agree, and the gradient predicts a small step's change of the loss.
+LOSS_TEST = """\
+for size in ((10, 6, 3), (40, 25, 10), (1, 4, 2)):
+    W, X, y, reg = problem(*size)
+    loss_a, dW_a = {family}_loss_naive(W, X, y, reg)
+    loss_b, dW_b = {family}_loss_vectorized(W, X, y, reg)
+    np.testing.assert_allclose(loss_a, loss_b, rtol=1e-6)
+    np.testing.assert_allclose(dW_a, dW_b, rtol=1e-6, atol=1e-9)
+    step = 1e-5 * rng.normal(size=W.shape)
+    change = {family}_loss_vectorized(W + step, X, y, reg)[0] - {family}_loss_vectorized(W - step, X, y, reg)[0]
+    np.testing.assert_allclose(change, 2 * np.sum(dW_b * step), rtol=1e-3, atol=1e-9)
+"""
+
 TESTS = {
     "test_knn_distances": (4, """\
 X_train, X = rng.uniform(0, 255, size=(20, 30)), rng.uniform(0, 255, size=(12, 30))
@@ -77,27 +90,8 @@ dists = np.array([[1.0, 2, 3, 4, 5, 6], [6, 5, 4, 3, 2, 1]])
 assert list(knn.predict_labels(dists, k=1)) == [0, 2]
 assert list(knn.predict_labels(dists, k=3)) == [1, 2]
 """),
-    "test_svm": (4, """\
-for size in ((10, 6, 3), (40, 25, 10), (1, 4, 2)):
-    W, X, y, reg = problem(*size)
-    loss_a, dW_a = svm_loss_naive(W, X, y, reg)
-    loss_b, dW_b = svm_loss_vectorized(W, X, y, reg)
-    np.testing.assert_allclose(loss_a, loss_b, rtol=1e-6)
-    np.testing.assert_allclose(dW_a, dW_b, rtol=1e-6, atol=1e-9)
-    step = 1e-5 * rng.normal(size=W.shape)
-    change = svm_loss_vectorized(W + step, X, y, reg)[0] - svm_loss_vectorized(W - step, X, y, reg)[0]
-    np.testing.assert_allclose(change, 2 * np.sum(dW_b * step), rtol=1e-3, atol=1e-9)
-"""),
-    "test_softmax": (4, """\
-for size in ((10, 6, 3), (40, 25, 10), (1, 4, 2)):
-    W, X, y, reg = problem(*size)
-    loss_a, dW_a = softmax_loss_naive(W, X, y, reg)
-    loss_b, dW_b = softmax_loss_vectorized(W, X, y, reg)
-    np.testing.assert_allclose(loss_a, loss_b, rtol=1e-6)
-    np.testing.assert_allclose(dW_a, dW_b, rtol=1e-6, atol=1e-9)
-    step = 1e-5 * rng.normal(size=W.shape)
-    change = softmax_loss_vectorized(W + step, X, y, reg)[0] - softmax_loss_vectorized(W - step, X, y, reg)[0]
-    np.testing.assert_allclose(change, 2 * np.sum(dW_b * step), rtol=1e-3, atol=1e-9)
+    "test_svm": (4, LOSS_TEST.format(family="svm")),
+    "test_softmax": (4, LOSS_TEST.format(family="softmax") + """\
 W, X, y, reg = problem(20, 30, 10)
 assert np.isfinite(softmax_loss_vectorized(W * 1e5, X, y, reg / 1e10)[0])
 """),

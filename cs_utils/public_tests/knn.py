@@ -67,7 +67,7 @@ def distance_tests(method: str) -> list[tuple[str, Callable[[Session], None]]]:
         dists, _ = _knn(session, method, X_train, np.arange(10) % 3, X)
         dists = same_shape(dists, (3, 10), "dists", "(num_test, num_train)")
         finite(dists, "dists", ": rounding makes tiny squared distances slightly negative; clip them at 0 before "
-                                "the square root (np.maximum)")
+                               "the square root (np.maximum)")
         if not np.all(np.abs(dists[[0, 1, 2], [2, 5, 5]]) < 1e-3):
             raise Failed("a test example identical to a training example must be at distance (almost) 0")
 

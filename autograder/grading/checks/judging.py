@@ -92,7 +92,7 @@ def check_loss_and_gradient(returned: Returned, want_loss: float, want_dW: np.nd
                             W: np.ndarray, reg: float) -> Verdict:
     """The first of: the returned loss, the returned gradient, against the expected ones."""
     return first_failed_of((check_loss(loss_value(returned), want_loss, W=W, reg=reg),
-                 check_gradient(returned.arrays.get("result.1"), want_dW, W=W, reg=reg)))
+                            check_gradient(returned.arrays.get("result.1"), want_dW, W=W, reg=reg)))
 
 
 def first_failure(returned: tuple[Returned, ...], function: str) -> Verdict | None:

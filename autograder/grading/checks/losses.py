@@ -11,7 +11,7 @@ from autograder.grading.checks.judging import (
     loss_value, no_loops_verdict, reference_seconds_for, relative_error, rng_for, speed_verdict,
 )
 from autograder.grading.checks.plans import (
-    LOSS_SPEED_SIZE, Plan, SOFTMAX_FILE, SOFTMAX_MODULE, SVM_FILE, SVM_MODULE, Timing,
+    LOSS_SPEED_SIZE, Plan, Returned, SOFTMAX_FILE, SOFTMAX_MODULE, SVM_FILE, SVM_MODULE, SourceView, Timing,
 )
 from autograder.grading.results import Verdict
 
@@ -86,36 +86,29 @@ def loss_plans(ref: ModuleType, family: str, seed: int, timing: Timing | None = 
 
         return Plan(calls, judge)
 
+    def correct_and(problem, also: Callable[[Returned, SourceView], Verdict]):
+        """A judge: the vectorized call returned the correct loss and gradient, and passes ``also``."""
+        want_loss, want_dW = reference[vectorized](*problem)
+        W, _, _, reg = problem
+
+        def judge(returned, source):
+            return first_failure(returned, vectorized) or first_failed_of(
+                (check_loss_and_gradient(returned[0], want_loss, want_dW, W=W, reg=reg), also(returned[0], source)))
+
+        return judge
+
     def no_loops() -> Plan:
         rng = rng_for(f"{family}.vectorized.no_python_loops", seed)
         problem = loss_problem(rng, 12, 9, 4)
-        want_loss, want_dW = reference[vectorized](*problem)
-
-        def judge(returned, source):
-            failure = first_failure(returned, vectorized)
-            if failure:
-                return failure
-            W, X, y, reg = problem
-            return first_failed_of((check_loss_and_gradient(returned[0], want_loss, want_dW, W=W, reg=reg),
-                         no_loops_verdict(source, relative, vectorized)))
-
+        judge = correct_and(problem, lambda item, source: no_loops_verdict(source, relative, vectorized))
         return Plan((loss_call(f"{vectorized}/static", module, vectorized, problem),), judge)
 
     def speed() -> Plan:
         rng = rng_for(f"{family}.vectorized.speed", seed)
         problem = loss_problem(rng, *LOSS_SPEED_SIZE)
-        want_loss, want_dW = reference[vectorized](*problem)
         call = loss_call(f"{vectorized}/speed", module, vectorized, problem, timed=True)
         reference_seconds = reference_seconds_for(timing, call, lambda: reference[vectorized](*problem))
-
-        def judge(returned, source):
-            failure = first_failure(returned, vectorized)
-            if failure:
-                return failure
-            W, X, y, reg = problem
-            return first_failed_of((check_loss_and_gradient(returned[0], want_loss, want_dW, W=W, reg=reg),
-                         speed_verdict(returned[0], reference_seconds, vectorized)))
-
+        judge = correct_and(problem, lambda item, source: speed_verdict(item, reference_seconds, vectorized))
         return Plan((call,), judge)
 
     def unchanged() -> Plan:
