@@ -58,7 +58,9 @@ def run_notebook(release_root: Path, name: str, data_dir: Path, timeout: int = 6
     notebook = nbformat.read(path, as_version=4)
     os.environ["CIFAR10_DIR"] = str(data_dir)  # inherited by the kernel
     os.environ.setdefault("MPLBACKEND", "Agg")
-    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    )
     children_before = os.times().children_user + os.times().children_system
     start = time.perf_counter()
     client.execute()
@@ -105,14 +107,21 @@ def _summary_line(report: NotebookReport) -> str:
     load = " ".join(f"{value:.1f}" for value in report.load_average)
     return (
         f"{report.name:>8} {report.seconds:7.1f} {report.cpu_seconds:6.1f} {cores:5.2f}  {load:<14}  "
-        f"{metric} {report.results.get(metric)} (target {target}, budget {BUDGET_SECONDS:.0f} s): {verdict}  {report.results}"
+        f"{metric} {report.results.get(metric)} (target {target}, budget {BUDGET_SECONDS:.0f} s): {verdict}  "
+        f"{report.results}"
     )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder.check_notebooks_real", description=__doc__.split("\n\n")[0])
-    parser.add_argument("names", nargs="*", metavar="NOTEBOOK", help=f"any of {', '.join(TARGETS)} (default: all three)")
-    parser.add_argument("--data", default=os.environ.get("CIFAR10_DIR"), help="cifar-10-batches-py folder (default: $CIFAR10_DIR)")
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder.check_notebooks_real", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "names", nargs="*", metavar="NOTEBOOK", help=f"any of {', '.join(TARGETS)} (default: all three)"
+    )
+    parser.add_argument(
+        "--data", default=os.environ.get("CIFAR10_DIR"), help="cifar-10-batches-py folder (default: $CIFAR10_DIR)"
+    )
     parser.add_argument("--quiet", action="store_true", help="do not print the notebooks' output")
     args = parser.parse_args(argv)
     unknown = set(args.names) - set(TARGETS)

@@ -85,9 +85,11 @@ def _demo(args: argparse.Namespace) -> int:
     run = demo.run_demo(Path(args.out), workers=args.workers, progress=not args.quiet)
     print(demo.score_table(run.summary))
     print(f"\nEverything is in {run.folder}:", file=sys.stderr)
-    print(f"  releases/     the student release and the solution release", file=sys.stderr)
-    print(f"  submissions/  the four sample submissions (solution, starter, buggy, cheater.zip)", file=sys.stderr)
-    print(f"  results/      per student results.json (Gradescope), feedback.md, grading.json; grades.csv", file=sys.stderr)
+    print("  releases/     the student release and the solution release", file=sys.stderr)
+    print("  submissions/  the four sample submissions (solution, starter, buggy, cheater.zip)", file=sys.stderr)
+    print(
+        "  results/      per student results.json (Gradescope), feedback.md, grading.json; grades.csv", file=sys.stderr
+    )
     return exit_codes.OK
 
 
@@ -99,8 +101,11 @@ def _gradescope(args: argparse.Namespace) -> int:
     except FileNotFoundError as error:
         print(f"error: {error}", file=sys.stderr)
         return exit_codes.BAD_INPUT
-    print(f"Wrote the Gradescope autograder bundle to {out} (setup.sh, run_autograder, the grader and the "
-          f"reference solutions: keep it away from students)", file=sys.stderr)
+    print(
+        f"Wrote the Gradescope autograder bundle to {out} (setup.sh, run_autograder, the grader and the "
+        f"reference solutions: keep it away from students)",
+        file=sys.stderr,
+    )
     return exit_codes.OK
 
 
@@ -120,11 +125,14 @@ def _nbgrader_course(args: argparse.Namespace) -> int:
             notebooks, kind = sorted(release.glob("notebooks/*.ipynb")), "released"
         else:
             notebooks, kind = nbgrader_course.instructor_notebooks(scripts, Path(scratch)), "instructor"
-        course = nbgrader_course.write_course(Path(args.out), notebooks, release, assignment=args.assignment,
-                                              cell_timeout=args.timeout)
-    print(f"Wrote an nbgrader course to {course} ({len(notebooks)} {kind} notebooks and cs_utils/ in "
-          f"source/{args.assignment}/). Next:\n  cd {course} && nbgrader generate_assignment {args.assignment}",
-          file=sys.stderr)
+        course = nbgrader_course.write_course(
+            Path(args.out), notebooks, release, assignment=args.assignment, cell_timeout=args.timeout
+        )
+    print(
+        f"Wrote an nbgrader course to {course} ({len(notebooks)} {kind} notebooks and cs_utils/ in "
+        f"source/{args.assignment}/). Next:\n  cd {course} && nbgrader generate_assignment {args.assignment}",
+        file=sys.stderr,
+    )
     return exit_codes.OK
 
 
@@ -149,7 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     mode = release.add_mutually_exclusive_group()
-    mode.add_argument("--check", action="store_true", help="compare the committed release with the source; change nothing")
+    mode.add_argument(
+        "--check", action="store_true", help="compare the committed release with the source; change nothing"
+    )
     mode.add_argument("--solutions", action="store_true", help="keep the reference code (needs --out)")
     release.add_argument("--out", metavar="DIR", help="write the release here instead of the kit root")
     release.set_defaults(handler=_release)
@@ -171,11 +181,16 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument("submission", metavar="SUBMISSION", help="a folder or .zip in the student layout")
     grade.add_argument("--out", required=True, metavar="FILE", help="where to write the Gradescope results.json")
     grade.add_argument("--feedback", metavar="FILE", help="also write Markdown feedback for the student")
-    grade.add_argument("--staff-log", action="store_true", help="print the staff log (student output, errors) to stderr")
+    grade.add_argument(
+        "--staff-log", action="store_true", help="print the staff log (student output, errors) to stderr"
+    )
     grade.add_argument("--seed", type=int, default=0, help="seed of the hidden inputs (default 0)")
-    grade.add_argument("--notebooks", action=argparse.BooleanOptionalAction, default=True,
-                       help="also run the notebooks on synthetic data and check their results (default on; "
-                            "about 30 s per submission)")
+    grade.add_argument(
+        "--notebooks",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also run the notebooks on synthetic data and check their results (default on; about 30 s per submission)",
+    )
     grade.set_defaults(handler=_grade)
 
     grade_all = commands.add_parser(
@@ -195,13 +210,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     grade_all.add_argument("folder", metavar="FOLDER", help="one subfolder or .zip per student")
     grade_all.add_argument("--out", required=True, metavar="OUT", help="output folder")
-    grade_all.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parallel workers (default: CPU count)")
+    grade_all.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="parallel workers (default: CPU count)"
+    )
     grade_all.add_argument("--seed", type=int, default=0, help="seed of the hidden inputs (default 0)")
     grade_all.add_argument("--quiet", action="store_true", help="no progress bar")
-    grade_all.add_argument("--notebooks", action=argparse.BooleanOptionalAction, default=False,
-                           help="also run the notebooks (about 30 s per submission; default off for throughput)")
-    grade_all.add_argument("--gradebook", metavar="COURSE",
-                           help="record the written answers in this nbgrader course for formgrader")
+    grade_all.add_argument(
+        "--notebooks",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="also run the notebooks (about 30 s per submission; default off for throughput)",
+    )
+    grade_all.add_argument(
+        "--gradebook", metavar="COURSE", help="record the written answers in this nbgrader course for formgrader"
+    )
     grade_all.set_defaults(handler=_grade_all)
 
     demo = commands.add_parser(
@@ -212,13 +234,11 @@ def build_parser() -> argparse.ArgumentParser:
             "The whole instructor pipeline offline: student and solution releases, four sample submissions\n"
             "(solution, untouched starter, a buggy one, a cheating one), graded in parallel."
         ),
-        epilog=(
-            "examples:\n"
-            "  python -m autograder demo\n"
-            "  python -m autograder demo --out /tmp/demo --workers 1\n"
-        ),
+        epilog=("examples:\n  python -m autograder demo\n  python -m autograder demo --out /tmp/demo --workers 1\n"),
     )
-    demo.add_argument("--out", default=DEFAULT_DEMO_OUT, metavar="DIR", help=f"output folder (default {DEFAULT_DEMO_OUT}/)")
+    demo.add_argument(
+        "--out", default=DEFAULT_DEMO_OUT, metavar="DIR", help=f"output folder (default {DEFAULT_DEMO_OUT}/)"
+    )
     demo.add_argument("--workers", type=int, default=2, help="parallel workers (default 2)")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
     demo.set_defaults(handler=_demo)
@@ -259,12 +279,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     course.add_argument("--out", required=True, metavar="DIR", help="the course folder to write")
     course.add_argument("--assignment", default="ps1", help="assignment name (default ps1)")
-    course.add_argument("--release", default=str(KIT_ROOT), metavar="DIR",
-                        help="the student release: notebooks/ and cs_utils/ (default: this kit)")
+    course.add_argument(
+        "--release",
+        default=str(KIT_ROOT),
+        metavar="DIR",
+        help="the student release: notebooks/ and cs_utils/ (default: this kit)",
+    )
     course.add_argument("--timeout", type=int, default=60, help="seconds per notebook cell (default 60)")
-    course.add_argument("--released-notebooks", action="store_true",
-                        help="use the release's notebooks/*.ipynb instead of the instructor notebooks "
-                             "(then nbgrader has no solutions or hidden tests to strip)")
+    course.add_argument(
+        "--released-notebooks",
+        action="store_true",
+        help="use the release's notebooks/*.ipynb instead of the instructor notebooks "
+        "(then nbgrader has no solutions or hidden tests to strip)",
+    )
     course.set_defaults(handler=_nbgrader_course)
     return parser
 

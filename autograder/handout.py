@@ -130,7 +130,8 @@ def rendered(kit_root: Path = KIT_ROOT) -> dict[Path, str]:
     readme = (kit_root / README).read_text(encoding="utf-8")
     badges = colab_badges(colab_path(readme))
     handout = (kit_root / HANDOUT).read_text(encoding="utf-8")
-    handout = replace_region(replace_region(handout, "points", points_table(TESTS, graded, NOTEBOOK_TESTS)), "colab badges", badges)
+    handout = replace_region(handout, "points", points_table(TESTS, graded, NOTEBOOK_TESTS))
+    handout = replace_region(handout, "colab badges", badges)
     return {HANDOUT: handout, README: replace_region(readme, "colab badges", badges)}
 
 
@@ -147,5 +148,8 @@ def update(kit_root: Path = KIT_ROOT) -> list[Path]:
 
 def differences(kit_root: Path = KIT_ROOT) -> list[str]:
     """The files whose generated regions are stale, as ``release --check`` lines."""
-    return [f"{relative}: generated region changed" for relative, text in rendered(kit_root).items()
-            if (kit_root / relative).read_text(encoding="utf-8") != text]
+    return [
+        f"{relative}: generated region changed"
+        for relative, text in rendered(kit_root).items()
+        if (kit_root / relative).read_text(encoding="utf-8") != text
+    ]

@@ -75,7 +75,11 @@ def function_source(path: Path, name: str) -> str:
         if isinstance(node, ast.FunctionDef) and node.name == name:
             keep = list(range(node.lineno - 1, node.end_lineno))
             first = node.body[0]
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+            ):
                 dropped = set(range(first.lineno - 1, first.end_lineno))
                 keep = [number for number in keep if number not in dropped]
             return "".join(lines[number] for number in keep).rstrip("\n")
@@ -186,8 +190,14 @@ def _score_notebook(points: float, summary: str) -> dict:
     import nbformat
 
     cell = nbformat.v4.new_markdown_cell(summary or "Scored by the kit's autograder.", id=AUTOGRADER_CELL)
-    cell.metadata["nbgrader"] = {"grade": True, "solution": True, "locked": False, "points": float(points),
-                                 "grade_id": AUTOGRADER_CELL, "schema_version": 3}
+    cell.metadata["nbgrader"] = {
+        "grade": True,
+        "solution": True,
+        "locked": False,
+        "points": float(points),
+        "grade_id": AUTOGRADER_CELL,
+        "schema_version": 3,
+    }
     notebook = nbformat.v4.new_notebook(cells=[cell])
     notebook.metadata["kernelspec"] = dict(KERNELSPEC)
     return notebook
@@ -204,16 +214,29 @@ def _define_assignment(gradebook, assignment: str, templates: dict[str, dict], m
             if "grade_id" not in meta:
                 continue
             if meta.get("grade"):
-                gradebook.update_or_create_grade_cell(meta["grade_id"], name, assignment,
-                                                      max_score=float(meta.get("points") or 0),
-                                                      cell_type=cell["cell_type"])
+                gradebook.update_or_create_grade_cell(
+                    meta["grade_id"],
+                    name,
+                    assignment,
+                    max_score=float(meta.get("points") or 0),
+                    cell_type=cell["cell_type"],
+                )
             if meta.get("solution"):
                 gradebook.update_or_create_solution_cell(meta["grade_id"], name, assignment)
 
 
-def record_submission(course_root: Path, assignment: str, student: str, notebooks: dict[str, dict],
-                      templates: dict[str, dict], *, score: float, max_score: float, summary: str = "",
-                      timestamp: str | None = None) -> None:
+def record_submission(
+    course_root: Path,
+    assignment: str,
+    student: str,
+    notebooks: dict[str, dict],
+    templates: dict[str, dict],
+    *,
+    score: float,
+    max_score: float,
+    summary: str = "",
+    timestamp: str | None = None,
+) -> None:
     """Put one graded submission where formgrader finds it; keep every manual grade.
 
     Writes ``autograded/<student>/<assignment>/<notebook>.ipynb`` (the rebuilt notebooks plus an
@@ -300,13 +323,18 @@ def manual_scores(course_root: Path, assignment: str, student: str) -> dict[str,
         for notebook in submission.notebooks:
             for grade in notebook.grades:
                 scores[f"{notebook.name}/{grade.name}"] = {
-                    "auto": grade.auto_score, "manual": grade.manual_score,
-                    "flagged": grade.needs_manual_grade, "max": grade.max_score, "score": grade.score}
+                    "auto": grade.auto_score,
+                    "manual": grade.manual_score,
+                    "flagged": grade.needs_manual_grade,
+                    "max": grade.max_score,
+                    "score": grade.score,
+                }
     return scores
 
 
-def set_manual_score(course_root: Path, assignment: str, student: str, notebook: str, grade_id: str,
-                     score: float) -> None:
+def set_manual_score(
+    course_root: Path, assignment: str, student: str, notebook: str, grade_id: str, score: float
+) -> None:
     """What a TA does in formgrader: give a manual score (tests and scripts use this)."""
     with _open_gradebook(course_root) as gradebook:
         grade = gradebook.find_grade(grade_id, notebook, assignment, student)

@@ -41,7 +41,7 @@ def synthetic_images(num_images: int, rng: np.random.Generator, templates: np.nd
     labels = rng.permutation(np.arange(num_images) % len(CLASS_NAMES))
     shifts = rng.integers(-3, 4, size=(num_images, 2))
     images = np.empty((num_images, 32, 32, 3))
-    for n, (label, (dy, dx)) in enumerate(zip(labels, shifts)):
+    for n, (label, (dy, dx)) in enumerate(zip(labels, shifts, strict=True)):
         images[n] = np.roll(templates[label], (dy, dx), axis=(0, 1))
     images *= rng.uniform(0.7, 1.3, size=(num_images, 1, 1, 1))  # brightness
     images += rng.normal(0.0, 40.0, size=images.shape)  # pixel noise
@@ -83,7 +83,7 @@ def write_synthetic_cifar10(
     for index, name in enumerate(names):
         count = test_images if name == "test_batch" else images_per_batch
         images, labels = synthetic_images(count, rng, templates)
-        label = f"testing batch 1 of 1" if name == "test_batch" else f"training batch {index + 1} of 5"
+        label = "testing batch 1 of 1" if name == "test_batch" else f"training batch {index + 1} of 5"
         batch = {
             b"batch_label": label.encode(),
             b"labels": [int(v) for v in labels],

@@ -165,13 +165,15 @@ def prepare_nbgrader(course: Path, starter: Path, solution: Path, students: list
         target = course / "submitted" / student / ASSIGNMENT
         target.mkdir(parents=True)
         shutil.copyfile(released / NOTEBOOK, target / NOTEBOOK)
-        shutil.copytree(solution / "cs_utils", target / "cs_utils", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+        shutil.copytree(solution / "cs_utils", target / "cs_utils", ignore=ignore)
 
 
 def run_nbgrader_autograde(course: Path, student: str = "*") -> tuple[float, list[float]]:
     start = time.perf_counter()
-    done = nbgrader_course.run_nbgrader(course, "autograde", ASSIGNMENT, f"--student={student}", "--force",
-                                        timeout=3600)
+    done = nbgrader_course.run_nbgrader(
+        course, "autograde", ASSIGNMENT, f"--student={student}", "--force", timeout=3600
+    )
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         raise RuntimeError(f"nbgrader autograde failed:\n{done.stderr[-3000:]}")
@@ -202,8 +204,11 @@ def measure(count: int, workers: int, workdir: Path) -> list[dict]:
     rows = [_row(f"autograder grade-all ({workers} workers)", count, one, seconds, scores, 100)]
     one, _ = run_nbgrader_autograde(workdir / "course", students[0])
     seconds, scores = run_nbgrader_autograde(workdir / "course")
-    rows.append(_row("nbgrader autograde (sequential)", count, one, seconds, scores,
-                     sum(points for points, _ in TESTS.values())))
+    rows.append(
+        _row(
+            "nbgrader autograde (sequential)", count, one, seconds, scores, sum(points for points, _ in TESTS.values())
+        )
+    )
     for row in rows:
         row["load"] = load_before
     return rows
@@ -212,20 +217,35 @@ def measure(count: int, workers: int, workdir: Path) -> list[dict]:
 def _row(tool: str, count: int, one: float, seconds: float, scores: list[float], full: float) -> dict:
     """End to end: count / seconds. Steady state: the extra submissions over the extra time."""
     steady = 60.0 * (count - 1) / (seconds - one) if count > 1 and seconds > one else float("nan")
-    return {"tool": tool, "n": count, "graded": len(scores), "seconds": seconds, "one": one,
-            "rate": 60.0 * count / seconds, "steady": steady, "score": _mean(scores), "max": full}
+    return {
+        "tool": tool,
+        "n": count,
+        "graded": len(scores),
+        "seconds": seconds,
+        "one": one,
+        "rate": 60.0 * count / seconds,
+        "steady": steady,
+        "score": _mean(scores),
+        "max": full,
+    }
 
 
 def table(rows: list[dict], count: int) -> str:
-    lines = [f"{'tool':<34} {'submissions':>11} {'wall s':>7} {'1 submission s':>14} {'per min':>8} "
-             f"{'per min, steady':>15} {'mean score':>13}"]
+    lines = [
+        f"{'tool':<34} {'submissions':>11} {'wall s':>7} {'1 submission s':>14} {'per min':>8} "
+        f"{'per min, steady':>15} {'mean score':>13}"
+    ]
     for row in rows:
-        lines.append(f"{row['tool']:<34} {row['n']:>11d} {row['seconds']:>7.1f} {row['one']:>14.1f} "
-                     f"{row['rate']:>8.0f} {row['steady']:>15.0f} {row['score']:>7.1f} / {row['max']:g}")
+        lines.append(
+            f"{row['tool']:<34} {row['n']:>11d} {row['seconds']:>7.1f} {row['one']:>14.1f} "
+            f"{row['rate']:>8.0f} {row['steady']:>15.0f} {row['score']:>7.1f} / {row['max']:g}"
+        )
     ratio, steady = rows[0]["rate"] / rows[1]["rate"], rows[0]["steady"] / rows[1]["steady"]
-    lines.append(f"grade-all / nbgrader: {ratio:.1f}x end to end, {steady:.1f}x steady state ({count} copies of the "
-                 f"solution; {os.cpu_count()} CPUs; load average {rows[0]['load']:.1f} before, "
-                 f"{os.getloadavg()[0]:.1f} after)")
+    lines.append(
+        f"grade-all / nbgrader: {ratio:.1f}x end to end, {steady:.1f}x steady state ({count} copies of the "
+        f"solution; {os.cpu_count()} CPUs; load average {rows[0]['load']:.1f} before, "
+        f"{os.getloadavg()[0]:.1f} after)"
+    )
     return "\n".join(lines)
 
 
@@ -234,10 +254,12 @@ def _mean(values: list[float]) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="examples:\n  python bench/grading_throughput.py --submissions 60\n"
-                                            "  python bench/grading_throughput.py --tiny\n")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n  python bench/grading_throughput.py --submissions 60\n"
+        "  python bench/grading_throughput.py --tiny\n",
+    )
     parser.add_argument("--submissions", type=int, default=60, help="copies of the solution graded by each tool")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="grade-all workers (default: CPUs)")
     parser.add_argument("--tiny", action="store_true", help="smoke test: 3 submissions")

@@ -83,7 +83,9 @@ def load_CIFAR_batch(filename: str | os.PathLike) -> tuple[np.ndarray, np.ndarra
         raise DatasetCorruptError(_corrupt_message(path, f"{type(error).__name__}: {error}")) from error
     if data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3072 or len(labels) != len(data):
         raise DatasetCorruptError(
-            _corrupt_message(path, f"expected uint8 data of shape (n, 3072) and n labels; got {data.dtype} {data.shape}")
+            _corrupt_message(
+                path, f"expected uint8 data of shape (n, 3072) and n labels; got {data.dtype} {data.shape}"
+            )
         )
     if len(labels) and (labels.min() < 0 or labels.max() >= len(CLASS_NAMES)):
         raise DatasetCorruptError(_corrupt_message(path, "labels outside 0..9"))

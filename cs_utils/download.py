@@ -211,9 +211,15 @@ def build_parser() -> argparse.ArgumentParser:
         f"folder that receives {BATCHES_FOLDER} (default: the kit's datasets/); get_datasets.sh runs in the "
         "kit folder, so a relative DIR starts there"
     ))
-    parser.add_argument("--url", help="download from this address instead (default: $CIFAR10_URL, else the official site)")
-    parser.add_argument("--md5", metavar="HEX", help="expected MD5 of the tarball (default: $CIFAR10_MD5, else the official one)")
-    parser.add_argument("--retries", type=int, default=3, metavar="N", help="extra tries after a failed download (default: 3)")
+    parser.add_argument(
+        "--url", help="download from this address instead (default: $CIFAR10_URL, else the official site)"
+    )
+    parser.add_argument(
+        "--md5", metavar="HEX", help="expected MD5 of the tarball (default: $CIFAR10_MD5, else the official one)"
+    )
+    parser.add_argument(
+        "--retries", type=int, default=3, metavar="N", help="extra tries after a failed download (default: 3)"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar and no messages except errors")
     return parser
 
@@ -273,8 +279,10 @@ def _download(pooch: ModuleType, url: str, md5: str, folder: Path, *, retries: i
     try:
         return Path(registry.fetch(TARBALL_NAME, downloader=pooch.HTTPDownloader(progressbar=progress)))
     except ValueError as error:  # pooch's hash mismatch
-        advice = "if it keeps failing, try a mirror with --url" if url == CIFAR10_URL else (
-            f"or use the official address (--url {CIFAR10_URL})"
+        advice = (
+            "if it keeps failing, try a mirror with --url"
+            if url == CIFAR10_URL
+            else (f"or use the official address (--url {CIFAR10_URL})")
         )
         raise ChecksumError(
             f"The file downloaded from {url} does not have the expected MD5 checksum {md5} "

@@ -6,7 +6,7 @@ import numpy as np
 
 def brute_force_svm_loss(W, X, y, reg):
     total = 0.0
-    for x, label in zip(X, y):
+    for x, label in zip(X, y, strict=True):
         scores = [sum(x[d] * W[d, c] for d in range(W.shape[0])) for c in range(W.shape[1])]
         total += sum(max(0.0, s - scores[label] + 1.0) for c, s in enumerate(scores) if c != label)
     return total / len(X) + reg * float(np.sum(W ** 2))
@@ -14,7 +14,7 @@ def brute_force_svm_loss(W, X, y, reg):
 
 def brute_force_softmax_loss(W, X, y, reg):
     total = 0.0
-    for x, label in zip(X, y):
+    for x, label in zip(X, y, strict=True):
         scores = [sum(x[d] * W[d, c] for d in range(W.shape[0])) for c in range(W.shape[1])]
         top = max(scores)
         total += top + math.log(sum(math.exp(s - top) for s in scores)) - scores[label]

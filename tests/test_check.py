@@ -76,7 +76,9 @@ def test_the_starter_fails_every_test_with_the_not_implemented_hint(releases):
         assert "not implemented yet" in hint, (function, name, hint)
     result = run_check(releases["starter"], "svm_loss_naive")
     assert result.returncode == 1
-    assert "svm_loss_naive is not implemented yet: write its body in cs_utils/classifiers/linear_svm.py" in result.stdout
+    assert (
+        "svm_loss_naive is not implemented yet: write its body in cs_utils/classifiers/linear_svm.py" in result.stdout
+    )
 
 
 def test_an_unknown_name_is_a_usage_error(releases):
@@ -87,8 +89,13 @@ def test_an_unknown_name_is_a_usage_error(releases):
 
 def test_names_groups_and_aliases_select_functions(releases):
     names = {function for function, *_ in outcomes(releases["solution"], "knn", "train")}
-    assert names == {"compute_distances_two_loops", "compute_distances_one_loop", "compute_distances_no_loops",
-                     "predict_labels", "LinearClassifier.train"}
+    assert names == {
+        "compute_distances_two_loops",
+        "compute_distances_one_loop",
+        "compute_distances_no_loops",
+        "predict_labels",
+        "LinearClassifier.train",
+    }
 
 
 SVM = "cs_utils/classifiers/linear_svm.py"
@@ -97,28 +104,53 @@ KNN = "cs_utils/classifiers/k_nearest_neighbor.py"
 LINEAR = "cs_utils/classifiers/linear_classifier.py"
 BUGS = {
     "gradient not divided by N": (
-        SVM, "dW = weight_gradient(X, coefficients) / num_train", "dW = weight_gradient(X, coefficients)",
-        "svm_loss_vectorized", "dW matches a numerical gradient of the loss", "dW is 6 times too large"),
+        SVM,
+        "dW = X.T @ coefficients / num_train",
+        "dW = X.T @ coefficients",
+        "svm_loss_vectorized",
+        "dW matches a numerical gradient of the loss",
+        "dW is 6 times too large",
+    ),
     "penalty with a factor 1/2": (
-        SVM, "margins.sum() / num_train + reg * np.sum(W * W)", "margins.sum() / num_train + 0.5 * reg * np.sum(W * W)",
-        "svm_loss_vectorized", "regularization adds reg * sum(W**2) to the loss and 2 * reg * W to dW",
-        "without a factor 1/2"),
+        SVM,
+        "margins.sum() / num_train + reg * np.sum(W * W)",
+        "margins.sum() / num_train + 0.5 * reg * np.sum(W * W)",
+        "svm_loss_vectorized",
+        "regularization adds reg * sum(W**2) to the loss and 2 * reg * W to dW",
+        "without a factor 1/2",
+    ),
     "a loop in the vectorized loss": (
-        SVM, "    rows = np.arange(num_train)\n",
+        SVM,
+        "    rows = np.arange(num_train)\n",
         "    rows = np.array([i for i in range(num_train)])\n",
-        "svm_loss_vectorized", "contains no Python loops", "a list comprehension on line"),
+        "svm_loss_vectorized",
+        "contains no Python loops",
+        "a list comprehension on line",
+    ),
     "no stability shift": (
-        SOFTMAX, "    scores -= scores.max(axis=1, keepdims=True)  # stability shift, row by row\n", "",
-        "softmax_loss_vectorized", "the loss and dW stay finite for scores in the thousands",
-        "subtract each row's largest score before np.exp"),
+        SOFTMAX,
+        "    scores -= scores.max(axis=1, keepdims=True)  # stability shift, row by row\n",
+        "",
+        "softmax_loss_vectorized",
+        "the loss and dW stay finite for scores in the thousands",
+        "subtract each row's largest score before np.exp",
+    ),
     "transposed distances": (
-        KNN, "        dists = np.sqrt(sq_dists, out=sq_dists)\n", "        dists = np.sqrt(sq_dists, out=sq_dists).T\n",
-        "compute_distances_no_loops", "computes the distances of a small worked example",
-        "(rows and columns swapped?)"),
+        KNN,
+        "        return np.sqrt(sq_dists, out=sq_dists)\n",
+        "        return np.sqrt(sq_dists, out=sq_dists).T\n",
+        "compute_distances_no_loops",
+        "computes the distances of a small worked example",
+        "(rows and columns swapped?)",
+    ),
     "no clipping before the square root": (
-        KNN, "        np.maximum(sq_dists, 0.0, out=sq_dists)  # rounding can go just below zero\n",
+        KNN,
+        "        np.maximum(sq_dists, 0.0, out=sq_dists)  # rounding can go just below zero\n",
         "        sq_dists -= 1e-9  # a rounding error made certain\n",
-        "compute_distances_no_loops", "identical points give distance 0, not NaN", "clip them at 0"),
+        "compute_distances_no_loops",
+        "identical points give distance 0, not NaN",
+        "clip them at 0",
+    ),
 }
 
 
@@ -133,11 +165,20 @@ def test_a_planted_bug_fails_the_right_test_with_the_right_hint(releases, tmp_pa
 
 
 def test_an_infinite_loop_costs_one_function_only(releases, tmp_path):
-    root = planted(releases, tmp_path, SVM, "    rows = np.arange(num_train)\n",
-                   "    while True:\n        pass\n    rows = np.arange(num_train)\n")
-    script = CHECK_SCRIPT.replace("run_checks(sys.argv[1:])", "run_checks(sys.argv[1:], limits=Limits(call_seconds=1.0))")
+    root = planted(
+        releases,
+        tmp_path,
+        SVM,
+        "    rows = np.arange(num_train)\n",
+        "    while True:\n        pass\n    rows = np.arange(num_train)\n",
+    )
+    script = CHECK_SCRIPT.replace(
+        "run_checks(sys.argv[1:])", "run_checks(sys.argv[1:], limits=Limits(call_seconds=1.0))"
+    )
     script = "from cs_utils._grading.sandbox import Limits\n" + script
-    result = subprocess.run([sys.executable, "-c", script, "svm"], cwd=root, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", script, "svm"], cwd=root, capture_output=True, text=True, timeout=120
+    )
     found = json.loads(result.stdout)
     vectorized = [hint for function, _, passed, hint in found if function == "svm_loss_vectorized" and not passed]
     assert vectorized and all("did not finish within the time limit" in hint for hint in vectorized)
@@ -146,8 +187,13 @@ def test_an_infinite_loop_costs_one_function_only(releases, tmp_path):
 
 def test_the_check_runs_the_saved_files_in_a_separate_process(releases, tmp_path):
     """A crash in student code (os._exit) is reported; the checking process lives on."""
-    root = planted(releases, tmp_path, SOFTMAX, "    rows = np.arange(num_train)\n",
-                   "    import os; os._exit(3)\n    rows = np.arange(num_train)\n")
+    root = planted(
+        releases,
+        tmp_path,
+        SOFTMAX,
+        "    rows = np.arange(num_train)\n",
+        "    import os; os._exit(3)\n    rows = np.arange(num_train)\n",
+    )
     found = outcomes(root, "softmax_loss_vectorized", "softmax_loss_naive")
     vectorized = [hint for function, _, passed, hint in found if function == "softmax_loss_vectorized" and not passed]
     assert vectorized and all("stopped" in hint or "failed first" not in hint for hint in vectorized)
@@ -159,13 +205,16 @@ def test_the_shipped_runtime_is_the_graders_own():
     for name in release.SHIPPED_GRADER_MODULES:
         assert filecmp.cmp(shipped / name, KIT_ROOT / "autograder" / "grading" / name, shallow=False), name
     names = {path.name for path in shipped.iterdir()}
-    assert not names & {"checks", "checks.py", "manifest.py", "reference.py", "runner.py"}, "hidden tests must never ship"
+    assert not names & {"checks", "checks.py", "manifest.py", "reference.py", "runner.py"}, (
+        "hidden tests must never ship"
+    )
 
 
 def test_the_notebook_one_liner_prints_and_returns_the_report(releases):
     script = "from cs_utils.check import check\nreport = check('predict_labels')\nprint(repr(report), report.ok)\n"
-    result = subprocess.run([sys.executable, "-c", script], cwd=releases["solution"], capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=releases["solution"], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert "predict_labels\n  PASS  k = 1 picks the label" in result.stdout
     assert "<check report: 4 of 4 passed> True" in result.stdout

@@ -79,7 +79,16 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture(autouse=True)
 def _hermetic_environment(monkeypatch) -> None:
     """No proxy between the client and 127.0.0.1, no URL or checksum from the caller's shell."""
-    for name in ("CIFAR10_URL", "CIFAR10_MD5", "http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"):
+    for name in (
+        "CIFAR10_URL",
+        "CIFAR10_MD5",
+        "http_proxy",
+        "HTTP_PROXY",
+        "https_proxy",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "all_proxy",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
 
@@ -135,8 +144,6 @@ def tarball_of(files: dict[str, bytes]) -> tuple[bytes, str]:
             archive.addfile(info, io.BytesIO(contents))
     payload = buffer.getvalue()
     return payload, hashlib.md5(payload).hexdigest()
-
-
 
 
 def test_fetch_unpacks_a_loadable_data_set(tmp_path, tarball, serve):
@@ -203,14 +210,14 @@ def test_retries_after_server_errors(tmp_path, tarball, serve):
     assert load_CIFAR10(folder)[0].shape == (100, 32, 32, 3)
 
 
-
-
 def test_checksum_mismatch(tmp_path, tarball, serve):
     payload, _ = tarball
     server = serve(payload)
     dest = tmp_path / "datasets"
 
-    with pytest.raises(ChecksumError, match=r"does not have the expected MD5 checksum 0{32}.*corrupted.*Nothing was kept"):
+    with pytest.raises(
+        ChecksumError, match=r"does not have the expected MD5 checksum 0{32}.*corrupted.*Nothing was kept"
+    ):
         fetch_cifar10(dest, url=server.url, md5="0" * 32, retries=0, progress=False)
 
     assert_nothing_kept(dest)
@@ -328,8 +335,6 @@ def test_malformed_arguments(tmp_path, arguments, message):
     assert_nothing_kept(tmp_path)
 
 
-
-
 def run_module(*arguments: str) -> subprocess.CompletedProcess:
     """``python -m cs_utils.download ...`` on the reference source, in a minimal environment."""
     environment = {
@@ -339,7 +344,11 @@ def run_module(*arguments: str) -> subprocess.CompletedProcess:
     }
     return subprocess.run(
         [sys.executable, "-m", "cs_utils.download", *arguments],
-        capture_output=True, text=True, env=environment, cwd=KIT_ROOT, timeout=60,
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=KIT_ROOT,
+        timeout=60,
     )
 
 
@@ -381,8 +390,12 @@ def test_get_datasets_sh_help():
     assert os.access(script, os.X_OK), "get_datasets.sh must be executable"
 
     result = subprocess.run(
-        ["bash", str(script), "--help"], capture_output=True, text=True, timeout=60,
-        env={"PATH": os.environ.get("PATH", "")}, cwd="/",
+        ["bash", str(script), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": os.environ.get("PATH", "")},
+        cwd="/",
     )
 
     assert result.returncode == 0, result.stderr

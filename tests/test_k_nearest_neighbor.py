@@ -10,7 +10,7 @@ from cs_utils.classifiers import KNearestNeighbor
 
 def brute_force_distances(X_test, X_train):
     return np.array(
-        [[math.sqrt(sum((a - b) ** 2 for a, b in zip(x, t))) for t in X_train] for x in X_test]
+        [[math.sqrt(sum((a - b) ** 2 for a, b in zip(x, t, strict=True))) for t in X_train] for x in X_test]
     )
 
 
@@ -41,7 +41,9 @@ def test_distances_match_brute_force(rng, num_train, num_test, dim, method):
 def test_no_loop_distance_is_exact_on_raw_pixels(rng):
     pixels = rng.integers(0, 256, size=(30, 3072)).astype(np.float64)
     knn = fitted(pixels[:20], np.arange(20) % 10)
-    np.testing.assert_array_equal(knn.compute_distances_no_loops(pixels[20:]), knn.compute_distances_two_loops(pixels[20:]))
+    np.testing.assert_array_equal(
+        knn.compute_distances_no_loops(pixels[20:]), knn.compute_distances_two_loops(pixels[20:])
+    )
 
 
 def test_near_duplicate_points_give_zero_not_nan(rng):
@@ -96,7 +98,7 @@ def test_inputs_are_not_mutated(rng):
     knn = fitted(X_train, y_train)
     for loops in (0, 1, 2):
         knn.predict(X_test, k=3, num_loops=loops)
-    for original, copy in zip((X_train, X_test, y_train), copies):
+    for original, copy in zip((X_train, X_test, y_train), copies, strict=True):
         np.testing.assert_array_equal(original, copy)
 
 

@@ -1,9 +1,9 @@
 """The reference SVM loss against brute force, numerical gradients and its contract details."""
 import numpy as np
 import pytest
+from loss_checks import brute_force_svm_loss, numerical_gradient, random_problem
 
 from cs_utils.classifiers import svm_loss_naive, svm_loss_vectorized
-from loss_checks import brute_force_svm_loss, numerical_gradient, random_problem
 
 LOSSES = [svm_loss_naive, svm_loss_vectorized]
 SHAPES = [(1, 1, 2), (1, 4, 3), (5, 1, 2), (13, 6, 4), (30, 9, 10)]
@@ -62,7 +62,7 @@ def test_inputs_are_not_mutated(rng, loss_fn):
     W, X, y = random_problem(rng, 6, 4, 3)
     copies = [W.copy(), X.copy(), y.copy()]
     loss_fn(W, X, y, 0.1)
-    for original, copy in zip((W, X, y), copies):
+    for original, copy in zip((W, X, y), copies, strict=True):
         np.testing.assert_array_equal(original, copy)
 
 

@@ -94,7 +94,10 @@ def test_region_becomes_a_named_stub_at_its_indentation():
 @pytest.mark.parametrize(
     "body, message",
     [
-        ("### BEGIN SOLUTION\n    ### BEGIN SOLUTION\n    x = 1\n    ### END SOLUTION\n    ### END SOLUTION", "cannot be nested"),
+        (
+            "### BEGIN SOLUTION\n    ### BEGIN SOLUTION\n    x = 1\n    ### END SOLUTION\n    ### END SOLUTION",
+            "cannot be nested",
+        ),
         ("### BEGIN SOLUTION\n    x = 1", "never closed"),
         ("x = 1\n    ### END SOLUTION", "without a matching"),
     ],
@@ -119,7 +122,9 @@ def test_student_release_has_no_solution_text(tmp_path):
     build_release(tmp_path)
     for source_file in (SOURCE_ROOT / "cs_utils").rglob("*.py"):
         text = source_file.read_text()
-        student_lines = {line.strip() for line in (tmp_path / source_file.relative_to(SOURCE_ROOT)).read_text().splitlines()}
+        student_lines = {
+            line.strip() for line in (tmp_path / source_file.relative_to(SOURCE_ROOT)).read_text().splitlines()
+        }
         lines = text.splitlines()
         scaffold = set()
         solution = set()

@@ -89,7 +89,9 @@ def test_a_complete_submission_is_packed_with_a_manifest(built, tmp_path):
         for entry in manifest["files"]:
             assert hashlib.sha256(archive.read(entry["path"])).hexdigest() == entry["sha256"]
     expected = {f"notebooks/{n}.ipynb" for n in NAMES} | {f"notebooks/results/{n}.json" for n in NAMES}
-    expected |= {p.relative_to(kit).as_posix() for p in (kit / "cs_utils").rglob("*.py") if "__pycache__" not in p.parts}
+    expected |= {
+        p.relative_to(kit).as_posix() for p in (kit / "cs_utils").rglob("*.py") if "__pycache__" not in p.parts
+    }
     assert names == expected | {"MANIFEST.json"}
     assert {entry["path"] for entry in manifest["files"]} == expected
 
@@ -103,15 +105,18 @@ def test_the_starter_is_packed_with_warnings(built, tmp_path):
     assert (tmp_path / "out.zip").is_file()
 
 
-@pytest.mark.parametrize("damage, message", [
-    ("missing notebook", "notebooks/svm.ipynb is missing"),
-    ("not run", "notebooks/knn.ipynb has no outputs: run it from top to bottom"),
-    ("missing results", "notebooks/results/softmax.json is missing: run the last cells of notebooks/softmax.ipynb"),
-    ("deleted graded cell", "notebooks/svm.ipynb: the cell starting 'learning_rates"),
-    ("duplicated graded cell", "appears 2 times"),
-    ("graded cell not run", "has not been run"),
-    ("package does not import", "cs_utils does not import: SyntaxError"),
-])
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        ("missing notebook", "notebooks/svm.ipynb is missing"),
+        ("not run", "notebooks/knn.ipynb has no outputs: run it from top to bottom"),
+        ("missing results", "notebooks/results/softmax.json is missing: run the last cells of notebooks/softmax.ipynb"),
+        ("deleted graded cell", "notebooks/svm.ipynb: the cell starting 'learning_rates"),
+        ("duplicated graded cell", "appears 2 times"),
+        ("graded cell not run", "has not been run"),
+        ("package does not import", "cs_utils does not import: SyntaxError"),
+    ],
+)
 def test_an_incomplete_submission_is_refused(built, tmp_path, damage, message):
     kit = kit_from(built["solution"], tmp_path / "kit", run=damage != "not run")
     svm, knn = kit / "notebooks" / "svm.ipynb", kit / "notebooks" / "knn.ipynb"
@@ -125,8 +130,12 @@ def test_an_incomplete_submission_is_refused(built, tmp_path, damage, message):
         edit_cells(knn, lambda cells: cells + [cells[index_of(knn, "knn-best-k")]])
     elif damage == "graded cell not run":
         position = index_of(knn, "knn-final")
-        edit_cells(knn, lambda cells: [dict(c, execution_count=None, outputs=[]) if i == position else c
-                                       for i, c in enumerate(cells)])
+        edit_cells(
+            knn,
+            lambda cells: [
+                dict(c, execution_count=None, outputs=[]) if i == position else c for i, c in enumerate(cells)
+            ],
+        )
     elif damage == "package does not import":
         (kit / "cs_utils" / "classifiers" / "softmax.py").write_text("def broken(:\n")
     result = submit(kit)
@@ -183,11 +192,16 @@ def test_notebooks_without_cell_metadata_are_recognised_by_content(built, tmp_pa
 
     knn = kit / "notebooks" / "knn.ipynb"
     cells = json.loads(knn.read_text())["cells"]
-    best_k = next(i for i, cell in enumerate(cells) if "best_k = " in "".join(cell["source"])
-                  and "print(\"best k:\"" in "".join(cell["source"]))
+    best_k = next(
+        i
+        for i, cell in enumerate(cells)
+        if "best_k = " in "".join(cell["source"]) and 'print("best k:"' in "".join(cell["source"])
+    )
     question = next(i for i, cell in enumerate(cells) if "".join(cell["source"]).startswith("### Question 2"))
-    edit_cells(knn, lambda cells: [*cells[:best_k + 1], cells[best_k], *cells[best_k + 1:question + 1],
-                                   *cells[question + 2:]])  # best-k duplicated, answer 2 deleted
+    edit_cells(
+        knn,
+        lambda cells: [*cells[: best_k + 1], cells[best_k], *cells[best_k + 1 : question + 1], *cells[question + 2 :]],
+    )  # best-k duplicated, answer 2 deleted
     result = submit(kit)
     assert result.returncode == 1
     assert "notebooks/knn.ipynb: the cell starting 'best_k" in result.stderr and "appears 2 times" in result.stderr
@@ -205,7 +219,8 @@ def test_a_student_edit_to_a_graded_cell_still_matches(built, tmp_path):
             text = "".join(cell["source"])
             if text.startswith("best_k = 1"):
                 cell["source"] = text.replace("best_k = 1", "best_k = 8").replace(
-                    "# YOUR CODE HERE\nraise NotImplementedError()\n", "best_k = max(results, key=results.get)\n")
+                    "# YOUR CODE HERE\nraise NotImplementedError()\n", "best_k = max(results, key=results.get)\n"
+                )
             if 'KIT_DRIVE_FOLDER = ""' in text:
                 cell["source"] = text.replace('KIT_DRIVE_FOLDER = ""', 'KIT_DRIVE_FOLDER = "cs231n/assignment1"')
         return cells

@@ -4,10 +4,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-
-import matplotlib.pyplot as plt
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib.collections import PathCollection
@@ -156,7 +155,7 @@ def test_class_samples_seeded_and_short_classes(images):
     y = np.array([0] * 10 + [1, 2])
     first = plot_class_samples(images, y, CLASS_NAMES, samples_per_class=3, seed=5)
     second = plot_class_samples(images, y, CLASS_NAMES, samples_per_class=3, seed=5)
-    for a, b in zip(first.axes, second.axes):
+    for a, b in zip(first.axes, second.axes, strict=True):
         assert len(a.get_images()) == len(b.get_images())
         if a.get_images():
             np.testing.assert_array_equal(shown(a), shown(b))

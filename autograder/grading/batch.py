@@ -131,7 +131,8 @@ def grade_all(batch: Path, out: Path, *, workers: int = 2, limits: Limits = Limi
         from autograder.grading import gradebook as course
 
         course.record(gradebook, sorted(results.values(), key=lambda r: r.student))
-    return BatchSummary(tuple(sorted(results.values(), key=lambda r: r.student)), len(results) - reused, reused, csv_path)
+    ordered = tuple(sorted(results.values(), key=lambda r: r.student))
+    return BatchSummary(ordered, len(results) - reused, reused, csv_path)
 
 
 def _shared_plans(todo, workers: int, limits: Limits, seed: int, hide: tuple[Path, ...]) -> PlanSet | None:
@@ -152,10 +153,15 @@ def _run_pool(todo, out, results, workers, limits, seed, hide, bar, plans, *, la
     for slot in range(max(1, workers)):
         slots.put(slot)
     left = []
-    with ProcessPoolExecutor(max(1, workers), mp_context=context, initializer=_init_worker,
-                             initargs=(slots, limits, seed, hide, plans, notebooks)) as pool:
-        futures = {pool.submit(_grade_in_worker, submission, digest, out): (submission, digest)
-                   for submission, digest in todo}
+    with ProcessPoolExecutor(
+        max(1, workers),
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(slots, limits, seed, hide, plans, notebooks),
+    ) as pool:
+        futures = {
+            pool.submit(_grade_in_worker, submission, digest, out): (submission, digest) for submission, digest in todo
+        }
         for future in as_completed(futures):
             submission, digest = futures[future]
             try:
@@ -164,12 +170,22 @@ def _run_pool(todo, out, results, workers, limits, seed, hide, bar, plans, *, la
                 if not last_attempt:
                     left.append((submission, digest))
                     continue
-                result = scoring.could_not_grade(submission.student, manifest.TESTS, INTERNAL_ERROR,
-                                                 staff_log=traceback.format_exc(), content_hash=digest)
+                result = scoring.could_not_grade(
+                    submission.student,
+                    manifest.TESTS,
+                    INTERNAL_ERROR,
+                    staff_log=traceback.format_exc(),
+                    content_hash=digest,
+                )
                 write_outputs(out, result)
             except Exception:
-                result = scoring.could_not_grade(submission.student, manifest.TESTS, INTERNAL_ERROR,
-                                                 staff_log=traceback.format_exc(), content_hash=digest)
+                result = scoring.could_not_grade(
+                    submission.student,
+                    manifest.TESTS,
+                    INTERNAL_ERROR,
+                    staff_log=traceback.format_exc(),
+                    content_hash=digest,
+                )
                 write_outputs(out, result)
             results[submission.student] = result
             bar.update(1)
@@ -179,8 +195,9 @@ def _run_pool(todo, out, results, workers, limits, seed, hide, bar, plans, *, la
 _WORKER: dict = {}  # the worker process's own grader; one per process, created by the initializer
 
 
-def _init_worker(slots, limits: Limits, seed: int, hide: tuple[Path, ...], plans: PlanSet | None,
-                 notebooks: bool = False) -> None:
+def _init_worker(
+    slots, limits: Limits, seed: int, hide: tuple[Path, ...], plans: PlanSet | None, notebooks: bool = False
+) -> None:
     slot = slots.get()
     grader = Grader(slot=slot, limits=limits, seed=seed, hide=hide, plans=plans, notebooks=notebooks)
     grader.warm_up()

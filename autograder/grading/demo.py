@@ -139,7 +139,7 @@ def score_table(summary: BatchSummary) -> str:
         (r.student, f"{r.score:g} / {r.max_score:g}", r.status) for r in summary.results
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * width for width in widths))
     if not any(item.spec.id.startswith("notebook.") for r in summary.results for item in r.tests):
         lines += ["", NOTEBOOKS_NOT_RUN]

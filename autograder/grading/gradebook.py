@@ -51,8 +51,17 @@ def record(course_root: Path, results: list[SubmissionResult], assignment: str =
         config.write_text('c = get_config()  # noqa: F821\nc.CourseDirectory.course_id = "cs-kit"\n'
                           f'c.CourseDirectory.root = {str(root.resolve())!r}\n', encoding="utf-8")
     for result in results:
-        notebooks = {name: fill(template, result.notebook_answers.get(name, {})) for name, template in templates.items()}
-        nbgrader_bridge.record_submission(root, assignment, result.student, notebooks, templates,
-                                          score=result.score, max_score=result.max_score,
-                                          summary=summary_text(result))
+        notebooks = {
+            name: fill(template, result.notebook_answers.get(name, {})) for name, template in templates.items()
+        }
+        nbgrader_bridge.record_submission(
+            root,
+            assignment,
+            result.student,
+            notebooks,
+            templates,
+            score=result.score,
+            max_score=result.max_score,
+            summary=summary_text(result),
+        )
     return root

@@ -76,7 +76,10 @@ status=$?
 if [ ! -s "$ROOT/results/results.json" ]; then
     # Python itself failed: still give Gradescope a valid file that says so.
     cat > "$ROOT/results/results.json" <<'JSON'
-{"score": 0, "output": "The autograder could not run. Your instructors have been told; resubmitting will not help until they fix it.", "tests": [{"name": "Could not grade", "score": 0, "max_score": 0, "status": "failed", "output": "The autograder failed to start.", "visibility": "visible"}]}
+{"score": 0,
+ "output": "The autograder could not run; your instructors have been told. Resubmitting will not help.",
+ "tests": [{"name": "Could not grade", "score": 0, "max_score": 0, "status": "failed",
+            "output": "The autograder failed to start.", "visibility": "visible"}]}
 JSON
 fi
 exit $status
@@ -102,12 +105,16 @@ def bundle_members(kit_root: Path = KIT_ROOT) -> list[tuple[str, Path]]:
     for name in NOTEBOOK_NAMES:
         template = kit_root / "notebooks" / f"{name}.ipynb"
         if not template.is_file():
-            raise FileNotFoundError(f"{template} is missing: the bundle carries the released notebooks; run "
-                                    f"`python -m autograder release` first")
+            raise FileNotFoundError(
+                f"{template} is missing: the bundle carries the released notebooks; run "
+                f"`python -m autograder release` first"
+            )
         members.append((f"notebooks/{name}.ipynb", template))
     if not (kit_root / "cs_utils" / "__init__.py").is_file():
-        raise FileNotFoundError(f"{kit_root / 'cs_utils'} is missing: the bundle carries the released cs_utils/; "
-                                f"run `python -m autograder release` first")
+        raise FileNotFoundError(
+            f"{kit_root / 'cs_utils'} is missing: the bundle carries the released cs_utils/; "
+            f"run `python -m autograder release` first"
+        )
     for folder in (package / "grading", package / "source" / "cs_utils", kit_root / "cs_utils"):
         for path in sorted(folder.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
@@ -148,8 +155,13 @@ def known_files(source_root: Path = SOURCE_ROOT) -> dict[str, str]:
         relative = path.relative_to(source_root)
         if "__pycache__" not in relative.parts and path.name != "__init__.py":
             places.setdefault(path.name, str(relative))
-    places.update({path.name: str(path.relative_to(source_root))
-                   for path in (source_root / "cs_utils" / "classifiers").glob("*.py") if path.name != "__init__.py"})
+    places.update(
+        {
+            path.name: str(path.relative_to(source_root))
+            for path in (source_root / "cs_utils" / "classifiers").glob("*.py")
+            if path.name != "__init__.py"
+        }
+    )
     places.update({f"{name}.ipynb": f"notebooks/{name}.ipynb" for name in NOTEBOOK_NAMES})
     return places
 
@@ -162,22 +174,29 @@ def stage(submission: Path, staging: Path, starter: Path = KIT_ROOT / "cs_utils"
     """What to grade for a Gradescope submission folder: the folder, a zip in it, or a layout built
     in ``staging`` from loose files laid over the released ``starter`` package."""
     entries = [entry for entry in submission.iterdir() if not entry.name.startswith(".")] if submission.is_dir() else []
-    if any(path.name == "cs_utils" and path.is_dir() and not path.is_symlink()
-           for path in _shallow(submission, depth=3)):
+    if any(
+        path.name == "cs_utils" and path.is_dir() and not path.is_symlink() for path in _shallow(submission, depth=3)
+    ):
         return submission
-    archives = [entry for entry in entries if entry.suffix.lower() == ".zip" and entry.is_file()
-                and not entry.is_symlink()]
+    archives = [
+        entry for entry in entries if entry.suffix.lower() == ".zip" and entry.is_file() and not entry.is_symlink()
+    ]
     if len(archives) == 1 and _zip_has_layout(archives[0]):
         return archives[0]
     places = known_files()
     wanted: dict[str, bytes] = {}
     for entry in entries:
-        if (entry.is_file() and not entry.is_symlink() and entry.name in places
-                and entry.stat().st_size <= _loose_cap(entry.name)):
+        if (
+            entry.is_file()
+            and not entry.is_symlink()
+            and entry.name in places
+            and entry.stat().st_size <= _loose_cap(entry.name)
+        ):
             wanted[places[entry.name]] = entry.read_bytes()
     for archive in archives:
-        wanted.update({places[name]: data for name, data in _loose_members(archive, places).items()
-                       if places[name] not in wanted})
+        wanted.update(
+            {places[name]: data for name, data in _loose_members(archive, places).items() if places[name] not in wanted}
+        )
     if not wanted:
         return submission  # the grader explains that no cs_utils/ folder was found
     if starter.is_dir():  # the files a student never edits (data_utils, notebook_setup, ...) come from the release
@@ -234,9 +253,9 @@ def run(root: Path) -> int:
     """Grade ``root/submission`` into ``root/results/results.json``; 0 whenever the file was written."""
     from autograder.grading import render
     from autograder.grading.batch import grade_one
-    from autograder.grading.scoring import could_not_grade
     from autograder.grading.manifest import TESTS
     from autograder.grading.runner import INTERNAL_ERROR
+    from autograder.grading.scoring import could_not_grade
 
     start = time.monotonic()
     results = root / "results"
@@ -248,8 +267,9 @@ def run(root: Path) -> int:
             target = stage(root / "submission", Path(scratch) / "submission")
             result = grade_one(target, hide=(root,), notebooks=True)
         except Exception:
-            result = could_not_grade("submission", TESTS, INTERNAL_ERROR, staff_log=traceback.format_exc(),
-                                     seconds=time.monotonic() - start)
+            result = could_not_grade(
+                "submission", TESTS, INTERNAL_ERROR, staff_log=traceback.format_exc(), seconds=time.monotonic() - start
+            )
     document = render.gradescope_results(result)
     render.validate_gradescope(document)
     temporary = results / "results.json.tmp"

@@ -25,7 +25,7 @@ import re
 import sys
 import tempfile
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from autograder import KIT_ROOT, SOURCE_ROOT
@@ -63,7 +63,7 @@ class Template:
         return next(e for e in self.entries if e["grade_id"] == grade_id)
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_template(name: str, folder: Path | None = None) -> Template:
     """The released notebook ``name`` from ``folder`` (default: the kit's ``notebooks/``).
 

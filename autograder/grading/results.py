@@ -82,7 +82,7 @@ class SubmissionResult:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
 
     @staticmethod
-    def from_json(text: str) -> "SubmissionResult":
+    def from_json(text: str) -> SubmissionResult:
         data = json.loads(text)
         if data.get("schema_version") != SCHEMA_VERSION:
             raise ValueError(f"result schema version {data.get('schema_version')!r} is not {SCHEMA_VERSION}")

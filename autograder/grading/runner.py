@@ -15,10 +15,10 @@ import shutil
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -89,7 +89,7 @@ class PlanSet:
             self._payloads[call.key] = [_raw(name, array) for name, array in call.arrays.items()]
         return self._payloads[call.key]
 
-    def warm_up(self) -> "PlanSet":
+    def warm_up(self) -> PlanSet:
         for call in self.calls():
             self.payload(call)
         return self
@@ -122,7 +122,7 @@ class Grader:
         self._cleaner.shutdown(wait=True)
         shutil.rmtree(self._scratch, ignore_errors=True)
 
-    def __enter__(self) -> "Grader":
+    def __enter__(self) -> Grader:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -177,19 +177,36 @@ class Grader:
             specs, answers = self.tests, {}
             if self.notebooks:
                 extra, problems, answers = self.run_notebooks(workspace, log)
-                specs, outcomes, notes = (*self.tests, *manifest.NOTEBOOK_TESTS), (*outcomes, *extra), [*notes, *problems]
+                specs, outcomes = (*self.tests, *manifest.NOTEBOOK_TESTS), (*outcomes, *extra)
+                notes = [*notes, *problems]
             log = [*self.isolation.notes, *log]
-            result = scoring.build_result(submission.student, specs, outcomes, content_hash=digest,
-                                          seconds=time.monotonic() - start, notices=tuple(notes),
-                                          staff_log="\n".join(log))
+            result = scoring.build_result(
+                submission.student,
+                specs,
+                outcomes,
+                content_hash=digest,
+                seconds=time.monotonic() - start,
+                notices=tuple(notes),
+                staff_log="\n".join(log),
+            )
             return replace(result, notebook_answers=answers)
         except SubmissionError as error:
-            return scoring.could_not_grade(submission.student, self.tests, f"Could not grade: {error}.",
-                                           content_hash=digest, seconds=time.monotonic() - start)
+            return scoring.could_not_grade(
+                submission.student,
+                self.tests,
+                f"Could not grade: {error}.",
+                content_hash=digest,
+                seconds=time.monotonic() - start,
+            )
         except Exception:
-            return scoring.could_not_grade(submission.student, self.tests, INTERNAL_ERROR,
-                                           staff_log=traceback.format_exc(), content_hash=digest,
-                                           seconds=time.monotonic() - start)
+            return scoring.could_not_grade(
+                submission.student,
+                self.tests,
+                INTERNAL_ERROR,
+                staff_log=traceback.format_exc(),
+                content_hash=digest,
+                seconds=time.monotonic() - start,
+            )
         finally:
             if workspace is not None:
                 self._cleaner.submit(shutil.rmtree, workspace.root, ignore_errors=True)
@@ -253,8 +270,9 @@ class Grader:
         if self._data is None:
             self._data = notebook_run.write_synthetic_data(self._scratch / "cifar")
         data = notebook_run.link_data(self._data, workspace.root)
-        runs = notebook_run.run_notebooks(self.sandbox, workspace.work, data, intakes,
-                                          budget=self.notebook_seconds, log=log)
+        runs = notebook_run.run_notebooks(
+            self.sandbox, workspace.work, data, intakes, budget=self.notebook_seconds, log=log
+        )
         for name, intake in intakes.items():
             run = runs.get(name)
             outcomes += _judge_notebook(name, intake, run)
@@ -267,7 +285,7 @@ class Grader:
         pending = list(calls)
         while pending:
             batch = _next_batch(pending, self.plans)
-            pending = pending[len(batch):]
+            pending = pending[len(batch) :]
             runnable = []
             for call in batch:
                 function = called_function(call)
@@ -289,8 +307,10 @@ class Grader:
                     raise RuntimeError("could not start a sandboxed process: " + "; ".join(notes))
             replies = state.child.call_batch(
                 [(call.request, call.repeat, self.plans.payload(call)) for call in runnable],
-                self.limits.call_seconds, state.deadline)
-            for call, reply in zip(runnable, replies):
+                self.limits.call_seconds,
+                state.deadline,
+            )
+            for call, reply in zip(runnable, replies, strict=False):  # replies stop at the first failure
                 if reply.state == "done":
                     state.cache[call.key] = self._returned(reply, state.log, call.key)
                     continue
@@ -298,7 +318,7 @@ class Grader:
                 self._stop(state)
                 state.broken[called_function(call)] = reply.state
                 state.cache[call.key] = Returned(False, reply.state, seconds=reply.seconds)
-            pending = runnable[len(replies):] + pending  # the calls after a failure, in a fresh child
+            pending = runnable[len(replies) :] + pending  # the calls after a failure, in a fresh child
 
     def _returned(self, reply: CallReply, log: list[str], key: str) -> Returned:
         """Turn a child's reply into plain numbers and arrays (never unpickled, numeric only)."""
@@ -316,9 +336,7 @@ class Grader:
                 continue
             if described.get("kind") == "number":
                 value = described.get("value")
-                if isinstance(value, (int, float)) and not isinstance(value, bool):
-                    numbers[name] = float(value)
-                elif value in ("nan", "inf", "-inf"):
+                if isinstance(value, (int, float)) and not isinstance(value, bool) or value in ("nan", "inf", "-inf"):
                     numbers[name] = float(value)
             elif described.get("kind") == "array":
                 array = plain_array(described.get("dtype"), described.get("shape"), reply.blobs.get(name))
@@ -338,7 +356,9 @@ class Grader:
             state.child = None
 
 
-def _judge_notebook(name: str, intake: notebook_intake.Intake, run: notebook_run.NotebookRun | None) -> list[TestOutcome]:
+def _judge_notebook(
+    name: str, intake: notebook_intake.Intake, run: notebook_run.NotebookRun | None
+) -> list[TestOutcome]:
     """The ``runs`` and ``results`` tests of one notebook, from the parent's view of the run."""
     runs, results = f"notebook.{name}.runs", f"notebook.{name}.results"
     if run is None:
@@ -388,8 +408,11 @@ def plain_array(dtype, shape, data) -> np.ndarray | None:
     """A read-only numeric array from a child's (dtype string, shape, bytes), or None if they do not fit."""
     if not isinstance(dtype, str) or not PLAIN_DTYPE.match(dtype) or not isinstance(data, bytes):
         return None
-    if (not isinstance(shape, list) or len(shape) > 32
-            or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape)):
+    if (
+        not isinstance(shape, list)
+        or len(shape) > 32
+        or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape)
+    ):
         return None
     kind = np.dtype(dtype)
     if kind.kind not in "biuf" or len(data) > MAX_ARRAY_BYTES or math.prod(shape) * kind.itemsize != len(data):

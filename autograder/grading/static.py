@@ -24,7 +24,9 @@ def find_function(tree: ast.AST, qualified: str) -> ast.FunctionDef | None:
         if not classes:
             return None
         scope = classes[-1].body
-    functions = [node for node in scope if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name]
+    functions = [
+        node for node in scope if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name
+    ]
     return functions[-1] if functions else None
 
 
@@ -41,6 +43,9 @@ def python_loops(source: str, qualified: str) -> list[str] | None:
     function = find_function(tree, qualified)
     if function is None:
         return None
-    loops = sorted((node.lineno, node.col_offset, LOOP_NODES[type(node)])
-                   for node in ast.walk(function) if type(node) in LOOP_NODES)
+    loops = sorted(
+        (node.lineno, node.col_offset, LOOP_NODES[type(node)])
+        for node in ast.walk(function)
+        if type(node) in LOOP_NODES
+    )
     return [f"{kind} on line {line}" for line, _, kind in loops]

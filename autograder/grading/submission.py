@@ -131,7 +131,8 @@ def _placements(paths: list[PurePosixPath]) -> tuple[dict[PurePosixPath, PurePos
         else:
             placed[relative] = inner
             taken.add(inner)
-            notes.append(f"{relative.name} was beside cs_utils/ instead of in notebooks/; graded it as notebooks/{inner.name}")
+            notes.append(f"{relative.name} was beside cs_utils/ instead of in notebooks/; "
+                         f"graded it as notebooks/{inner.name}")
     return placed, notes
 
 
@@ -190,8 +191,11 @@ def _copy_folder(folder: Path, destination: Path) -> list[str]:
             if full.is_symlink():
                 notes.append(f"skipped {full.relative_to(folder)}: symbolic links are not accepted")
         dirs[:] = [d for d in dirs if not Path(root, d).is_symlink() and d not in IGNORED]
-        files += [PurePosixPath(Path(root, n).relative_to(folder).as_posix()) for n in names
-                  if Path(root, n).is_file() and not Path(root, n).is_symlink()]
+        files += [
+            PurePosixPath(Path(root, n).relative_to(folder).as_posix())
+            for n in names
+            if Path(root, n).is_file() and not Path(root, n).is_symlink()
+        ]
     placed, placement_notes = _placements(files)
     notes += placement_notes
     total, count = 0, 0

@@ -7,8 +7,8 @@ namespaces, hidden paths, resource limits, unprivileged uid), imports the studen
 from the scratch copy, and serves *calls*. A batch request is one JSON line followed by the
 raw bytes of every input array (dtype and shape are in the line); the child runs the calls in
 order and answers each one as it finishes: a JSON line (status, what came back, dtypes and shapes)
-followed by the raw bytes of the returned arrays. Nothing touches the disk. (The older file-based request, with inputs and outputs in a
-folder the parent made, is still served.)
+followed by the raw bytes of the returned arrays. Nothing touches the disk. (The older file-based
+request, with inputs and outputs in a folder the parent made, is still served.)
 
 It never sees expected values, the reference solutions or the test manifest, and it decides
 nothing: a child that is tricked, patched or killed can only spoil its own outputs, which the
@@ -18,7 +18,9 @@ parent checks against its own expectations. Nothing here is pickled; ``np.save``
 Standard library and NumPy only: this text must run without the ``autograder`` package, which the
 child cannot read.
 """
+
 import __future__  # noqa: F401  (imported once here for the students' "from __future__ import annotations")
+
 import ctypes
 import errno
 import gc
@@ -352,7 +354,11 @@ def _train_probe(call, store):
     np.random.seed(call["seed"])  # the plain CS231n contract: global seeding
     classifier = RecordingClassifier()
     history = classifier.train(
-        X, y, learning_rate=call["learning_rate"], reg=call["reg"], num_iters=call["num_iters"],
+        X,
+        y,
+        learning_rate=call["learning_rate"],
+        reg=call["reg"],
+        num_iters=call["num_iters"],
         batch_size=call["batch_size"],
     )
     recorded = {"history": np.asarray(history if history is not None else [], dtype=float)}
@@ -409,13 +415,20 @@ def run_batch(sock, stream, request):
     """
     received = []
     for item in request["calls"]:
-        received.append({name: (dtype, shape, read_exact(stream, int(size))) for name, dtype, shape, size in item["arrays"]})
-    for index, (item, blobs) in enumerate(zip(request["calls"], received)):
+        received.append(
+            {name: (dtype, shape, read_exact(stream, int(size))) for name, dtype, shape, size in item["arrays"]}
+        )
+    for index, (item, blobs) in enumerate(zip(request["calls"], received, strict=True)):
         store = MemoryStore(blobs)
         status, record = execute(item["call"], item.get("repeat", 1), store)
         saved = store.saved if status["ok"] else []
-        header = {"done": request["nonce"], "index": index, "status": status, "outputs": record,
-                  "blobs": [[name, len(data)] for name, data in saved]}
+        header = {
+            "done": request["nonce"],
+            "index": index,
+            "status": status,
+            "outputs": record,
+            "blobs": [[name, len(data)] for name, data in saved],
+        }
         sock.sendall(json.dumps(header).encode() + b"\n" + b"".join(data for _, data in saved))
 
 
@@ -446,7 +459,7 @@ def spawn(zygote_socket, spec, fds):
         zygote_socket.close()  # the zygote runs privileged: its socket must not reach student code
         keep = sorted({control.fileno(), output})
         os.closerange(3, keep[0])
-        for low, high in zip(keep, keep[1:] + [65536]):
+        for low, high in zip(keep, keep[1:] + [65536], strict=True):
             os.closerange(low + 1, high)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         devnull = os.open(os.devnull, os.O_RDONLY)
@@ -454,8 +467,9 @@ def spawn(zygote_socket, spec, fds):
         os.dup2(output, 1)
         os.dup2(output, 2)
         notes = confine(spec)
-        sys.stdout = open(1, "w", buffering=1, closefd=False)
-        sys.stderr = open(2, "w", buffering=1, closefd=False)
+        # Line-buffered text streams on the new descriptors, for the rest of the process's life.
+        sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
+        sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
         install_student_path(spec["cwd"])
         write_message(control, {"ready": True, "notes": notes, "uid": os.getuid()})
         serve_calls(control)

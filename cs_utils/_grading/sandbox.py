@@ -72,7 +72,7 @@ class Isolation:
     held: list = field(default_factory=list, compare=False, repr=False)  # the uid's lock file descriptor
 
     @staticmethod
-    def detect(slot: int = 0, uid_base: int = DEFAULT_UID_BASE) -> "Isolation":
+    def detect(slot: int = 0, uid_base: int = DEFAULT_UID_BASE) -> Isolation:
         if os.geteuid() == 0:
             uid, lock = claim_uid(uid_base + slot)
             return Isolation(uid=uid, gid=uid, namespaces=True, held=[lock])
@@ -268,14 +268,23 @@ class Child:
         then useless); the caller runs the calls after it again, in a fresh child.
         """
         nonce = secrets.token_hex(8)
-        header = {"nonce": nonce, "calls": [{"call": call, "repeat": repeat,
-                                             "arrays": [[name, dtype, shape, len(data)] for name, dtype, shape, data in arrays]}
-                                            for call, repeat, arrays in calls]}
+        header = {
+            "nonce": nonce,
+            "calls": [
+                {
+                    "call": call,
+                    "repeat": repeat,
+                    "arrays": [[name, dtype, shape, len(data)] for name, dtype, shape, data in arrays],
+                }
+                for call, repeat, arrays in calls
+            ],
+        }
         start = time.monotonic()
         try:
             self.control.settimeout(max(min(call_seconds, deadline - start), 0.01))
-            self.control.sendall(b"".join([json.dumps(header).encode(), b"\n",
-                                            *(item[-1] for _, _, arrays in calls for item in arrays)]))
+            self.control.sendall(
+                b"".join([json.dumps(header).encode(), b"\n", *(item[-1] for _, _, arrays in calls for item in arrays)])
+            )
         except TimeoutError:
             return [CallReply("timeout", time.monotonic() - start)]  # the child stopped reading
         except OSError:
@@ -306,8 +315,13 @@ class Child:
 class Sandbox:
     """A zygote plus the bookkeeping to spawn, call and kill confined children."""
 
-    def __init__(self, isolation: Isolation, limits: Limits = Limits(), hide: tuple[Path, ...] = (),
-                 visible: tuple[Path, ...] = ()):
+    def __init__(
+        self,
+        isolation: Isolation,
+        limits: Limits = Limits(),
+        hide: tuple[Path, ...] = (),
+        visible: tuple[Path, ...] = (),
+    ):
         self.isolation = isolation
         self.limits = limits
         #: Folders the child may read besides its frame and Python (a data set, say); in the child's
@@ -338,7 +352,7 @@ class Sandbox:
         self._socket = ours
 
     def _request(self, message: dict, fds: list[int] = ()) -> dict:
-        for attempt in (1, 2):
+        for _attempt in (1, 2):
             self._ensure_zygote()
             try:
                 socket.send_fds(self._socket, [json.dumps(message).encode()], list(fds))
@@ -364,7 +378,7 @@ class Sandbox:
         shutil.rmtree(self._home, ignore_errors=True)
         self.isolation.release()
 
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Sandbox:
         return self
 
     def __exit__(self, *exc) -> None:

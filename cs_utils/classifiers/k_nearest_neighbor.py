@@ -140,7 +140,6 @@ class KNearestNeighbor:
         X = self._check_test_examples(X)
         # TODO: write your code here, then delete the raise below.
         raise NotImplementedError("KNearestNeighbor.compute_distances_no_loops is not implemented yet")
-        return dists
 
     def predict_labels(self, dists: np.ndarray, k: int = 1) -> np.ndarray:
         """Vote among the ``k`` nearest training examples of each test example.

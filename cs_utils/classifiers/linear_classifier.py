@@ -91,6 +91,8 @@ class LinearClassifier:
             # Sample batch_size rows of X (and the matching labels) with replacement, into
             # X_batch of shape (batch_size, D) and y_batch of shape (batch_size,).
             # Hint: rng.choice.
+            X_batch: np.ndarray | None = None
+            y_batch: np.ndarray | None = None
             # TODO: write your code here, then delete the raise below.
             raise NotImplementedError("LinearClassifier.train is not implemented yet")
 
@@ -121,6 +123,7 @@ class LinearClassifier:
         X = as_feature_matrix(X, name="X")
         if X.shape[1] != self.W.shape[0]:
             raise ValueError(f"X has {X.shape[1]} columns but W has {self.W.shape[0]} rows; they must be equal.")
+        y_pred = np.zeros(X.shape[0], dtype=np.int64)  # replace
         # TODO: write your code here, then delete the raise below.
         raise NotImplementedError("LinearClassifier.predict is not implemented yet")
         return y_pred

@@ -24,7 +24,6 @@ from __future__ import annotations
 import numpy as np
 
 from cs_utils.classifiers._validation import check_loss_inputs
-from cs_utils.classifiers.products import class_scores, weight_gradient
 
 
 def svm_loss_naive(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float) -> tuple[float, np.ndarray]:
@@ -50,7 +49,6 @@ def svm_loss_naive(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float) -> t
     """
     W, X, y, reg = check_loss_inputs(W, X, y, reg)
     dW = np.zeros_like(W)
-    num_train, num_classes = X.shape[0], W.shape[1]
     loss = 0.0
     # TODO: write your code here, then delete the raise below.
     raise NotImplementedError("svm_loss_naive is not implemented yet")
@@ -66,12 +64,10 @@ def svm_loss_vectorized(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float)
     build an (N, C) coefficient matrix that says how much each example's row of ``X`` counts
     toward each column of ``dW``; ``dW`` is then one matrix product.
 
-    Plain ``X @ W`` and ``X.T @ coefficients`` are all you need. :mod:`.products` has
-    ``class_scores`` and ``weight_gradient``, which compute the same two products faster on
-    large inputs; the reference solution uses them, and so may you.
+    Two matrix products are all you need: ``X @ W`` for the scores and ``X.T @ coefficients``
+    for the gradient.
     """
     W, X, y, reg = check_loss_inputs(W, X, y, reg)
-    num_train = X.shape[0]
     loss, dW = 0.0, np.zeros_like(W)  # replace both
     # TODO: write your code here, then delete the raise below.
     raise NotImplementedError("svm_loss_vectorized is not implemented yet")

@@ -1,7 +1,7 @@
 """Public tests of ``LinearClassifier.train`` (SGD) and ``LinearClassifier.predict``."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -62,7 +62,7 @@ class Session:
         self.sandbox.close()
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def __enter__(self) -> "Session":
+    def __enter__(self) -> Session:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -21,7 +21,9 @@ def run(*args: str, cwd: Path = KIT_ROOT, timeout: float = 120) -> subprocess.Co
 
 def test_grade_writes_valid_results_and_exits_0_whatever_the_score(releases, tmp_path):
     out = tmp_path / "starter.json"
-    done = run("grade", str(releases["starter"]), "--out", str(out), "--feedback", str(tmp_path / "fb.md"), "--no-notebooks")
+    done = run(
+        "grade", str(releases["starter"]), "--out", str(out), "--feedback", str(tmp_path / "fb.md"), "--no-notebooks"
+    )
     assert done.returncode == exit_codes.OK, done.stderr
     document = json.loads(out.read_text())
     validate_gradescope(document)

@@ -39,7 +39,9 @@ def autograder_root(bundle: Path, where: Path) -> Path:
 def run_autograder(root: Path) -> dict:
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "AUTOGRADER_ROOT": str(root),
            "AUTOGRADER_PYTHON": sys.executable}
-    done = subprocess.run([str(root / "source" / "run_autograder")], env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [str(root / "source" / "run_autograder")], env=env, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     document = json.loads((root / "results" / "results.json").read_text())
     validate_gradescope(document)
@@ -64,7 +66,10 @@ def test_the_bundle_has_the_scripts_at_its_root_and_the_grader_inside(bundle):
     assert "autograder/source/cs_utils/classifiers/linear_svm.py" in names  # the reference, for the parent
     assert "autograder/synthetic_data.py" in names  # the notebooks run on synthetic CIFAR-10
     assert {name for name in names if name.startswith("notebooks/")} == {
-        "notebooks/knn.ipynb", "notebooks/svm.ipynb", "notebooks/softmax.ipynb"}  # the intake's templates
+        "notebooks/knn.ipynb",
+        "notebooks/svm.ipynb",
+        "notebooks/softmax.ipynb",
+    }  # the intake's templates
     assert "cs_utils/data_utils.py" in names  # the released starter, under loose uploads
     with zipfile.ZipFile(bundle) as archive:
         assert "raise NotImplementedError" in archive.read("cs_utils/classifiers/linear_svm.py").decode()
@@ -122,8 +127,10 @@ def test_run_autograder_grades_an_uploaded_zip(bundle, releases, tmp_path):
 @pytest.mark.slow
 def test_run_autograder_grades_loose_files(bundle, releases, tmp_path):
     root = autograder_root(bundle, tmp_path)
-    for path in [*(releases["solution"] / "cs_utils" / "classifiers").glob("*.py"),
-                 *(releases["solution"] / "notebooks").glob("*.ipynb")]:
+    for path in [
+        *(releases["solution"] / "cs_utils" / "classifiers").glob("*.py"),
+        *(releases["solution"] / "notebooks").glob("*.ipynb"),
+    ]:
         shutil.copyfile(path, root / "submission" / path.name)  # dragged in one by one, no folders
     document = run_autograder(root)
     assert document["score"] == 106, [test for test in document["tests"] if test["status"] == "failed"]

@@ -51,14 +51,23 @@ def test_the_config_sets_every_robust_option_under_the_right_names(tmp_path):
     course = nbgrader_course.write_course(tmp_path / "course", [notebook], package, assignment="hw", cell_timeout=7)
     text = (course / "nbgrader_config.py").read_text()
     ast.parse(text)
-    for line in ("c.Execute.timeout = 7", "c.ExecutePreprocessor.timeout = 7", "c.Execute.interrupt_on_timeout = True",
-                 "c.Execute.execute_retries = 0", f"c.Execute.skip_cells_with_tag = {nbgrader_course.NEUTRAL_SKIP_TAG!r}",
-                 "c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTestTracebacks, ClearHiddenTests, "
-                 "CSSHTMLHeaderPreprocessor]",
-                 "c.LimitOutput.max_lines = 200", "c.IgnorePattern.enabled = True"):
+    for line in (
+        "c.Execute.timeout = 7",
+        "c.ExecutePreprocessor.timeout = 7",
+        "c.Execute.interrupt_on_timeout = True",
+        "c.Execute.execute_retries = 0",
+        f"c.Execute.skip_cells_with_tag = {nbgrader_course.NEUTRAL_SKIP_TAG!r}",
+        "c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTestTracebacks, ClearHiddenTests, "
+        "CSSHTMLHeaderPreprocessor]",
+        "c.LimitOutput.max_lines = 200",
+        "c.IgnorePattern.enabled = True",
+    ):
         assert line in text
-    excluded = ("c.Autograde.exclude_overwriting = {'hw': " + json.dumps(
-        ["cs_utils/__init__.py", "cs_utils/classifiers/softmax.py", "cs_utils/mymod.py"]) + "}")
+    excluded = (
+        "c.Autograde.exclude_overwriting = {'hw': "
+        + json.dumps(["cs_utils/__init__.py", "cs_utils/classifiers/softmax.py", "cs_utils/mymod.py"])
+        + "}"
+    )
     assert excluded in text
     assert sorted(p.name for p in (course / "source" / "hw").iterdir()) == ["cs_utils", "nb.ipynb"]
 
@@ -78,8 +87,10 @@ def test_nbgrader_generates_autogrades_and_gives_feedback_without_leaks(tmp_path
 
     # alice: her own module is right, her answer loops forever (the cell times out, the rest is graded).
     # mallory: a wrong module, and the test cell tagged "skip-execution" so that it would not run.
-    students = {"alice": ("return 2 * x", "def triple(x):\n    while True:\n        pass", None),
-                "mallory": ("return x", "def triple(x):\n    return 3 * x", "test_double")}
+    students = {
+        "alice": ("return 2 * x", "def triple(x):\n    while True:\n        pass", None),
+        "mallory": ("return x", "def triple(x):\n    return 3 * x", "test_double"),
+    }
     for student, (body, answer, skipped) in students.items():
         target = course / "submitted" / student / "hw"
         small_package(target, body)

@@ -15,7 +15,9 @@ from autograder.release import build_release
 def solution_notebooks(tmp_path_factory) -> dict[str, dict]:
     root = tmp_path_factory.mktemp("solution-release")
     build_release(root, solutions=True)
-    return {name: json.loads((root / "notebooks" / f"{name}.ipynb").read_text()) for name in notebook_intake.NOTEBOOK_NAMES}
+    return {
+        name: json.loads((root / "notebooks" / f"{name}.ipynb").read_text()) for name in notebook_intake.NOTEBOOK_NAMES
+    }
 
 
 def _write(root: Path, name: str, notebook: dict | str, filename: str | None = None) -> Path:
@@ -36,8 +38,11 @@ def _index(notebook: dict, grade_id: str) -> int:
 
 def _answers(notebook: dict) -> dict[str, str]:
     template = notebook_intake.load_template("knn")
-    return {e["grade_id"]: "".join(notebook["cells"][_index(notebook, e["grade_id"])]["source"])
-            for e in template.entries if e["kind"] != "locked"}
+    return {
+        e["grade_id"]: "".join(notebook["cells"][_index(notebook, e["grade_id"])]["source"])
+        for e in template.entries
+        if e["kind"] != "locked"
+    }
 
 
 def test_the_untouched_solution_is_taken_in_without_problems(tmp_path, solution_notebooks):
@@ -124,12 +129,15 @@ def test_retyped_answer_is_graded_in_the_template_type(tmp_path, solution_notebo
     assert rebuilt["cell_type"] == "markdown" and rebuilt["source"] == intake.answers["knn-q1-answer"]
 
 
-@pytest.mark.parametrize("text, message", [
-    ("{not json", "not valid JSON"),
-    ("[1, 2]", "holds no notebook object"),
-    (json.dumps({"nbformat": 5, "cells": []}), "notebook format 5"),
-    (json.dumps({"nbformat": 4, "cells": "x"}), "no list of cells"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "holds no notebook object"),
+        (json.dumps({"nbformat": 5, "cells": []}), "notebook format 5"),
+        (json.dumps({"nbformat": 4, "cells": "x"}), "no list of cells"),
+    ],
+)
 def test_malformed_notebook_is_reported(tmp_path, text, message):
     _write(tmp_path, "knn", text)
     intake = notebook_intake.take_in(tmp_path, "knn")
@@ -148,4 +156,6 @@ def test_renamed_notebook_is_found(tmp_path, solution_notebooks):
 def test_missing_notebook_is_reported(tmp_path):
     intake = notebook_intake.take_in(tmp_path, "softmax")
     assert intake.found is None and not intake.usable
-    assert intake.problems == ("notebooks/softmax.ipynb is missing: its written answers and notebook code earn no points",)
+    assert intake.problems == (
+        "notebooks/softmax.ipynb is missing: its written answers and notebook code earn no points",
+    )

@@ -21,7 +21,6 @@ from autograder.grading import manifest
 from autograder.grading.batch import grade_all
 from autograder.grading.demo import make_submission
 from autograder.grading.results import SubmissionResult
-
 from autograder.grading.sandbox import Limits
 
 IS_ROOT = os.geteuid() == 0
@@ -71,13 +70,20 @@ def batch(releases, tmp_path_factory):
     submissions, out = root / "submissions", root / "out"
     submissions.mkdir()
     def substitute(text: str) -> str:
-        return (text.replace("KIT_ROOT", str(KIT_ROOT)).replace("OUT_DIR", str(out)).replace("BATCH_DIR", str(submissions))
-                .replace("LISTEN_PORT", str(listener.getsockname()[1])))
+        return (
+            text.replace("KIT_ROOT", str(KIT_ROOT))
+            .replace("OUT_DIR", str(out))
+            .replace("BATCH_DIR", str(submissions))
+            .replace("LISTEN_PORT", str(listener.getsockname()[1]))
+        )
 
     for attack in attacks():
         fields = header(attack)
-        folder = make_submission(releases["solution"], submissions / attack.stem,
-                                 append={fields["target"]: "\n" + substitute(attack.read_text())})
+        folder = make_submission(
+            releases["solution"],
+            submissions / attack.stem,
+            append={fields["target"]: "\n" + substitute(attack.read_text())},
+        )
         for key, value in fields.items():
             kind, _, relative = key.partition(" ")
             if kind == "file":  # an extra file in the submission
@@ -122,7 +128,10 @@ def test_attack_gains_nothing_and_costs_only_its_function(batch, attack):
     earned = points_by_function(result)
     for function, points in earned.items():
         expected = 0 if function in zero else FULL[function] - lost.get(function, 0)
-        assert points == expected, (function, [(t.spec.id, t.outcome.detail) for t in result.tests if not t.outcome.passed])
+        assert points == expected, (
+            function,
+            [(t.spec.id, t.outcome.detail) for t in result.tests if not t.outcome.passed],
+        )
     stored = json.loads((batch["out"] / attack.stem / "results.json").read_text())
     assert stored["score"] == result.score  # the file on disk is the grader's, not a planted one
 
@@ -150,7 +159,9 @@ def test_no_network_reached_the_host(batch):
     assert batch["heard"] == []
 
 
-@pytest.mark.skipif(not IS_ROOT, reason="the per-uid process sweep needs root; without it a new session survives killpg")
+@pytest.mark.skipif(
+    not IS_ROOT, reason="the per-uid process sweep needs root; without it a new session survives killpg"
+)
 def test_no_student_process_outlives_grading(batch):
     survivors = []
     for entry in os.listdir("/proc"):
@@ -166,16 +177,23 @@ def test_no_student_process_outlives_grading(batch):
 
 def test_the_honest_classmate_keeps_full_marks(batch):
     results = {r.student: r for r in batch["summary"].results}
-    assert results[CLASSMATE].score == 100, [(t.spec.id, t.outcome.detail) for t in results[CLASSMATE].tests
-                                             if not t.outcome.passed]
+    assert results[CLASSMATE].score == 100, [
+        (t.spec.id, t.outcome.detail) for t in results[CLASSMATE].tests if not t.outcome.passed
+    ]
 
 
 def test_nothing_was_written_outside_the_scratch_folder(batch):
     skip_without_namespaces(batch)
     submissions = batch["out"].parent / "submissions"
-    places = [KIT_ROOT / f"{PLANTED}.txt", KIT_ROOT / "cs_utils" / f"{PLANTED}.py", submissions / f"{PLANTED}.txt",
-              batch["out"] / f"{PLANTED}.txt", Path("/tmp") / f"{PLANTED}.txt", Path("/var/tmp") / f"{PLANTED}.txt",
-              Path("/dev/shm") / f"{PLANTED}.txt"]
+    places = [
+        KIT_ROOT / f"{PLANTED}.txt",
+        KIT_ROOT / "cs_utils" / f"{PLANTED}.py",
+        submissions / f"{PLANTED}.txt",
+        batch["out"] / f"{PLANTED}.txt",
+        Path("/tmp") / f"{PLANTED}.txt",
+        Path("/var/tmp") / f"{PLANTED}.txt",
+        Path("/dev/shm") / f"{PLANTED}.txt",
+    ]
     assert [str(place) for place in places if place.exists()] == []
     classmate = (submissions / CLASSMATE / "cs_utils" / "classifiers" / "softmax.py").read_text()
     assert "return 0.0, None" not in classmate

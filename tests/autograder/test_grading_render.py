@@ -7,9 +7,17 @@ from autograder.grading.render import csv_row, feedback_markdown, gradescope_res
 from autograder.grading.results import TestOutcome, TestSpec
 from autograder.grading.scoring import build_result, could_not_grade
 
-SPECS = (TestSpec("t1", "f", 3, "one", "fix one", "visible"), TestSpec("t2", "g", 2, "two", "fix two", "after_published"))
-RESULT = build_result("bob", SPECS, (TestOutcome("t1", True), TestOutcome("t2", False, "dW has the wrong sign")),
-                      content_hash="h" * 64, staff_log="SECRET staff note")
+SPECS = (
+    TestSpec("t1", "f", 3, "one", "fix one", "visible"),
+    TestSpec("t2", "g", 2, "two", "fix two", "after_published"),
+)
+RESULT = build_result(
+    "bob",
+    SPECS,
+    (TestOutcome("t1", True), TestOutcome("t2", False, "dW has the wrong sign")),
+    content_hash="h" * 64,
+    staff_log="SECRET staff note",
+)
 
 GOLDEN = {
     "score": 3.0,
@@ -18,10 +26,26 @@ GOLDEN = {
     "visibility": "visible",
     "stdout_visibility": "hidden",
     "tests": [
-        {"name": "one", "number": "1", "score": 3.0, "max_score": 3.0, "status": "passed", "output": "",
-         "visibility": "visible", "tags": ["f"]},
-        {"name": "two", "number": "2", "score": 0.0, "max_score": 2.0, "status": "failed",
-         "output": "fix two\ndW has the wrong sign", "visibility": "after_published", "tags": ["g"]},
+        {
+            "name": "one",
+            "number": "1",
+            "score": 3.0,
+            "max_score": 3.0,
+            "status": "passed",
+            "output": "",
+            "visibility": "visible",
+            "tags": ["f"],
+        },
+        {
+            "name": "two",
+            "number": "2",
+            "score": 0.0,
+            "max_score": 2.0,
+            "status": "failed",
+            "output": "fix two\ndW has the wrong sign",
+            "visibility": "after_published",
+            "tags": ["g"],
+        },
     ],
     "extra_data": {"schema_version": 1, "content_hash": "h" * 64, "status": "graded"},
 }
@@ -59,8 +83,15 @@ def test_the_staff_log_never_reaches_students_unless_grading_failed():
 
 
 def test_csv_row_has_totals_and_points_per_function():
-    assert csv_row(RESULT, ("f", "g")) == {"student": "bob", "status": "graded", "score": "3", "max_score": "5",
-                                          "content_hash": "h" * 16, "f": "3", "g": "0"}
+    assert csv_row(RESULT, ("f", "g")) == {
+        "student": "bob",
+        "status": "graded",
+        "score": "3",
+        "max_score": "5",
+        "content_hash": "h" * 16,
+        "f": "3",
+        "g": "0",
+    }
 
 
 def test_feedback_lists_the_failed_test_with_message_and_detail():

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 
 import pytest
@@ -74,10 +73,9 @@ def probe(tmp_path, releases, request):
     """Run PROBE in a real child through the 'function' call kind; return what it saw."""
     import json
     import shutil
+    import tempfile
 
     from autograder import KIT_ROOT
-
-    import tempfile
 
     # A world-readable copy of a "solution" outside the kit, next to it (say another checkout).
     # (A non-root run may not write there: the temp folder, outside the child's frame, then.)
@@ -104,8 +102,15 @@ def probe(tmp_path, releases, request):
         sandbox.prepare_folder(work)
         child, notes = sandbox.spawn(work)
         assert child is not None, notes
-        module.write_text(module.read_text().replace("return 0.0", "import json; open(%r, 'w').write(json.dumps(report)); return 0.0" % str(io / "report.json")))
-        reply = child.call({"dir": str(io), "call": {"kind": "function", "module": "cs_utils.probe", "name": "run", "args": []}}, 10)
+        module.write_text(
+            module.read_text().replace(
+                "return 0.0",
+                f"import json; open({str(io / 'report.json')!r}, 'w').write(json.dumps(report)); return 0.0",
+            )
+        )
+        reply = child.call(
+            {"dir": str(io), "call": {"kind": "function", "module": "cs_utils.probe", "name": "run", "args": []}}, 10
+        )
         sandbox.kill(child)
     assert reply.state == "done"
     return {**json.loads((io / "report.json").read_text()), "notes": notes}
@@ -177,14 +182,23 @@ def test_frames_carry_their_announced_bytes_and_nothing_else():
     os.close(write_end)
 
 
-@pytest.mark.parametrize("garbage", [b'{"blobs": [["a", 1099511627776]]}\n', b"not json\n", b'[1, 2]\n',
-                                     b'{"blobs": [["a", -1]]}\n', b'{"blobs": "all"}\n', b"x" * (2 << 20)])
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        b'{"blobs": [["a", 1099511627776]]}\n',
+        b"not json\n",
+        b"[1, 2]\n",
+        b'{"blobs": [["a", -1]]}\n',
+        b'{"blobs": "all"}\n',
+        b"x" * (2 << 20),
+    ],
+)
 def test_a_garbled_control_stream_ends_the_child(garbage):
+    import threading
     import time
 
-    import threading
-
     child, theirs, write_end = _child_on_a_socketpair()
+
     def send():
         try:
             theirs.sendall(garbage)

@@ -18,11 +18,16 @@ whole values, losses as NumPy scalars, float32 arrays within a looser tolerance.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import ModuleType
-from typing import Callable
 
 from autograder.grading.checks.judging import (
-    check_array, check_gradient, check_loss, loss_problem, relative_error, rng_for,
+    check_array,
+    check_gradient,
+    check_loss,
+    loss_problem,
+    relative_error,
+    rng_for,
 )
 from autograder.grading.checks.knn import distance_plans, knn_extra_plans
 from autograder.grading.checks.linear_classifier import linear_classifier_plans

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import zlib
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -28,7 +28,9 @@ def check_array(got: np.ndarray | None, expected: np.ndarray, what: str, shape_w
         return Verdict(False, f"{what} was not returned")
     if got.shape != expected.shape:
         if got.size == expected.size:
-            return Verdict(False, f"{what} has the right number of entries but the wrong shape: it must be {shape_words}")
+            return Verdict(
+                False, f"{what} has the right number of entries but the wrong shape: it must be {shape_words}"
+            )
         return Verdict(False, f"{what} has the wrong shape: it must be {shape_words}")
     if integers:
         if not np.all(np.isfinite(got)) or np.any(got != np.round(got)):
@@ -59,9 +61,18 @@ def check_loss(got: float | None, expected: float, *, W: np.ndarray, reg: float,
         return Verdict(False, "the loss is missing the regularization term reg * sum(W**2)")
     if penalty and abs(got - penalty / 2 - expected) <= 1e-6 * max(abs(expected), 1.0):
         return Verdict(False, "the regularization term should be reg * sum(W**2), without a factor 1/2")
-    if expected and 0.2 < got / expected < 5 and abs(got / expected - round(got / expected)) < 1e-3 and round(got / expected) != 1:
+    if (
+        expected
+        and 0.2 < got / expected < 5
+        and abs(got / expected - round(got / expected)) < 1e-3
+        and round(got / expected) != 1
+    ):
         return Verdict(False, f"the loss is off by a factor of about {round(got / expected)}")
-    return Verdict(False, f"the loss differs from the correct value (relative error {abs(got - expected) / max(abs(expected), 1e-12):.1e})")
+    return Verdict(
+        False,
+        "the loss differs from the correct value "
+        f"(relative error {abs(got - expected) / max(abs(expected), 1e-12):.1e})",
+    )
 
 
 def check_gradient(got: np.ndarray | None, expected: np.ndarray, *, W: np.ndarray, reg: float) -> Verdict:
@@ -84,15 +95,22 @@ def check_gradient(got: np.ndarray | None, expected: np.ndarray, *, W: np.ndarra
             if abs(factor - round(factor)) < 1e-3 and round(factor) > 1:
                 return Verdict(False, f"dW is off by a factor of about {round(factor)}: check where you divide by N")
             if factor > 0 and abs(1 / factor - round(1 / factor)) < 1e-3 and round(1 / factor) > 1:
-                return Verdict(False, f"dW is too small by a factor of about {round(1 / factor)}: did you divide by N twice?")
+                return Verdict(
+                    False, f"dW is too small by a factor of about {round(1 / factor)}: did you divide by N twice?"
+                )
     return verdict
 
 
-def check_loss_and_gradient(returned: Returned, want_loss: float, want_dW: np.ndarray, *,
-                            W: np.ndarray, reg: float) -> Verdict:
+def check_loss_and_gradient(
+    returned: Returned, want_loss: float, want_dW: np.ndarray, *, W: np.ndarray, reg: float
+) -> Verdict:
     """The first of: the returned loss, the returned gradient, against the expected ones."""
-    return first_failed_of((check_loss(loss_value(returned), want_loss, W=W, reg=reg),
-                            check_gradient(returned.arrays.get("result.1"), want_dW, W=W, reg=reg)))
+    return first_failed_of(
+        (
+            check_loss(loss_value(returned), want_loss, W=W, reg=reg),
+            check_gradient(returned.arrays.get("result.1"), want_dW, W=W, reg=reg),
+        )
+    )
 
 
 def first_failure(returned: tuple[Returned, ...], function: str) -> Verdict | None:
@@ -128,8 +146,13 @@ def loss_problem(rng: np.random.Generator, N: int, D: int, C: int, *, scale: flo
 
 def loss_call(key: str, module: str, name: str, problem, *, return_inputs: bool = False, timed: bool = False) -> Call:
     W, X, y, reg = problem
-    request = {"kind": "function", "module": module, "name": name, "return_inputs": return_inputs,
-               "args": [{"array": "W"}, {"array": "X"}, {"array": "y"}, {"value": reg}]}
+    request = {
+        "kind": "function",
+        "module": module,
+        "name": name,
+        "return_inputs": return_inputs,
+        "args": [{"array": "W"}, {"array": "X"}, {"array": "y"}, {"value": reg}],
+    }
     return Call(key, request, {"W": W, "X": X, "y": y}, timed=timed)
 
 
@@ -140,8 +163,17 @@ def loss_value(item: Returned) -> float | None:
     return value if isinstance(value, float) else None
 
 
-def knn_call(key: str, method: str, X_train, y_train, argument, *, k: int | None = None,
-              return_inputs: bool = False, timed: bool = False) -> Call:
+def knn_call(
+    key: str,
+    method: str,
+    X_train,
+    y_train,
+    argument,
+    *,
+    k: int | None = None,
+    return_inputs: bool = False,
+    timed: bool = False,
+) -> Call:
     request = {"kind": "knn", "method": method, "args": [{"array": "arg"}], "return_inputs": return_inputs}
     if k is not None:
         request["kwargs"] = {"k": {"value": k}}
@@ -173,7 +205,9 @@ def speed_verdict(item: Returned, reference_seconds: float, function: str) -> Ve
     allowed = SPEED_FACTOR * reference_seconds + SPEED_SLACK_SECONDS
     per_call = item.seconds
     if per_call > allowed:
-        return Verdict(False, f"{function} took {per_call:.2f} s per call; a vectorized solution needs well under {allowed:.2f} s")
+        return Verdict(
+            False, f"{function} took {per_call:.2f} s per call; a vectorized solution needs well under {allowed:.2f} s"
+        )
     return Verdict(True)
 
 

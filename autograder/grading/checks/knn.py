@@ -1,18 +1,23 @@
 """Hidden tests of the kNN distances, votes, speed and the whole predict."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import ModuleType
-from typing import Callable
 
 import numpy as np
 
 from autograder.grading.checks.judging import (
-    check_array, first_failed_of, first_failure, knn_call, no_loops_verdict, reference_seconds_for, rng_for,
+    check_array,
+    first_failed_of,
+    first_failure,
+    knn_call,
+    no_loops_verdict,
+    reference_seconds_for,
+    rng_for,
     speed_verdict,
 )
 from autograder.grading.checks.plans import KNN_FILE, KNN_SPEED_SIZE, Plan, Timing
 from autograder.grading.results import Verdict
-
 
 KNN_SIZES = ((5, 7, 4), (12, 20, 30), (1, 9, 3))  # (num_test, num_train, D)
 
@@ -41,7 +46,7 @@ def distance_plans(ref: ModuleType, method: str, short: str, seed: int) -> dict[
         def judge(returned, source):
             return first_failure(returned, function) or first_failed_of(
                 check_array(item.arrays.get("result"), want, "dists", "(num_test, num_train)", tolerance=1e-6)
-                for item, want in zip(returned, expected)
+                for item, want in zip(returned, expected, strict=True)
             )
 
         return Plan(tuple(calls), judge)
@@ -107,7 +112,9 @@ def knn_extra_plans(ref: ModuleType, seed: int, timing: Timing | None = None) ->
             if got is None or got.shape != want.shape:
                 return Verdict(False, "dists has the wrong shape: it must be (num_test, num_train)")
             if not np.all(np.isfinite(got)):
-                return Verdict(False, "dists contains NaN for (nearly) identical points: clip negative squared distances at 0")
+                return Verdict(
+                    False, "dists contains NaN for (nearly) identical points: clip negative squared distances at 0"
+                )
             if np.any(got < 0) or np.max(np.abs(got - want)) > 1e-3 * np.max(want):
                 return Verdict(False, "dists is wrong for (nearly) identical points")
             return Verdict(True)
@@ -123,10 +130,12 @@ def knn_extra_plans(ref: ModuleType, seed: int, timing: Timing | None = None) ->
         call = knn_call("no_loops/static", "compute_distances_no_loops", X_train, y_train, X)
 
         def judge(returned, source):
-            return first_failure(returned, "compute_distances_no_loops") or first_failed_of((
-                check_array(returned[0].arrays.get("result"), want, "dists", "(num_test, num_train)"),
-                no_loops_verdict(source, KNN_FILE, "KNearestNeighbor.compute_distances_no_loops"),
-            ))
+            return first_failure(returned, "compute_distances_no_loops") or first_failed_of(
+                (
+                    check_array(returned[0].arrays.get("result"), want, "dists", "(num_test, num_train)"),
+                    no_loops_verdict(source, KNN_FILE, "KNearestNeighbor.compute_distances_no_loops"),
+                )
+            )
 
         return Plan((call,), judge)
 
@@ -140,10 +149,14 @@ def knn_extra_plans(ref: ModuleType, seed: int, timing: Timing | None = None) ->
         reference_seconds = reference_seconds_for(timing, call, lambda: knn.compute_distances_no_loops(X))
 
         def judge(returned, source):
-            return first_failure(returned, "compute_distances_no_loops") or first_failed_of((
-                check_array(returned[0].arrays.get("result"), want, "dists", "(num_test, num_train)", tolerance=1e-6),
-                speed_verdict(returned[0], reference_seconds, "compute_distances_no_loops"),
-            ))
+            return first_failure(returned, "compute_distances_no_loops") or first_failed_of(
+                (
+                    check_array(
+                        returned[0].arrays.get("result"), want, "dists", "(num_test, num_train)", tolerance=1e-6
+                    ),
+                    speed_verdict(returned[0], reference_seconds, "compute_distances_no_loops"),
+                )
+            )
 
         return Plan((call,), judge)
 
@@ -160,13 +173,22 @@ def knn_extra_plans(ref: ModuleType, seed: int, timing: Timing | None = None) ->
                 knn = ref.KNearestNeighbor()
                 knn.train(np.zeros((len(y_train), 1)), y_train)
                 expected.append(knn.predict_labels(dists, k=k))
-                calls.append(knn_call(f"predict_labels/{test_id}/{number}", "predict_labels", np.zeros((len(y_train), 1)),
-                                       y_train, dists, k=k))
+                calls.append(
+                    knn_call(
+                        f"predict_labels/{test_id}/{number}",
+                        "predict_labels",
+                        np.zeros((len(y_train), 1)),
+                        y_train,
+                        dists,
+                        k=k,
+                    )
+                )
 
             def judge(returned, source):
                 return first_failure(returned, "predict_labels") or first_failed_of(
                     check_array(item.arrays.get("result"), want, "y_pred", "(num_test,)", integers=True)
-                    for item, want in zip(returned, expected))
+                    for item, want in zip(returned, expected, strict=True)
+                )
 
             return Plan(tuple(calls), judge)
 

@@ -1,15 +1,14 @@
 """Hidden tests of ``LinearClassifier.train`` (SGD) and ``LinearClassifier.predict``."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import ModuleType
-from typing import Callable
 
 import numpy as np
 
 from autograder.grading.checks.judging import check_array, first_failure, relative_error, rng_for
 from autograder.grading.checks.plans import Call, Plan, Returned
 from autograder.grading.results import Verdict
-
 
 
 def _least_squares_loss(W, X, y):
@@ -43,11 +42,13 @@ def linear_classifier_plans(ref: ModuleType, seed: int) -> dict[str, Callable[[]
         if np.any(sizes != settings["batch_size"]):
             return Verdict(False, "each minibatch must hold batch_size examples")
         batches_X, batches_y = recorded(item, "batches_X"), recorded(item, "batches_y")
-        if batches_X is None or batches_y is None or batches_X.shape[-1] != D:
+        if batches_X is None or batches_y is None or batches_X.ndim != 3 or batches_X.shape[-1] != D:
             return Verdict(False, "the minibatch must be rows of X (shape (batch_size, D))")
-        rows = {row.tobytes(): label for row, label in zip(X, y)}
-        for batch_X, batch_y in zip(batches_X, batches_y):
-            for row, label in zip(batch_X, batch_y):
+        if batches_y.shape != batches_X.shape[:2]:
+            return Verdict(False, "y_batch must hold one label per row of X_batch")
+        rows = {row.tobytes(): label for row, label in zip(X, y, strict=True)}
+        for batch_X, batch_y in zip(batches_X, batches_y, strict=True):
+            for row, label in zip(batch_X, batch_y, strict=True):
                 if row.tobytes() not in rows:
                     return Verdict(False, "the minibatch holds rows that are not rows of X")
                 if rows[row.tobytes()] != label:
@@ -64,11 +65,12 @@ def linear_classifier_plans(ref: ModuleType, seed: int) -> dict[str, Callable[[]
         item = returned[0]
         weights, grads, final = recorded(item, "weights"), recorded(item, "grads"), recorded(item, "final_W")
         history = recorded(item, "history")
-        if weights is None or grads is None or final is None or len(weights) != settings["num_iters"]:
+        if (weights is None or grads is None or final is None or len(weights) != settings["num_iters"]
+                or len(grads) != len(weights)):
             return Verdict(False, "self.loss must be called once per iteration and self.W kept")
         lr = settings["learning_rate"]
         steps = [*weights[1:], final]
-        for before, grad, after in zip(weights, grads, steps):
+        for before, grad, after in zip(weights, grads, steps, strict=True):
             if after.shape != before.shape or relative_error(after, before - lr * grad) > 1e-8:
                 return Verdict(False, "each iteration must update W -= learning_rate * grad")
         if history is None or len(history) != settings["num_iters"]:
@@ -93,7 +95,10 @@ def linear_classifier_plans(ref: ModuleType, seed: int) -> dict[str, Callable[[]
         final = recorded(returned[0], "final_W")
         if final is None or final.shape != (D, C):
             return Verdict(False, "self.W must have shape (D, C) after training")
-        if recorded(returned[0], "batch_sizes") is None or len(recorded(returned[0], "batch_sizes")) != settings["num_iters"]:
+        if (
+            recorded(returned[0], "batch_sizes") is None
+            or len(recorded(returned[0], "batch_sizes")) != settings["num_iters"]
+        ):
             return Verdict(False, "train must run num_iters iterations")
         return Verdict(True)
 
@@ -109,7 +114,8 @@ def linear_classifier_plans(ref: ModuleType, seed: int) -> dict[str, Callable[[]
 
             def judge(returned, source):
                 return first_failure(returned, "LinearClassifier.predict") or check_array(
-                    returned[0].arrays.get("result"), want, "y_pred", "(N,)", integers=True)
+                    returned[0].arrays.get("result"), want, "y_pred", "(N,)", integers=True
+                )
 
             return Plan((call,), judge)
 

@@ -1,20 +1,38 @@
 """Hidden tests of the SVM and softmax losses, naive and vectorized."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import ModuleType
-from typing import Callable
 
 import numpy as np
 
 from autograder.grading.checks.judging import (
-    check_gradient, check_loss, check_loss_and_gradient, first_failed_of, first_failure, loss_call, loss_problem,
-    loss_value, no_loops_verdict, reference_seconds_for, relative_error, rng_for, speed_verdict,
+    check_gradient,
+    check_loss,
+    check_loss_and_gradient,
+    first_failed_of,
+    first_failure,
+    loss_call,
+    loss_problem,
+    loss_value,
+    no_loops_verdict,
+    reference_seconds_for,
+    relative_error,
+    rng_for,
+    speed_verdict,
 )
 from autograder.grading.checks.plans import (
-    LOSS_SPEED_SIZE, Plan, Returned, SOFTMAX_FILE, SOFTMAX_MODULE, SVM_FILE, SVM_MODULE, SourceView, Timing,
+    LOSS_SPEED_SIZE,
+    SOFTMAX_FILE,
+    SOFTMAX_MODULE,
+    SVM_FILE,
+    SVM_MODULE,
+    Plan,
+    Returned,
+    SourceView,
+    Timing,
 )
 from autograder.grading.results import Verdict
-
 
 LOSS_SIZES = ((10, 6, 3), (40, 25, 10), (7, 13, 5))  # (N, D, C)
 
@@ -26,7 +44,9 @@ def loss_plans(ref: ModuleType, family: str, seed: int, timing: Timing | None = 
     reference = {naive: getattr(ref, naive), vectorized: getattr(ref, vectorized)}
     plans: dict[str, Callable[[], Plan]] = {}
 
-    def random_plan(variant: str, what: str, sizes=LOSS_SIZES, scale: float = 1.0, tag: str = "random") -> Callable[[], Plan]:
+    def random_plan(
+        variant: str, what: str, sizes=LOSS_SIZES, scale: float = 1.0, tag: str = "random"
+    ) -> Callable[[], Plan]:
         name = naive if variant == "naive" else vectorized
 
         def build() -> Plan:
@@ -42,7 +62,7 @@ def loss_plans(ref: ModuleType, family: str, seed: int, timing: Timing | None = 
                 if failure:
                     return failure
                 verdicts = []
-                for item, ((W, X, y, reg), loss, dW) in zip(returned, expected):
+                for item, ((W, _X, _y, reg), loss, dW) in zip(returned, expected, strict=True):
                     if what in ("loss", "both"):
                         verdicts.append(check_loss(loss_value(item), loss, W=W, reg=reg))
                     if what in ("gradient", "both"):
@@ -56,13 +76,20 @@ def loss_plans(ref: ModuleType, family: str, seed: int, timing: Timing | None = 
     for variant in ("naive", "vectorized"):
         plans[f"{family}.{variant}.loss"] = random_plan(variant, "loss")
         plans[f"{family}.{variant}.gradient"] = random_plan(variant, "gradient")
-        plans[f"{family}.{variant}.edge"] = random_plan(variant, "both", sizes=((1, 4, 2), (1, 1, 2), (3, 2, 2)), tag="edge")
-        plans[f"{family}.{variant}.large_scores"] = random_plan(variant, "both", sizes=((20, 30, 10),), scale=1e5, tag="large")
+        plans[f"{family}.{variant}.edge"] = random_plan(
+            variant, "both", sizes=((1, 4, 2), (1, 1, 2), (3, 2, 2)), tag="edge"
+        )
+        plans[f"{family}.{variant}.large_scores"] = random_plan(
+            variant, "both", sizes=((20, 30, 10),), scale=1e5, tag="large"
+        )
 
     def matches_naive() -> Plan:
         rng = rng_for(f"{family}.vectorized.matches_naive", seed)
         problem = loss_problem(rng, 30, 20, 7)
-        calls = (loss_call(f"{naive}/agree", module, naive, problem), loss_call(f"{vectorized}/agree", module, vectorized, problem))
+        calls = (
+            loss_call(f"{naive}/agree", module, naive, problem),
+            loss_call(f"{vectorized}/agree", module, vectorized, problem),
+        )
         want_loss, want_dW = reference[naive](*problem)
 
         def judge(returned, source):
@@ -74,13 +101,18 @@ def loss_plans(ref: ModuleType, family: str, seed: int, timing: Timing | None = 
             dW_a, dW_b = first.arrays.get("result.1"), second.arrays.get("result.1")
             if loss_a is None or loss_b is None or dW_a is None or dW_b is None:
                 return Verdict(False, "both functions must return (loss, dW)")
-            if not (np.isfinite(loss_a) and np.isfinite(loss_b) and np.all(np.isfinite(dW_a)) and np.all(np.isfinite(dW_b))):
+            if not (
+                np.isfinite(loss_a) and np.isfinite(loss_b) and np.all(np.isfinite(dW_a)) and np.all(np.isfinite(dW_b))
+            ):
                 return Verdict(False, "a loss or a gradient is NaN or inf")
             if abs(loss_a - loss_b) > 1e-6 * max(abs(loss_a), 1.0):
                 return Verdict(False, "the two losses differ")
             if dW_a.shape != dW_b.shape or relative_error(dW_a.astype(float), dW_b.astype(float)) > 1e-6:
                 return Verdict(False, "the two gradients differ")
-            if abs(loss_b - want_loss) > 1e-6 * max(abs(want_loss), 1.0) or relative_error(dW_b.astype(float), want_dW) > 1e-6:
+            if (
+                abs(loss_b - want_loss) > 1e-6 * max(abs(want_loss), 1.0)
+                or relative_error(dW_b.astype(float), want_dW) > 1e-6
+            ):
                 return Verdict(False, "the two versions agree with each other but not with the correct values")
             return Verdict(True)
 
@@ -93,7 +125,8 @@ def loss_plans(ref: ModuleType, family: str, seed: int, timing: Timing | None = 
 
         def judge(returned, source):
             return first_failure(returned, vectorized) or first_failed_of(
-                (check_loss_and_gradient(returned[0], want_loss, want_dW, W=W, reg=reg), also(returned[0], source)))
+                (check_loss_and_gradient(returned[0], want_loss, want_dW, W=W, reg=reg), also(returned[0], source))
+            )
 
         return judge
 

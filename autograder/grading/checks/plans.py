@@ -1,9 +1,9 @@
 """The plain-data description of a hidden test: the calls to make and the judge of what came back."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 

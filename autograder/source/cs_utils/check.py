@@ -31,8 +31,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from cs_utils._grading import sandbox as _sandbox
 from cs_utils.public_tests.knn import distance_tests, label_tests

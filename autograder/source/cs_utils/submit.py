@@ -316,7 +316,8 @@ def write_zip(kit: Path, out: Path, files: list[Path]) -> int:
         for relative in files:
             data = (kit / relative).read_bytes()
             archive.writestr(relative.as_posix(), data)
-            entries.append({"path": relative.as_posix(), "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()})
+            digest = hashlib.sha256(data).hexdigest()
+            entries.append({"path": relative.as_posix(), "bytes": len(data), "sha256": digest})
         manifest = {"created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "files": entries}
         archive.writestr("MANIFEST.json", json.dumps(manifest, indent=1) + "\n")
     os.replace(partial, out)

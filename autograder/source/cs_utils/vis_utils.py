@@ -285,7 +285,7 @@ def plot_cross_validation(k_to_accuracies: Mapping[int, Sequence[float]], ax: Ax
         raise ValueError("k_to_accuracies is empty; it should map each k to its list of fold accuracies.")
     ks = sorted(k_to_accuracies)
     folds = [np.asarray(k_to_accuracies[k], dtype=np.float64).ravel() for k in ks]
-    for k, accuracies in zip(ks, folds):
+    for k, accuracies in zip(ks, folds, strict=True):
         if accuracies.size == 0:
             raise ValueError(f"k = {k} has no fold accuracies; every k needs at least one.")
     ax = _axes(ax)

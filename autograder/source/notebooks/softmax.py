@@ -109,7 +109,10 @@ probabilities = np.exp(scores) / np.sum(np.exp(scores))
 print("exp(scores):  ", np.round(np.exp(scores), 2))
 print("probabilities:", np.round(probabilities, 2))
 loss, _ = softmax_loss_naive(np.eye(3), scores[np.newaxis, :], np.array([0]), reg=0.0)
-print(f"your loss: {loss:.4f}   natural log: {-np.log(probabilities[0]):.4f}   base 10: {-np.log10(probabilities[0]):.4f}")
+print(
+    f"your loss: {loss:.4f}   natural log: {-np.log(probabilities[0]):.4f}   "
+    f"base 10: {-np.log10(probabilities[0]):.4f}"
+)
 
 # %% [markdown]
 # ## Large scores
@@ -168,7 +171,9 @@ X_check, y_check = X_dev[:100], y_dev[:100]
 for reg in (0.0, 5e1):
     loss, grad = softmax_loss_naive(W, X_check, y_check, reg)
     print(f"reg = {reg}:")
-    checks = grad_check_sparse(lambda w: softmax_loss_naive(w, X_check, y_check, reg)[0], W, grad, num_checks=10, seed=0)
+    checks = grad_check_sparse(
+        lambda w: softmax_loss_naive(w, X_check, y_check, reg)[0], W, grad, num_checks=10, seed=0
+    )
     print(f"  largest relative error {max(c.rel_error for c in checks):.1e}\n")
 
 # %% [markdown]
@@ -196,7 +201,10 @@ print(f"loss difference {abs(loss_naive - loss_vectorized):.1e}")
 print(f"largest gradient difference {np.max(np.abs(grad_naive - grad_vectorized)):.1e}")
 naive_seconds = best_time(lambda: softmax_loss_naive(W, X_dev, y_dev, reg), repeats=3)
 vectorized_seconds = best_time(lambda: softmax_loss_vectorized(W, X_dev, y_dev, reg))
-print(f"naive {naive_seconds * 1e3:.1f} ms, vectorized {vectorized_seconds * 1e3:.1f} ms: {naive_seconds / vectorized_seconds:.0f}x faster")
+print(
+    f"naive {naive_seconds * 1e3:.1f} ms, vectorized {vectorized_seconds * 1e3:.1f} ms: "
+    f"{naive_seconds / vectorized_seconds:.0f}x faster"
+)
 
 # %% [markdown]
 # ## Training
@@ -320,8 +328,9 @@ jiggle = np.array([0.0, 0.5, 0.5])
 label = np.array([0])
 print(f"{'scores':>22} {'SVM':>8} {'softmax':>9} | {'jiggled SVM':>11} {'softmax':>9}")
 for row in cases:
-    before = [loss_fn(np.eye(3), row[np.newaxis, :], label, 0.0)[0] for loss_fn in (svm_loss_vectorized, softmax_loss_vectorized)]
-    after = [loss_fn(np.eye(3), (row + jiggle)[np.newaxis, :], label, 0.0)[0] for loss_fn in (svm_loss_vectorized, softmax_loss_vectorized)]
+    loss_fns = (svm_loss_vectorized, softmax_loss_vectorized)
+    before = [loss_fn(np.eye(3), row[np.newaxis, :], label, 0.0)[0] for loss_fn in loss_fns]
+    after = [loss_fn(np.eye(3), (row + jiggle)[np.newaxis, :], label, 0.0)[0] for loss_fn in loss_fns]
     print(f"{str(row.tolist()):>22} {before[0]:8.4f} {before[1]:9.4f} | {after[0]:11.4f} {after[1]:9.4f}")
 
 # %% [markdown]

@@ -115,7 +115,9 @@ vis_utils.plot_image_grid(
     titles=["mean image", "an image"],
     ax=axes[:2],
 )
-vis_utils.plot_image_grid([image.reshape(32, 32, 3)], titles=["minus the mean\n(rescaled)"], ax=axes[2:], rescale_each=True)
+vis_utils.plot_image_grid(
+    [image.reshape(32, 32, 3)], titles=["minus the mean\n(rescaled)"], ax=axes[2:], rescale_each=True
+)
 plt.show()
 print("last column of X_train (the bias feature):", np.unique(X_train[:, -1]))
 
@@ -246,7 +248,10 @@ print(f"loss difference {abs(loss_naive - loss_vectorized):.1e}")
 print(f"largest gradient difference {np.max(np.abs(grad_naive - grad_vectorized)):.1e}")
 naive_seconds = best_time(lambda: svm_loss_naive(W, X_dev, y_dev, reg), repeats=3)
 vectorized_seconds = best_time(lambda: svm_loss_vectorized(W, X_dev, y_dev, reg))
-print(f"naive {naive_seconds * 1e3:.1f} ms, vectorized {vectorized_seconds * 1e3:.1f} ms: {naive_seconds / vectorized_seconds:.0f}x faster")
+print(
+    f"naive {naive_seconds * 1e3:.1f} ms, vectorized {vectorized_seconds * 1e3:.1f} ms: "
+    f"{naive_seconds / vectorized_seconds:.0f}x faster"
+)
 
 # %% [markdown]
 # ## What the loss looks like
@@ -269,7 +274,9 @@ many_x, many_y = X_dev[:100], y_dev[:100]
 line_one = [svm_loss_vectorized(W0 + a * D1, one_x, one_y, 0.0)[0] for a in steps]
 line_many = [svm_loss_vectorized(W0 + a * D1, many_x, many_y, 0.0)[0] for a in steps]
 plane_one = np.array([[svm_loss_vectorized(W0 + a * D1 + b * D2, one_x, one_y, 0.0)[0] for a in steps] for b in steps])
-plane_many = np.array([[svm_loss_vectorized(W0 + a * D1 + b * D2, many_x, many_y, 0.0)[0] for a in steps] for b in steps])
+plane_many = np.array(
+    [[svm_loss_vectorized(W0 + a * D1 + b * D2, many_x, many_y, 0.0)[0] for a in steps] for b in steps]
+)
 
 fig, axes = plt.subplots(1, 4, figsize=(16, 3.6), layout="constrained")
 axes[0].plot(steps, line_one)

@@ -153,9 +153,8 @@ class KNearestNeighbor:
         sq_dists += test_sq[:, np.newaxis]
         sq_dists += train_sq[np.newaxis, :]
         np.maximum(sq_dists, 0.0, out=sq_dists)  # rounding can go just below zero
-        dists = np.sqrt(sq_dists, out=sq_dists)
+        return np.sqrt(sq_dists, out=sq_dists)
         ### END SOLUTION
-        return dists
 
     def predict_labels(self, dists: np.ndarray, k: int = 1) -> np.ndarray:
         """Vote among the ``k`` nearest training examples of each test example.

@@ -24,7 +24,6 @@ from __future__ import annotations
 import numpy as np
 
 from cs_utils.classifiers._validation import check_loss_inputs
-from cs_utils.classifiers.products import class_scores, weight_gradient
 
 
 def svm_loss_naive(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float) -> tuple[float, np.ndarray]:
@@ -50,9 +49,9 @@ def svm_loss_naive(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float) -> t
     """
     W, X, y, reg = check_loss_inputs(W, X, y, reg)
     dW = np.zeros_like(W)
-    num_train, num_classes = X.shape[0], W.shape[1]
     loss = 0.0
     ### BEGIN SOLUTION
+    num_train, num_classes = X.shape[0], W.shape[1]
     for i in range(num_train):
         scores = X[i] @ W  # (C,)
         correct_class_score = scores[y[i]]
@@ -81,16 +80,15 @@ def svm_loss_vectorized(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float)
     build an (N, C) coefficient matrix that says how much each example's row of ``X`` counts
     toward each column of ``dW``; ``dW`` is then one matrix product.
 
-    Plain ``X @ W`` and ``X.T @ coefficients`` are all you need. :mod:`.products` has
-    ``class_scores`` and ``weight_gradient``, which compute the same two products faster on
-    large inputs; the reference solution uses them, and so may you.
+    Two matrix products are all you need: ``X @ W`` for the scores and ``X.T @ coefficients``
+    for the gradient.
     """
     W, X, y, reg = check_loss_inputs(W, X, y, reg)
-    num_train = X.shape[0]
     loss, dW = 0.0, np.zeros_like(W)  # replace both
     ### BEGIN SOLUTION
+    num_train = X.shape[0]
     rows = np.arange(num_train)
-    scores = class_scores(X, W)  # (N, C), the same as X @ W but faster (see products.py)
+    scores = X @ W  # (N, C)
     correct_class_scores = scores[rows, y][:, np.newaxis]  # (N, 1)
     margins = np.maximum(0.0, scores - correct_class_scores + 1.0)  # (N, C)
     margins[rows, y] = 0.0  # the correct class contributes nothing
@@ -98,6 +96,6 @@ def svm_loss_vectorized(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float)
 
     coefficients = (margins > 0).astype(W.dtype)  # (N, C): +1 for every violating class
     coefficients[rows, y] = -coefficients.sum(axis=1)  # the correct class, once per violation
-    dW = weight_gradient(X, coefficients) / num_train + 2 * reg * W  # (D, C); X.T @ coefficients
+    dW = X.T @ coefficients / num_train + 2 * reg * W  # (D, C)
     ### END SOLUTION
     return float(loss), dW

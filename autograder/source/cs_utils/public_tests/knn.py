@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -45,7 +45,9 @@ def distance_tests(method: str) -> list[tuple[str, Callable[[Session], None]]]:
         try:
             want, _ = _knn(session, "compute_distances_two_loops", X_train, y_train, X)
         except Failed as failure:
-            raise Failed(f"this test compares with compute_distances_two_loops, which failed first ({failure})") from None
+            raise Failed(
+                f"this test compares with compute_distances_two_loops, which failed first ({failure})"
+            ) from None
         got, _ = _knn(session, method, X_train, y_train, X)
         got = same_shape(got, np.shape(want), "dists", "(num_test, num_train)")
         if not np.allclose(got, want, rtol=1e-7, atol=1e-6):
@@ -66,8 +68,12 @@ def distance_tests(method: str) -> list[tuple[str, Callable[[Session], None]]]:
         X = X_train[[2, 5, 5]].copy()
         dists, _ = _knn(session, method, X_train, np.arange(10) % 3, X)
         dists = same_shape(dists, (3, 10), "dists", "(num_test, num_train)")
-        finite(dists, "dists", ": rounding makes tiny squared distances slightly negative; clip them at 0 before "
-                               "the square root (np.maximum)")
+        finite(
+            dists,
+            "dists",
+            ": rounding makes tiny squared distances slightly negative; clip them at 0 before "
+            "the square root (np.maximum)",
+        )
         if not np.all(np.abs(dists[[0, 1, 2], [2, 5, 5]]) < 1e-3):
             raise Failed("a test example identical to a training example must be at distance (almost) 0")
 
@@ -94,14 +100,20 @@ def _labels(session: Session, dists, y_train, k: int) -> np.ndarray:
 
 def label_tests() -> list[tuple[str, Callable[[Session], None]]]:
     y_train = np.array([4, 1, 1, 7, 2], dtype=np.int64)
-    dists = np.array([[3.0, 1.0, 5.0, 0.5, 9.0],   # nearest: 7; then 1, 4
-                      [0.1, 8.0, 7.0, 6.0, 2.0]])  # nearest: 4; then 2, 7
+    dists = np.array(
+        [
+            [3.0, 1.0, 5.0, 0.5, 9.0],  # nearest: 7; then 1, 4
+            [0.1, 8.0, 7.0, 6.0, 2.0],
+        ]
+    )  # nearest: 4; then 2, 7
 
     def k1(session):
         got = _labels(session, dists, y_train, 1)
         if not np.array_equal(got, [7, 4]):
-            raise Failed("with k = 1 each prediction is the label of the closest training example "
-                         "(the smallest entry of its row of dists)")
+            raise Failed(
+                "with k = 1 each prediction is the label of the closest training example "
+                "(the smallest entry of its row of dists)"
+            )
 
     def majority(session):
         votes = np.array([[0.2, 0.3, 0.4, 0.1, 0.9]])  # nearest three: 7, 4, 1... and 1 twice among four
@@ -110,8 +122,12 @@ def label_tests() -> list[tuple[str, Callable[[Session], None]]]:
             raise Failed("with k = 4 the four nearest labels are 7, 4, 1, 1: the most common one (1) wins")
 
     def tie(session):
-        tied = np.array([[0.1, 0.2, 9.0, 9.0, 9.0],    # nearest two: 4 and 1, one vote each
-                         [9.0, 9.0, 9.0, 0.1, 0.2]])   # nearest two: 7 and 2
+        tied = np.array(
+            [
+                [0.1, 0.2, 9.0, 9.0, 9.0],  # nearest two: 4 and 1, one vote each
+                [9.0, 9.0, 9.0, 0.1, 0.2],
+            ]
+        )  # nearest two: 7 and 2
         got = _labels(session, tied, y_train, 2)
         if not np.array_equal(got, [1, 2]):
             raise Failed("a tied vote goes to the smaller label (np.argmax of np.bincount returns the first maximum)")
@@ -119,7 +135,9 @@ def label_tests() -> list[tuple[str, Callable[[Session], None]]]:
     def single(session):
         _labels(session, dists[:1], y_train, 1)
 
-    return [("k = 1 picks the label of the closest training example", k1),
-            ("k > 1 takes a majority vote", majority),
-            ("a tie goes to the smaller label", tie),
-            ("returns shape (1,) for one test example", single)]
+    return [
+        ("k = 1 picks the label of the closest training example", k1),
+        ("k > 1 takes a majority vote", majority),
+        ("a tie goes to the smaller label", tie),
+        ("returns shape (1,) for one test example", single),
+    ]
