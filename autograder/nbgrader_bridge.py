@@ -67,20 +67,27 @@ def _solution_preprocessors():
     return [CheckCellMetadata(), ClearOutput()]
 
 
+def _line_numbers(node: ast.stmt) -> range:
+    """The 0-based numbers of the lines ``node`` spans."""
+    if node.end_lineno is None:  # ast.parse always records where a statement ends
+        raise ValueError(f"the statement on line {node.lineno} has no end line")
+    return range(node.lineno - 1, node.end_lineno)
+
+
 def function_source(path: Path, name: str) -> str:
     """The code of the top-level function ``name`` in the Python file ``path``, without its docstring."""
     text = Path(path).read_text(encoding="utf-8")
     lines = text.splitlines(keepends=True)
     for node in ast.parse(text).body:
         if isinstance(node, ast.FunctionDef) and node.name == name:
-            keep = list(range(node.lineno - 1, node.end_lineno))
+            keep = list(_line_numbers(node))
             first = node.body[0]
             if (
                 isinstance(first, ast.Expr)
                 and isinstance(first.value, ast.Constant)
                 and isinstance(first.value.value, str)
             ):
-                dropped = set(range(first.lineno - 1, first.end_lineno))
+                dropped = set(_line_numbers(first))
                 keep = [number for number in keep if number not in dropped]
             return "".join(lines[number] for number in keep).rstrip("\n")
     raise ValueError(f"{path} has no top-level function {name!r} to include")
@@ -179,7 +186,10 @@ def _open_gradebook(course_root: Path):
     def head_revision() -> str:
         config = Config()
         config.set_main_option("script_location", dbutil.ALEMBIC_DIR)
-        return ScriptDirectory.from_config(config).get_current_head()
+        head = ScriptDirectory.from_config(config).get_current_head()
+        if head is None:  # nbgrader ships its migrations, so there is always a head
+            raise RuntimeError(f"nbgrader's migration scripts in {dbutil.ALEMBIC_DIR} have no head revision")
+        return head
 
     api.get_alembic_version = head_revision
     return api.Gradebook(gradebook_url(course_root))

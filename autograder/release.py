@@ -224,6 +224,8 @@ def _write_graded_cells(destination: Path, source_root: Path) -> list[Path]:
     import sys
 
     spec = importlib.util.spec_from_file_location("_release_submit", submit_source)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {submit_source}")
     submit = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = submit  # dataclasses look their module up while the file runs
     try:

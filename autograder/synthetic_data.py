@@ -16,7 +16,9 @@ import io
 import pickle
 import struct
 import tarfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
@@ -123,7 +125,11 @@ class _Python2Pickler(pickle._Pickler):
     ``_reconstruct`` is named by its NumPy-1 module path, as in the official files.
     """
 
-    dispatch = pickle._Pickler.dispatch.copy()
+    # typeshed types the private dispatch table as taking an Unpickler and leaves out the private
+    # helpers write/memoize/save_global; these declarations (no runtime effect) describe them.
+    dispatch: ClassVar[dict[type, Callable[..., None]]] = pickle._Pickler.dispatch.copy()
+    write: Callable[[bytes], object]
+    memoize: Callable[[object], None]
 
     def save_python2_str(self, obj: bytes) -> None:
         if len(obj) < 256:
@@ -139,6 +145,6 @@ class _Python2Pickler(pickle._Pickler):
             self.write(pickle.GLOBAL + b"numpy.core.multiarray\n_reconstruct\n")
             self.memoize(obj)
             return
-        super().save_global(obj, name)
+        super().save_global(obj, name)  # type: ignore[misc]  # private _Pickler method, not in typeshed
 
     dispatch[type(pickle.dumps)] = save_global  # builtin functions such as _reconstruct

@@ -22,7 +22,7 @@ import json
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
@@ -55,7 +55,7 @@ class Row:
     note: str = ""
 
 
-def median_times(candidates: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
+def median_times(candidates: Mapping[str, Callable[[], object]], repeat: int) -> dict[str, float]:
     """Median wall time of each callable, run interleaved (A, B, A, B, ...) after one warm-up each."""
     for run in candidates.values():
         run()
@@ -240,6 +240,9 @@ def bench_full_knn(rng: np.random.Generator, size: dict) -> list[Row]:
     for dtype in (np.float32, np.float64):
         knn = KNearestNeighbor()
         knn.train(pixels(rng, num_train, dtype), np.zeros(num_train, dtype=int))
+        X_train = knn.X_train
+        if X_train is None:  # train just set it
+            raise RuntimeError("KNearestNeighbor.train left no X_train")
         X_test = pixels(rng, num_test, dtype)
         out = np.empty((num_test, num_train), dtype=dtype)
         cross = np.empty((chunk, num_train), dtype=dtype)
@@ -252,7 +255,7 @@ def bench_full_knn(rng: np.random.Generator, size: dict) -> list[Row]:
                 began = time.perf_counter()
                 out[start : start + len(block)] = knn.compute_distances_no_loops(block)
                 middle = time.perf_counter()
-                np.matmul(block, knn.X_train.T, out=cross[: len(block)])
+                np.matmul(block, X_train.T, out=cross[: len(block)])
                 kit_seconds += middle - began
                 gemm_seconds += time.perf_counter() - middle
             kit_rounds.append(kit_seconds)

@@ -240,13 +240,13 @@ def grad_check_sparse(
 
 def _has_kink(values: Sequence[float], h: float, kink_tol: float, machine_eps: float) -> bool:
     """Kink test on f at five equally spaced points ``h/2`` apart (module docstring, "Kinks")."""
-    values = np.asarray(values)
-    slopes = np.diff(values) / (h / 2)  # (4,): slope of each half-step
+    points = np.asarray(values)
+    slopes = np.diff(points) / (h / 2)  # (4,): slope of each half-step
     changes = np.diff(slopes)  # (3,): all equal for a smooth bend, uneven at a kink
     spread = changes.max() - changes.min()
     # Each value carries a rounding error of about machine_eps * |f|; through the three
     # differences and the division by h/2 that grows to roughly 16 * machine_eps * |f| / h.
-    noise = 32 * machine_eps * np.max(np.abs(values)) / h
+    noise = 32 * machine_eps * np.max(np.abs(points)) / h
     return bool(spread > kink_tol * np.max(np.abs(slopes)) and spread > noise)
 
 

@@ -150,7 +150,7 @@ def _add_text(bundle: zipfile.ZipFile, name: str, data: str | bytes, *, executab
 def known_files(source_root: Path = SOURCE_ROOT) -> dict[str, str]:
     """Basename -> place in the layout, for the reference package's modules and the notebooks
     (loose uploads)."""
-    places = {}
+    places: dict[str, str] = {}
     for path in sorted((source_root / "cs_utils").rglob("*.py")):
         relative = path.relative_to(source_root)
         if "__pycache__" not in relative.parts and path.name != "__init__.py":

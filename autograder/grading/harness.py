@@ -35,6 +35,7 @@ import socket
 import sys
 import time
 import types
+from typing import Any
 
 import numpy as np
 import numpy.random  # noqa: F401  (lazy in NumPy 2: imported once here, not in every child)
@@ -171,7 +172,7 @@ def confine(spec):
             notes.append(f"no network/mount namespace ({problem})")
         else:
             problem = _mount(None, "/", None, MS_REC | MS_PRIVATE, None)
-            exposed = {}
+            exposed: dict[str, list[str]] = {}
             for ancestor, path in spec.get("expose", []) if not problem else []:
                 exposed.setdefault(ancestor, []).append(path)
             for ancestor, paths in exposed.items():
@@ -223,8 +224,11 @@ def install_student_path(root):
         package = types.ModuleType(name)
         package.__path__ = [os.path.join(root, folder)]
         package.__package__ = name
-        package.__spec__ = importlib.util.spec_from_loader(name, loader=None, is_package=True)
-        package.__spec__.submodule_search_locations = package.__path__
+        spec = importlib.util.spec_from_loader(name, loader=None, is_package=True)
+        if spec is None:  # never: with is_package given, spec_from_loader always makes a spec
+            raise ImportError(f"cannot make a module spec for package {name}")
+        spec.submodule_search_locations = package.__path__
+        package.__spec__ = spec
         sys.modules[name] = package
 
 
@@ -334,8 +338,9 @@ def _train_probe(call, store):
     """
     module = importlib.import_module("cs_utils.classifiers.linear_classifier")
     batches_X, batches_y, weights, grads = [], [], [], []
+    student_class: Any = module.LinearClassifier  # known only at run time (mypy needs a name to subclass)
 
-    class RecordingClassifier(module.LinearClassifier):
+    class RecordingClassifier(student_class):
         def loss(self, X_batch, y_batch, reg):
             X_batch, y_batch = np.asarray(X_batch, dtype=float), np.asarray(y_batch)
             targets = np.zeros((len(y_batch), self.W.shape[1]))
@@ -375,7 +380,7 @@ def _train_probe(call, store):
 
 def execute(call, repeat, store):
     """Run one call ``repeat`` times; return its status and the description of what it returned."""
-    record = {}
+    record: dict[str, dict] = {}
     try:
         result, extra = None, {}
         for _ in range(max(1, int(repeat))):
@@ -384,7 +389,7 @@ def execute(call, repeat, store):
             _export(result, store, "result", record)
         for name, value in extra.items():
             _export(value, store, name, record)
-        status = {"ok": True}
+        status: dict[str, object] = {"ok": True}
     except BaseException as error:  # the student's SystemExit and KeyboardInterrupt included
         status = {"ok": False, "error": type(error).__name__, "message": str(error)[:500]}
         record = {}

@@ -45,6 +45,8 @@ def _submit_module():
     """
     path = SOURCE_ROOT / "cs_utils" / "submit.py"
     spec = importlib.util.spec_from_file_location("_kit_submit", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
     spec.loader.exec_module(module)
@@ -137,7 +139,7 @@ def read_cells(path: Path) -> tuple[list[dict] | None, list[str]]:
     if not isinstance(data, dict):
         return None, [f"{label} is not a notebook (the file holds no notebook object)"]
     version = data.get("nbformat")
-    notes = []
+    notes: list[str] = []
     if version == 3:
         data, notes = _from_v3(data, label)
         if data is None:
@@ -154,7 +156,9 @@ def read_cells(path: Path) -> tuple[list[dict] | None, list[str]]:
             continue
         source = cell.get("source", "")
         source = "".join(str(s) for s in source) if isinstance(source, list) else str(source)
-        metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
+        metadata = cell.get("metadata")
+        if not isinstance(metadata, dict):
+            metadata = {}
         nbgrader = metadata.get("nbgrader") if isinstance(metadata.get("nbgrader"), dict) else None
         clean.append({"cell_type": cell["cell_type"], "source": source,
                       "metadata": {"nbgrader": nbgrader} if nbgrader else {}})

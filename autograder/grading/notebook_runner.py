@@ -32,7 +32,8 @@ def main(notebook_path, status_path, data_dir, budget):
     notebook = nbformat.read(notebook_path, as_version=4)
     labels = [cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or f"cell-{i}"
               for i, cell in enumerate(notebook.cells)]
-    status = {"cells": {}, "finished": False}
+    cells: dict[str, str] = {}  # label -> "ok", "timeout", "died" or the error's name
+    status: dict[str, object] = {"cells": cells, "finished": False}
 
     def save():
         with open(status_path + ".tmp", "w") as handle:
@@ -42,7 +43,7 @@ def main(notebook_path, status_path, data_dir, budget):
     def executed(cell, cell_index, execute_reply):
         content = execute_reply.get("content", {}) if isinstance(execute_reply, dict) else {}
         ok = content.get("status") == "ok"
-        status["cells"][labels[cell_index]] = "ok" if ok else str(content.get("ename", "error"))[:60]
+        cells[labels[cell_index]] = "ok" if ok else str(content.get("ename", "error"))[:60]
         save()
 
     manager = KernelManager(kernel_name="python3", transport="ipc",
@@ -66,13 +67,13 @@ def main(notebook_path, status_path, data_dir, budget):
                 try:
                     client.execute_cell(cell, index)
                 except CellTimeoutError:
-                    status["cells"][labels[index]] = "timeout"
+                    cells[labels[index]] = "timeout"
                 except DeadKernelError:
-                    status["cells"][labels[index]] = "died"
+                    cells[labels[index]] = "died"
                     status["stopped"] = "kernel died"
                     break
                 except CellExecutionError as error:
-                    status["cells"][labels[index]] = str(getattr(error, "ename", "error"))[:60]
+                    cells[labels[index]] = str(getattr(error, "ename", "error"))[:60]
                 save()
     except DeadKernelError:
         status["stopped"] = "kernel died"

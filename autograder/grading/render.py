@@ -63,7 +63,7 @@ def _validator():
     # grammar for seconds at import; an ImportError there is expected and suppressed by jsonschema.
     blocked = "rfc3987_syntax" not in sys.modules
     if blocked:
-        sys.modules["rfc3987_syntax"] = None
+        sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]  # None blocks the import
     try:
         import jsonschema
     finally:

@@ -174,7 +174,8 @@ class Grader:
         try:
             workspace, notes = self.prepare(submission)
             outcomes, log = self.run(workspace)
-            specs, answers = self.tests, {}
+            specs = self.tests
+            answers: dict = {}  # notebook name -> its answers (SubmissionResult.notebook_answers)
             if self.notebooks:
                 extra, problems, answers = self.run_notebooks(workspace, log)
                 specs, outcomes = (*self.tests, *manifest.NOTEBOOK_TESTS), (*outcomes, *extra)
@@ -385,7 +386,8 @@ def _next_batch(pending: list[Call], plans: PlanSet) -> list[Call]:
     """The calls to send together: up to the next timed call, which always goes alone."""
     if pending[0].timed:
         return pending[:1]
-    batch, size = [], 0
+    batch: list[Call] = []
+    size = 0
     for call in pending:
         size += sum(len(item[-1]) for item in plans.payload(call))
         if call.timed or (batch and size > MAX_BATCH_BYTES):

@@ -35,8 +35,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 HARNESS_SOURCE = (Path(__file__).with_name("harness.py")).read_text(encoding="utf-8")
 #: First uid/gid of the dedicated grading accounts; worker slot ``s`` runs as ``base + s``.
@@ -156,7 +158,7 @@ class Child:
         self.dropped += max(len(chunk) - max(room, 0), 0)
         return True
 
-    def _frame(self) -> tuple[dict, dict[str, bytes]] | None | bool:
+    def _frame(self) -> tuple[dict, dict[str, bytes]] | None | Literal[False]:
         """Cut one frame (a JSON line, then the bytes it announces) off the buffer.
 
         None: more bytes are needed. False: the stream is garbled.
@@ -351,13 +353,16 @@ class Sandbox:
         theirs.close()
         self._socket = ours
 
-    def _request(self, message: dict, fds: list[int] = ()) -> dict:
+    def _request(self, message: dict, fds: Sequence[int] = ()) -> dict:
         for _attempt in (1, 2):
             self._ensure_zygote()
+            zygote = self._socket
+            if zygote is None:  # _ensure_zygote always leaves a socket behind
+                raise RuntimeError("the grading zygote has no socket")
             try:
-                socket.send_fds(self._socket, [json.dumps(message).encode()], list(fds))
-                self._socket.settimeout(30)
-                reply = self._socket.recv(1 << 16)
+                socket.send_fds(zygote, [json.dumps(message).encode()], list(fds))
+                zygote.settimeout(30)
+                reply = zygote.recv(1 << 16)
             except OSError:
                 reply = b""
             if reply:
@@ -461,10 +466,13 @@ class Sandbox:
 
     def prepare_folder(self, folder: Path) -> None:
         """Hand a folder (recursively) to the grading uid; a no-op when not root."""
-        if self.isolation.uid is None:
+        uid, gid = self.isolation.uid, self.isolation.gid
+        if uid is None:
             return
+        if gid is None:  # Isolation.detect gives a gid with every uid
+            raise RuntimeError("the grading isolation has a uid but no gid")
         for path in [folder, *folder.rglob("*")]:
-            os.lchown(path, self.isolation.uid, self.isolation.gid)
+            os.lchown(path, uid, gid)
 
 
 def base_environment() -> dict[str, str]:

@@ -15,7 +15,7 @@ LOOP_NODES = {
 }
 
 
-def find_function(tree: ast.AST, qualified: str) -> ast.FunctionDef | None:
+def find_function(tree: ast.AST, qualified: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
     """The *last* definition of ``Class.method`` or ``function`` (a later one wins at import)."""
     *owners, name = qualified.split(".")
     scope: list[ast.stmt] = list(getattr(tree, "body", []))
@@ -46,6 +46,8 @@ def python_loops(source: str, qualified: str) -> list[str] | None:
     loops = sorted(
         (node.lineno, node.col_offset, LOOP_NODES[type(node)])
         for node in ast.walk(function)
-        if type(node) in LOOP_NODES
+        # Every loop node is a statement or an expression; the isinstance check tells mypy
+        # that it has a position (lineno, col_offset).
+        if isinstance(node, (ast.stmt, ast.expr)) and type(node) in LOOP_NODES
     )
     return [f"{kind} on line {line}" for line, _, kind in loops]

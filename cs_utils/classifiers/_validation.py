@@ -85,7 +85,8 @@ def check_loss_inputs(W, X, y, reg) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     if X.shape[1] != W.shape[0]:
         raise ValueError(_column_mismatch(X.shape[1], W.shape[0]))
     y = as_labels(y, X.shape[0], num_classes=W.shape[1])
-    if not isinstance(reg, numbers.Real) or not np.isfinite(reg) or reg < 0:
+    # np.asarray: NumPy's stubs do not list numbers.Real (np.isfinite converts the same way itself).
+    if not isinstance(reg, numbers.Real) or not np.isfinite(np.asarray(reg)) or reg < 0:
         raise ValueError(f"reg must be a non-negative number; got {reg!r}.")
     return W, X, y, float(reg)
 

@@ -105,6 +105,7 @@ class KNearestNeighbor:
         may not use ``np.linalg.norm``.
         """
         X = self._check_test_examples(X)
+        assert self.X_train is not None  # _check_test_examples made sure (this line is for type checkers)
         num_test, num_train = X.shape[0], self.X_train.shape[0]
         dists = np.zeros((num_test, num_train), dtype=np.result_type(X, self.X_train))
         for i in range(num_test):
@@ -120,6 +121,7 @@ class KNearestNeighbor:
         whole row ``dists[i, :]`` using broadcasting; no ``np.linalg.norm``.
         """
         X = self._check_test_examples(X)
+        assert self.X_train is not None  # _check_test_examples made sure (this line is for type checkers)
         num_test, num_train = X.shape[0], self.X_train.shape[0]
         dists = np.zeros((num_test, num_train), dtype=np.result_type(X, self.X_train))
         for i in range(num_test):
@@ -138,6 +140,7 @@ class KNearestNeighbor:
         before the square root, or you get NaN.
         """
         X = self._check_test_examples(X)
+        assert self.X_train is not None  # _check_test_examples made sure (this line is for type checkers)
         # TODO: write your code here, then delete the raise below.
         raise NotImplementedError("KNearestNeighbor.compute_distances_no_loops is not implemented yet")
 
@@ -165,6 +168,7 @@ class KNearestNeighbor:
         """
         dists = np.asarray(dists)
         self._check_trained()
+        assert self.y_train is not None  # _check_trained made sure (this line is for type checkers)
         if dists.ndim != 2 or dists.shape[1] != len(self.y_train):
             raise ValueError(
                 f"dists must have shape (num_test, {len(self.y_train)}), one column per training "
@@ -185,6 +189,7 @@ class KNearestNeighbor:
 
     def _check_test_examples(self, X: np.ndarray) -> np.ndarray:
         self._check_trained()
+        assert self.X_train is not None  # _check_trained made sure (this line is for type checkers)
         X = as_feature_matrix(X, name="X")
         if X.shape[1] != self.X_train.shape[1]:
             raise ValueError(

@@ -149,11 +149,11 @@ class LinearSVM(LinearClassifier):
     """Linear classifier trained with the multiclass SVM (hinge) loss."""
 
     def loss(self, X_batch: np.ndarray, y_batch: np.ndarray, reg: float) -> tuple[float, np.ndarray]:
-        return svm_loss_vectorized(self.W, X_batch, y_batch, reg)
+        return svm_loss_vectorized(self.W, X_batch, y_batch, reg)  # type: ignore[arg-type]  # the loss rejects None
 
 
 class Softmax(LinearClassifier):
     """Linear classifier trained with the softmax (cross-entropy) loss."""
 
     def loss(self, X_batch: np.ndarray, y_batch: np.ndarray, reg: float) -> tuple[float, np.ndarray]:
-        return softmax_loss_vectorized(self.W, X_batch, y_batch, reg)
+        return softmax_loss_vectorized(self.W, X_batch, y_batch, reg)  # type: ignore[arg-type]  # the loss rejects None

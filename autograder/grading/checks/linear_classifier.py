@@ -95,10 +95,8 @@ def linear_classifier_plans(ref: ModuleType, seed: int) -> dict[str, Callable[[]
         final = recorded(returned[0], "final_W")
         if final is None or final.shape != (D, C):
             return Verdict(False, "self.W must have shape (D, C) after training")
-        if (
-            recorded(returned[0], "batch_sizes") is None
-            or len(recorded(returned[0], "batch_sizes")) != settings["num_iters"]
-        ):
+        sizes = recorded(returned[0], "batch_sizes")
+        if sizes is None or len(sizes) != settings["num_iters"]:
             return Verdict(False, "train must run num_iters iterations")
         return Verdict(True)
 

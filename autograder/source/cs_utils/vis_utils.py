@@ -1,7 +1,8 @@
 """Pictures for the assignment: images, learned templates, training curves and results.
 
 Every plotting function draws with matplotlib and returns the :class:`~matplotlib.figure.Figure`
-it drew on, so a notebook can show it, save it (``fig.savefig("knn.png")``) or draw more on it.
+it drew on, so a notebook can show it, save it (``fig.savefig("knn.png")``) or draw more on it
+(given axes that belong to a subfigure, it returns that ``SubFigure``).
 A function that draws a single plot takes ``ax=None``: pass an ``Axes`` to draw into a figure of
 your own (for example side by side with ``fig, (left, right) = plt.subplots(1, 2)``), or leave it
 out and a new figure is made. Nothing here prints, and importing the module does not change the
@@ -21,7 +22,7 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure, SubFigure
 
 
 def rescale(a, ubound: float = 255.0) -> np.ndarray:
@@ -227,7 +228,7 @@ def plot_weight_templates(
 
 def plot_loss_curve(
     loss_history, ax: Axes | None = None, label: str | None = None, smooth: int | None = None
-) -> Figure:
+) -> Figure | SubFigure:
     """Plot the loss against the iteration number.
 
     Parameters
@@ -266,7 +267,7 @@ def plot_loss_curve(
     return ax.figure
 
 
-def plot_cross_validation(k_to_accuracies: Mapping[int, Sequence[float]], ax: Axes | None = None) -> Figure:
+def plot_cross_validation(k_to_accuracies: Mapping[int, Sequence[float]], ax: Axes | None = None) -> Figure | SubFigure:
     """Plot the accuracy of every fold, and their mean and standard deviation, against k.
 
     Parameters
@@ -302,7 +303,7 @@ def plot_cross_validation(k_to_accuracies: Mapping[int, Sequence[float]], ax: Ax
 
 def plot_hyperparameter_grid(
     results: Mapping[tuple[float, float], tuple[float, float]], ax: Axes | None = None, metric: str = "validation"
-) -> Figure:
+) -> Figure | SubFigure:
     """Show the accuracy of each (learning rate, regularization) pair as a coloured log-log scatter.
 
     Parameters
@@ -349,7 +350,7 @@ def plot_hyperparameter_grid(
     return ax.figure
 
 
-def plot_distance_matrix(dists: np.ndarray, ax: Axes | None = None) -> Figure:
+def plot_distance_matrix(dists: np.ndarray, ax: Axes | None = None) -> Figure | SubFigure:
     """Show a (num_test, num_train) distance matrix as a gray image: dark is near, light is far.
 
     Parameters
@@ -406,7 +407,7 @@ def confusion_matrix(y_true, y_pred, num_classes: int) -> np.ndarray:
     return np.bincount(pairs, minlength=num_classes * num_classes).reshape(num_classes, num_classes)
 
 
-def plot_confusion_matrix(y_true, y_pred, class_names: Sequence[str], ax: Axes | None = None) -> Figure:
+def plot_confusion_matrix(y_true, y_pred, class_names: Sequence[str], ax: Axes | None = None) -> Figure | SubFigure:
     """Show the confusion matrix (see :func:`confusion_matrix`) with its counts written in.
 
     Parameters
