@@ -8,7 +8,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-slow release release-check bench notebooks-real clean-venv
+.PHONY: demo test test-fast test-slow lint release release-check bench notebooks-real clean-venv
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,12 +19,22 @@ $(STAMP): requirements.txt requirements-dev.txt
 demo: $(STAMP)
 	$(PY) -m autograder demo
 
+# Everything but the `slow` tests: unit and end-to-end (marked `e2e`).
 test: $(STAMP)
 	$(PY) -m pytest
+
+# The quick tier for day-to-day work: unit tests only (no kernels, subprocess pipelines or batches).
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not slow and not e2e"
 
 # Long or data-heavy checks (marked "slow"); not part of `make test`.
 test-slow: $(STAMP)
 	$(PY) -m pytest -m slow
+
+# Lint and type checks, configured in pyproject.toml; CI runs them before the tests.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 release: $(STAMP)
 	$(PY) -m autograder release

@@ -17,6 +17,8 @@ import pytest
 from autograder import SOURCE_ROOT, release
 from autograder.release import build_release
 
+pytestmark = pytest.mark.e2e  # the self-check command in a subprocess, in the sandbox
+
 KIT_ROOT = Path(__file__).resolve().parent.parent
 CHECK_SCRIPT = """
 import json, sys

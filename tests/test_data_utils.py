@@ -3,6 +3,7 @@ import pickle
 
 import numpy as np
 import pytest
+from tolerances import assert_close
 
 from autograder.synthetic_data import python2_pickle, write_synthetic_cifar10
 from cs_utils import data_utils
@@ -90,9 +91,9 @@ def test_splits(synthetic_cifar10_dir):
     assert splits["X_test"].shape == (40, 3073) and splits["X_dev"].shape == (30, 3073)
     np.testing.assert_array_equal(splits["X_train"][:, -1], 1.0)
     mean = Xtr[:250].reshape(250, -1).mean(axis=0)
-    np.testing.assert_allclose(splits["mean_image"], mean)
-    np.testing.assert_allclose(splits["X_val"][:, :-1], Xtr[250:300].reshape(50, -1) - mean)
-    np.testing.assert_allclose(splits["X_test"][:, :-1], Xte[:40].reshape(40, -1) - mean)
+    assert_close(splits["mean_image"], mean, 1e-12)
+    assert_close(splits["X_val"][:, :-1], Xtr[250:300].reshape(50, -1) - mean, 1e-12)
+    assert_close(splits["X_test"][:, :-1], Xte[:40].reshape(40, -1) - mean, 1e-12)
     np.testing.assert_array_equal(splits["y_val"], Ytr[250:300])
     # dev rows are training rows, chosen by the seed, without repeats
     again = prepare_cifar10_splits(synthetic_cifar10_dir, num_training=250, num_validation=50, num_test=40, num_dev=30)

@@ -80,6 +80,9 @@ def test_inputs_are_not_mutated(rng):
 def test_clear_messages(rng):
     with pytest.raises(RuntimeError, match="call train"):
         LinearSVM().predict(np.zeros((2, 3)))
+    for model in (LinearSVM, Softmax):
+        with pytest.raises(RuntimeError, match="call train"):
+            model().loss(np.zeros((2, 3)), np.array([0, 1]), 0.0)
     with pytest.raises(NotImplementedError, match="Use a subclass"):
         LinearClassifier().train(np.zeros((4, 2)), [0, 1, 0, 1], num_iters=1)
     classifier = LinearSVM()

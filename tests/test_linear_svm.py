@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 from loss_checks import brute_force_svm_loss, numerical_gradient, random_problem
+from tolerances import assert_close, close_to
 
 from cs_utils.classifiers import svm_loss_naive, svm_loss_vectorized
 
@@ -17,7 +18,7 @@ def test_loss_matches_brute_force(rng, loss_fn, num_train, dim, num_classes, reg
     loss, dW = loss_fn(W, X, y, reg)
     assert isinstance(loss, float)
     assert dW.shape == W.shape
-    assert loss == pytest.approx(brute_force_svm_loss(W, X, y, reg), rel=1e-10)
+    assert loss == close_to(brute_force_svm_loss(W, X, y, reg), 1e-10)
 
 
 @pytest.mark.parametrize("loss_fn", LOSSES)
@@ -30,7 +31,7 @@ def test_gradient_matches_numerical_away_from_kinks(rng, loss_fn, num_train, dim
         pytest.skip("random problem landed next to a hinge kink")
     _, dW = loss_fn(W, X, y, 0.7)
     expected = numerical_gradient(lambda V: brute_force_svm_loss(V, X, y, 0.7), W)
-    np.testing.assert_allclose(dW, expected, rtol=1e-5, atol=1e-7)
+    assert_close(dW, expected, 1e-5)  # central differences with h = 1e-6
 
 
 def test_naive_and_vectorized_agree_on_cifar_sized_batch(rng):
@@ -38,8 +39,8 @@ def test_naive_and_vectorized_agree_on_cifar_sized_batch(rng):
     X *= 60.0  # mean-subtracted pixels are tens of units
     loss_naive, dW_naive = svm_loss_naive(W, X, y, 2.5e4)
     loss_vec, dW_vec = svm_loss_vectorized(W, X, y, 2.5e4)
-    assert loss_naive == pytest.approx(loss_vec, rel=1e-12)
-    np.testing.assert_allclose(dW_naive, dW_vec, rtol=1e-9, atol=1e-12)
+    assert loss_naive == close_to(loss_vec, 1e-10)
+    assert_close(dW_naive, dW_vec, 1e-9)
 
 
 @pytest.mark.parametrize("loss_fn", LOSSES)

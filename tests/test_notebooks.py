@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import time
 from pathlib import Path
 
 import nbformat
@@ -37,7 +36,7 @@ def solution_release(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def executed(solution_release, synthetic_cifar10_dir) -> dict:
-    """Run every solution notebook once; {name: (executed notebook, seconds)}."""
+    """Run every solution notebook once; {name: executed notebook}."""
     from nbclient import NotebookClient
 
     # The kernel inherits the environment: the data, and one BLAS thread (the matrices are tiny,
@@ -56,9 +55,8 @@ def executed(solution_release, synthetic_cifar10_dir) -> dict:
                 kernel_name="python3",
                 resources={"metadata": {"path": str(path.parent)}},
             )
-            start = time.perf_counter()
             client.execute()
-            runs[name] = (notebook, time.perf_counter() - start)
+            runs[name] = notebook
     finally:
         for key, value in previous.items():
             if value is None:
@@ -163,9 +161,10 @@ def test_solution_release_keeps_answers_without_outputs(solution_release):
         assert all(cell.get("outputs", []) == [] for cell in notebook.cells)
 
 
+@pytest.mark.e2e  # a Jupyter kernel runs each notebook
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_solution_notebook_runs_and_saves_its_results(name, executed, solution_release):
-    notebook, seconds = executed[name]
+    notebook = executed[name]
     errors = [o for c in notebook.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert errors == []
     results = json.loads((solution_release / "notebooks" / "results" / f"{name}.json").read_text())
@@ -181,19 +180,13 @@ def test_solution_notebook_runs_and_saves_its_results(name, executed, solution_r
         assert results["learning_rate"] > 0 and results["reg"] >= 0
 
 
-def test_all_notebooks_run_within_a_minute(executed):
-    total = sum(seconds for _, seconds in executed.values())
-    assert total < 60, {name: round(seconds, 1) for name, (_, seconds) in executed.items()}
-
-
 @pytest.mark.slow
 def test_notebooks_on_real_cifar10():
-    """Full CIFAR-10 (``CIFAR10_DIR``): time budget and accuracy targets."""
+    """Full CIFAR-10 (``CIFAR10_DIR``): accuracy targets (``make notebooks-real`` reports the times)."""
     from autograder.check_notebooks_real import TARGETS, run_all
 
     if not os.environ.get("CIFAR10_DIR"):
         pytest.skip("set CIFAR10_DIR to a full cifar-10-batches-py folder")
     for report in run_all(Path(os.environ["CIFAR10_DIR"]), NOTEBOOKS):
-        assert report.seconds <= 90, report
         metric, target = TARGETS[report.name]
         assert report.results[metric] >= target, report

@@ -13,6 +13,8 @@ from autograder import KIT_ROOT, exit_codes
 from autograder.grading.demo import zip_folder
 from autograder.grading.render import validate_gradescope
 
+pytestmark = pytest.mark.e2e  # the grader's command line in a subprocess
+
 
 def run(*args: str, cwd: Path = KIT_ROOT, timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "autograder", *args], cwd=cwd, capture_output=True, text=True,

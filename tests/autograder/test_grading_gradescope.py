@@ -16,6 +16,8 @@ from autograder.grading import gradescope
 from autograder.grading.demo import zip_folder
 from autograder.grading.render import validate_gradescope
 
+pytestmark = pytest.mark.e2e  # the Gradescope bundle built and run
+
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory) -> Path:

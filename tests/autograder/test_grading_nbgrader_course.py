@@ -11,6 +11,8 @@ import pytest
 
 from autograder.grading import nbgrader_course
 
+pytestmark = pytest.mark.e2e  # a real nbgrader course
+
 HIDDEN_MARK = "HIDDEN-CHECK-4711"
 
 

@@ -23,10 +23,13 @@ from autograder import KIT_ROOT
 NOBODY = 65534
 TOOLS = ("unshare", "setpriv", "mount")
 
-pytestmark = pytest.mark.skipif(
-    os.geteuid() != 0 or not all(shutil.which(tool) for tool in TOOLS),
-    reason="starts as root and needs unshare, setpriv and mount",
-)
+pytestmark = [
+    pytest.mark.e2e,  # the sandbox, demo and red-team tests rerun as an unprivileged user
+    pytest.mark.skipif(
+        os.geteuid() != 0 or not all(shutil.which(tool) for tool in TOOLS),
+        reason="starts as root and needs unshare, setpriv and mount",
+    ),
+]
 
 #: Run as root inside ``unshare --mount``: make each needed path reachable, then become nobody.
 #: A folder that nobody may not enter (mode without o+x) is covered by a 0755 tmpfs and the

@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from autograder import nbgrader_bridge
 from autograder.grading import gradebook, manifest, scoring
 from autograder.grading.results import TestOutcome
+
+pytestmark = pytest.mark.e2e  # a real nbgrader gradebook
 
 
 def _result(student: str, passed: int, answers: dict) -> object:

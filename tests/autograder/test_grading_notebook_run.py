@@ -12,6 +12,8 @@ from autograder.grading.runner import Grader
 from autograder.grading.submission import Submission
 from autograder.release import build_release
 
+pytestmark = pytest.mark.e2e  # student notebooks run in the sandbox
+
 GOOD = {"svm": {"learning_rate": 2e-7, "reg": 1e3, "val_accuracy": 0.392, "test_accuracy": 0.389,
                 "num_iters": 1500, "init_scale": 1e-4, "seed": 0},
         "knn": {"best_k": 8, "test_accuracy": 0.282}}

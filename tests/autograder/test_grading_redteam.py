@@ -23,6 +23,8 @@ from autograder.grading.demo import make_submission
 from autograder.grading.results import SubmissionResult
 from autograder.grading.sandbox import Limits
 
+pytestmark = pytest.mark.e2e  # a class of hostile submissions graded in sandboxes
+
 IS_ROOT = os.geteuid() == 0
 FAST = Limits(call_seconds=3.0, submission_seconds=40.0)
 

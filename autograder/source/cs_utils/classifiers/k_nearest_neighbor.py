@@ -44,9 +44,8 @@ class KNearestNeighbor:
     [0, 1]
     """
 
-    def __init__(self) -> None:
-        self.X_train: np.ndarray | None = None
-        self.y_train: np.ndarray | None = None
+    X_train: np.ndarray  # set by train(); until then the attribute does not exist
+    y_train: np.ndarray
 
     def train(self, X: np.ndarray, y: np.ndarray) -> None:
         """Memorise the training data.
@@ -105,7 +104,6 @@ class KNearestNeighbor:
         may not use ``np.linalg.norm``.
         """
         X = self._check_test_examples(X)
-        assert self.X_train is not None  # _check_test_examples made sure (this line is for type checkers)
         num_test, num_train = X.shape[0], self.X_train.shape[0]
         dists = np.zeros((num_test, num_train), dtype=np.result_type(X, self.X_train))
         for i in range(num_test):
@@ -123,7 +121,6 @@ class KNearestNeighbor:
         whole row ``dists[i, :]`` using broadcasting; no ``np.linalg.norm``.
         """
         X = self._check_test_examples(X)
-        assert self.X_train is not None  # _check_test_examples made sure (this line is for type checkers)
         num_test, num_train = X.shape[0], self.X_train.shape[0]
         dists = np.zeros((num_test, num_train), dtype=np.result_type(X, self.X_train))
         for i in range(num_test):
@@ -144,7 +141,6 @@ class KNearestNeighbor:
         before the square root, or you get NaN.
         """
         X = self._check_test_examples(X)
-        assert self.X_train is not None  # _check_test_examples made sure (this line is for type checkers)
         ### BEGIN SOLUTION
         # Squared norm of every row: einsum multiplies and sums row by row without building the
         # (rows, D) array of squares that np.sum(X * X, axis=1) would allocate first.
@@ -183,7 +179,6 @@ class KNearestNeighbor:
         """
         dists = np.asarray(dists)
         self._check_trained()
-        assert self.y_train is not None  # _check_trained made sure (this line is for type checkers)
         if dists.ndim != 2 or dists.shape[1] != len(self.y_train):
             raise ValueError(
                 f"dists must have shape (num_test, {len(self.y_train)}), one column per training "
@@ -202,12 +197,11 @@ class KNearestNeighbor:
         return y_pred
 
     def _check_trained(self) -> None:
-        if self.X_train is None or self.y_train is None:
+        if not (hasattr(self, "X_train") and hasattr(self, "y_train")):
             raise RuntimeError("This KNearestNeighbor has no training data yet; call train(X, y) first.")
 
     def _check_test_examples(self, X: np.ndarray) -> np.ndarray:
         self._check_trained()
-        assert self.X_train is not None  # _check_trained made sure (this line is for type checkers)
         X = as_feature_matrix(X, name="X")
         if X.shape[1] != self.X_train.shape[1]:
             raise ValueError(

@@ -133,6 +133,12 @@ class LinearClassifier:
         ### END SOLUTION
         return y_pred
 
+    def trained_weights(self) -> np.ndarray:
+        """``self.W``, or a clear error when there are no weights yet."""
+        if self.W is None:
+            raise RuntimeError("This classifier has no weights yet; call train(X, y) first.")
+        return self.W
+
     def loss(self, X_batch: np.ndarray, y_batch: np.ndarray, reg: float) -> tuple[float, np.ndarray]:
         """Loss and gradient on a minibatch; subclasses define it.
 
@@ -154,11 +160,11 @@ class LinearSVM(LinearClassifier):
     """Linear classifier trained with the multiclass SVM (hinge) loss."""
 
     def loss(self, X_batch: np.ndarray, y_batch: np.ndarray, reg: float) -> tuple[float, np.ndarray]:
-        return svm_loss_vectorized(self.W, X_batch, y_batch, reg)  # type: ignore[arg-type]  # the loss rejects None
+        return svm_loss_vectorized(self.trained_weights(), X_batch, y_batch, reg)
 
 
 class Softmax(LinearClassifier):
     """Linear classifier trained with the softmax (cross-entropy) loss."""
 
     def loss(self, X_batch: np.ndarray, y_batch: np.ndarray, reg: float) -> tuple[float, np.ndarray]:
-        return softmax_loss_vectorized(self.W, X_batch, y_batch, reg)  # type: ignore[arg-type]  # the loss rejects None
+        return softmax_loss_vectorized(self.trained_weights(), X_batch, y_batch, reg)
