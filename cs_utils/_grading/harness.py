@@ -42,6 +42,7 @@ import numpy.random  # noqa: F401  (lazy in NumPy 2: imported once here, not in 
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWNET = 0x40000000
+CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
 MS_REC = 0x4000
 MS_PRIVATE = 1 << 18
@@ -160,7 +161,9 @@ def confine(spec):
     notes = []
     os.setsid()  # own session and process group: the parent kills the whole group
     if spec.get("namespaces"):
-        flags = CLONE_NEWNS | CLONE_NEWNET
+        # Mount (covers), network (none) and IPC: System V shared memory, semaphores and message
+        # queues made here vanish with the last process of the namespace.
+        flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC
         in_user_namespace = os.geteuid() != 0
         if in_user_namespace:
             flags |= CLONE_NEWUSER
@@ -169,7 +172,7 @@ def confine(spec):
         if not problem and in_user_namespace:
             problem = _keep_own_ids(uid, gid)
         if problem:
-            notes.append(f"no network/mount namespace ({problem})")
+            notes.append(f"no network/mount/IPC namespace ({problem})")
         else:
             problem = _mount(None, "/", None, MS_REC | MS_PRIVATE, None)
             exposed: dict[str, list[str]] = {}

@@ -152,7 +152,7 @@ def test_captured_output_is_capped(batch):
 
 def skip_without_namespaces(batch) -> None:
     """Without root, the network and mount namespaces need a user namespace; skip if there was none."""
-    if not IS_ROOT and any("no network/mount namespace" in result.staff_log for result in batch["summary"].results):
+    if not IS_ROOT and any("no network/mount/IPC namespace" in result.staff_log for result in batch["summary"].results):
         pytest.skip("not root, and this machine allows no user namespaces")
 
 
@@ -175,6 +175,15 @@ def test_no_student_process_outlives_grading(batch):
             if b"987654" in cmdline:
                 survivors.append(entry)
     assert survivors == []
+
+
+def test_no_shared_memory_outlives_grading(batch):
+    """System V segments made by a submission die with its IPC namespace (``sysv_shared_memory``)."""
+    skip_without_namespaces(batch)
+    keys = {0x5EED0001 + number for number in range(4)}
+    lines = Path("/proc/sysvipc/shm").read_text().splitlines()[1:]
+    left = [line for line in lines if int(line.split()[0]) in keys]
+    assert left == []
 
 
 def test_the_honest_classmate_keeps_full_marks(batch):
