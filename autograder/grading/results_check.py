@@ -16,9 +16,10 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from autograder.grading.notebook_run import read_json, run_program
+from autograder.grading.notebook_run import report_lines, run_program
 from autograder.grading.results import Verdict
 from autograder.grading.sandbox import Limits, Sandbox
+from autograder.grading.snapshot import SubmissionFiles
 
 SCHEMA = Path(__file__).with_name("schemas") / "notebook_results.schema.json"
 MAX_RESULTS_BYTES = 64 << 10
@@ -30,13 +31,12 @@ RETRAIN_SECONDS = 600.0
 #: than the code tests' children get, for this one program only.
 RETRAIN_LIMITS = Limits(call_seconds=RETRAIN_SECONDS, submission_seconds=RETRAIN_SECONDS,
                         cpu_seconds=int(2 * RETRAIN_SECONDS), address_space_bytes=8 << 30)
-REPRODUCED_FILE = ".reproduced.json"
 
 #: Runs in the confined child (``python -I -c``); imports the student's ``cs_utils`` from its cwd.
 RETRAIN_SOURCE = '''
 import json, os, sys
 import numpy as np
-name, results_path, out_path, data_dir = sys.argv[1:5]
+name, results_path, data_dir, report_fd = sys.argv[1:5]
 os.environ["CIFAR10_DIR"] = data_dir
 sys.path.insert(0, os.getcwd())
 chosen = json.load(open(results_path))
@@ -58,8 +58,8 @@ else:
     classifier.train(data["X_train"], data["y_train"], learning_rate=chosen["learning_rate"], reg=chosen["reg"],
                      num_iters=int(chosen["num_iters"]), seed=int(chosen["seed"]))
     value = float(np.mean(classifier.predict(data["X_val"]) == data["y_val"]))
-with open(out_path, "w") as handle:
-    json.dump({"accuracy": value}, handle)
+with os.fdopen(int(report_fd), "w") as report:
+    report.write(json.dumps({"accuracy": value}) + "\n")
 '''
 
 
@@ -82,9 +82,16 @@ def schema_problems(name: str, data) -> list[str]:
     return problems[:5]
 
 
-def read_submitted(work: Path, name: str):
-    """The submitted results file, or None when missing, unreadable or oversized."""
-    return read_json(Path(work) / "notebooks" / "results", f"{name}.json", MAX_RESULTS_BYTES)
+def read_submitted(files: SubmissionFiles, name: str):
+    """The submitted results file (as read before any student code ran), or None when missing,
+    oversized or not JSON."""
+    data = files.files.get(f"notebooks/results/{name}.json")
+    if data is None or len(data) > MAX_RESULTS_BYTES:
+        return None
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError):
+        return None
 
 
 def real_data_dir(environ=None) -> Path | None:
@@ -111,18 +118,20 @@ def check_submitted(name: str, data) -> Verdict:
 
 
 def reproduce(sandbox: Sandbox, work: Path, name: str, data, data_dir: Path | None, log: list[str]) -> str:
-    """A sentence on whether the submitted accuracy was reproduced by retraining the student's code."""
+    """A sentence on whether the submitted accuracy was reproduced by retraining the student's code.
+
+    ``work`` is a fresh copy of the submission (with its results file) that no child has run in.
+    The accuracy comes back on the program's report pipe. The retraining runs the student's own
+    code in that program, so a student could forge it: that is why this entry is worth 0 points.
+    """
     if data_dir is None:
         return "not verified (no data): the grader has no copy of the full CIFAR-10"
     key = "test_accuracy" if name == "knn" else "val_accuracy"
-    out = Path(work) / REPRODUCED_FILE
-    if out.exists() or out.is_symlink():
-        out.unlink()
     results_path = Path(work) / "notebooks" / "results" / f"{name}.json"
-    started = run_program(sandbox, work, RETRAIN_SOURCE, [name, str(results_path), str(out), str(data_dir)],
-                          RETRAIN_SECONDS, log, f"reproduce {name}", limits=RETRAIN_LIMITS)
-    reproduced = read_json(Path(work), REPRODUCED_FILE, 4096) if started else None
-    value = reproduced.get("accuracy") if isinstance(reproduced, dict) else None
+    report = run_program(sandbox, work, RETRAIN_SOURCE, [name, str(results_path), str(data_dir)],
+                         RETRAIN_SECONDS, log, f"reproduce {name}", limits=RETRAIN_LIMITS)
+    values = [m.get("accuracy") for m in report_lines(report or b"") if "accuracy" in m]
+    value = values[-1] if values else None
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return "not verified: retraining with your code and settings did not finish"
     if abs(float(value) - float(data[key])) <= TOLERANCE[name]:

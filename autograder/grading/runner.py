@@ -8,6 +8,7 @@ becomes a "could not grade" result with the traceback in the staff log.
 """
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -17,6 +18,7 @@ import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -28,6 +30,7 @@ from autograder.grading.checks import Call, Plan, Returned, SourceView
 from autograder.grading.reference import load_reference
 from autograder.grading.results import SubmissionResult, TestOutcome, TestSpec
 from autograder.grading.sandbox import CallReply, Child, Isolation, Limits, Sandbox
+from autograder.grading.snapshot import SubmissionFiles
 from autograder.grading.submission import Submission, SubmissionError, content_hash, materialize
 
 MAX_ARRAY_BYTES = 64 << 20
@@ -43,6 +46,21 @@ class Workspace:
 
     root: Path
     work: Path  # the student's copy, the child's cwd
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One submission, read by the parent before any of its code runs (see :mod:`.snapshot`).
+
+    The code tests run in ``workspace``; each later phase gets a fresh copy written from
+    ``files``. After a child has run in a copy the parent never reads it again.
+    """
+
+    workspace: Workspace
+    notes: tuple[str, ...]  # intake notes for the student
+    files: SubmissionFiles
+    intakes: dict[str, notebook_intake.Intake] = field(default_factory=dict)  # with notebooks only
+    submitted: dict[str, object] = field(default_factory=dict)  # name -> submitted results (or None)
 
 
 @dataclass
@@ -172,12 +190,13 @@ class Grader:
         digest = digest if digest is not None else _safe_hash(submission.path)
         workspace = None
         try:
-            workspace, notes = self.prepare(submission)
-            outcomes, log = self.run(workspace)
+            prepared = self.prepare(submission)
+            workspace, notes = prepared.workspace, list(prepared.notes)
+            outcomes, log = self.run(prepared)
             specs = self.tests
             answers: dict = {}  # notebook name -> its answers (SubmissionResult.notebook_answers)
             if self.notebooks:
-                extra, problems, answers = self.run_notebooks(workspace, log)
+                extra, problems, answers = self.run_notebooks(prepared, log)
                 specs, outcomes = (*self.tests, *manifest.NOTEBOOK_TESTS), (*outcomes, *extra)
                 notes = [*notes, *problems]
             log = [*self.isolation.notes, *log]
@@ -219,20 +238,34 @@ class Grader:
         os.chmod(root, 0o711)
         return Workspace(root=root, work=root / "work")
 
-    def prepare(self, submission: Submission) -> tuple[Workspace, list[str]]:
+    def prepare(self, submission: Submission) -> Prepared:
+        """Copy the submission into a fresh frame and read from that copy, before any of the
+        student's code runs, everything the later steps need."""
         workspace = self._frame()
         try:
             notes = materialize(submission, workspace.work)
         except SubmissionError:
             shutil.rmtree(workspace.root, ignore_errors=True)
             raise
+        files = SubmissionFiles.read(workspace.work)
+        intakes, submitted = {}, {}
+        if self.notebooks:
+            intakes = notebook_intake.take_in_all(workspace.work)
+            submitted = {name: results_check.read_submitted(files, name) for name in intakes}
         self.sandbox.prepare_folder(workspace.work)
-        return workspace, notes
+        return Prepared(workspace, tuple(notes), files, intakes, submitted)
 
-    def run(self, workspace: Workspace) -> tuple[tuple[TestOutcome, ...], list[str]]:
+    def fresh_copy(self, files: SubmissionFiles, changes: dict[str, bytes | None] | None = None) -> Workspace:
+        """A new frame holding ``files`` (with ``changes``), for a phase that runs more student code."""
+        workspace = self._frame()
+        files.write_into(workspace.work, changes)
+        self.sandbox.prepare_folder(workspace.work)
+        return workspace
+
+    def run(self, prepared: Prepared) -> tuple[tuple[TestOutcome, ...], list[str]]:
         """Run every distinct call (in batches), then judge each test in the parent."""
-        state = RunState(workspace, time.monotonic() + self.limits.submission_seconds)
-        source = SourceView(workspace.work)
+        state = RunState(prepared.workspace, time.monotonic() + self.limits.submission_seconds)
+        source = SourceView(prepared.files.files)
         outcomes = []
         try:
             self._run_calls(state, self.plans.calls())
@@ -251,34 +284,51 @@ class Grader:
         return tuple(outcomes), state.log
 
     # -- the notebooks ------------------------------------------------------------------------
-    def run_notebooks(self, workspace: Workspace, log: list[str]) -> tuple[list[TestOutcome], list[str], dict]:
-        """Intake, submitted results, then each rebuilt notebook run on synthetic data in a child.
+    def run_notebooks(self, prepared: Prepared, log: list[str]) -> tuple[list[TestOutcome], list[str], dict]:
+        """Submitted results, then each rebuilt notebook run on synthetic data, each in a fresh copy.
 
         Returns the notebook tests' outcomes, the problems to show the student, and the answers
         (notebook -> grade_id -> text) for the gradebook. Never raises for a student's notebook.
         """
-        intakes = notebook_intake.take_in_all(workspace.work)
+        intakes = prepared.intakes
         problems = [p for intake in intakes.values() for p in intake.problems]
-        submitted = {name: results_check.read_submitted(workspace.work, name) for name in intakes}
         outcomes = []
         real = results_check.real_data_dir()
-        for name, data in submitted.items():
+        for name, data in prepared.submitted.items():
             verdict = results_check.check_submitted(name, data)
             detail = verdict.detail
             if verdict.passed:
-                detail += "; " + results_check.reproduce(self.sandbox, workspace.work, name, data, real, log)
+                if real is None:
+                    detail += "; " + results_check.reproduce(self.sandbox, Path(), name, data, None, log)
+                else:
+                    with self._copy_for_phase(prepared.files) as copy:
+                        detail += "; " + results_check.reproduce(self.sandbox, copy.work, name, data, real, log)
             outcomes.append(TestOutcome(f"notebook.{name}.submitted_results", verdict.passed, detail))
         if self._data is None:
             self._data = notebook_run.write_synthetic_data(self._scratch / "cifar")
-        data = notebook_run.link_data(self._data, workspace.root)
-        runs = notebook_run.run_notebooks(
-            self.sandbox, workspace.work, data, intakes, budget=self.notebook_seconds, log=log
-        )
         for name, intake in intakes.items():
-            run = runs.get(name)
+            run = None
+            if intake.notebook is not None:
+                changes: dict[str, bytes | None] = {
+                    f"notebooks/{name}.ipynb": json.dumps(intake.notebook).encode(),
+                    f"notebooks/results/{name}.json": None,  # the run must write its own
+                }
+                with self._copy_for_phase(prepared.files, changes) as copy:
+                    data = notebook_run.link_data(self._data, copy.root)
+                    run = notebook_run.run_notebook(self.sandbox, copy.work, data, name,
+                                                    budget=self.notebook_seconds, log=log)
             outcomes += _judge_notebook(name, intake, run)
-        answers = {name: {k: v for k, v in intake.answers.items()} for name, intake in intakes.items()}
+        answers = {name: dict(intake.answers) for name, intake in intakes.items()}
         return outcomes, problems, answers
+
+    @contextmanager
+    def _copy_for_phase(self, files: SubmissionFiles, changes: dict[str, bytes | None] | None = None):
+        """A fresh copy for one phase, removed (in the background) when the phase is over."""
+        workspace = self.fresh_copy(files, changes)
+        try:
+            yield workspace
+        finally:
+            self._cleaner.submit(shutil.rmtree, workspace.root, ignore_errors=True)
 
     # -- the calls -----------------------------------------------------------------------------
     def _run_calls(self, state: RunState, calls: list[Call]) -> None:

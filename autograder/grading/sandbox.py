@@ -61,6 +61,9 @@ class Limits:
     open_files: int = 64  # RLIMIT_NOFILE
     processes: int = 48  # RLIMIT_NPROC, as root only (it counts every process of the uid)
     output_bytes: int = 16 << 10  # stdout+stderr kept for the staff log
+    scratch_bytes: int = 64 << 20  # the child's private tmpfs copy of the submission (with namespaces)
+    scratch_inodes: int = 4096  # files and folders in that tmpfs
+    report_bytes: int = 512 << 10  # what a ``program`` may report on its pipe; the rest is dropped
 
 
 @dataclass(frozen=True)
@@ -142,7 +145,39 @@ class Child:
     dropped: int = 0
     alive: bool = True
     garbled: bool = False  # the control stream broke its framing: nothing more can be read from it
+    report_fd: int | None = None  # read end of the report pipe (``spawn(report=True)``)
+    report_cap: int = 0
+    report: bytearray = field(default_factory=bytearray)
     _buffer: bytearray = field(default_factory=bytearray)
+
+    def _drain_report(self) -> bool:
+        """Read what the program reported so far; False at end of file. Past the cap it is dropped."""
+        if self.report_fd is None:
+            return False
+        try:
+            chunk = os.read(self.report_fd, 1 << 16)
+        except BlockingIOError:
+            return True
+        except OSError:
+            return False
+        if not chunk:
+            return False
+        self.report += chunk[: max(self.report_cap - len(self.report), 0)]
+        return True
+
+    def finish_report(self, seconds: float = 2.0) -> bytes:
+        """Everything reported, once the program and its descendants are gone (bounded wait)."""
+        deadline = time.monotonic() + seconds
+        if self.report_fd is not None:
+            selector = selectors.DefaultSelector()
+            selector.register(self.report_fd, selectors.EVENT_READ)
+            try:
+                while time.monotonic() < deadline and selector.select(max(deadline - time.monotonic(), 0)):
+                    if not self._drain_report():
+                        break
+            finally:
+                selector.close()
+        return bytes(self.report)
 
     def _drain(self) -> bool:
         try:
@@ -195,6 +230,8 @@ class Child:
         selector.register(self.control, selectors.EVENT_READ, "control")
         output_open = True
         selector.register(self.output_fd, selectors.EVENT_READ, "output")
+        if self.report_fd is not None:
+            selector.register(self.report_fd, selectors.EVENT_READ, "report")
         try:
             while True:
                 frame = self._frame()
@@ -207,6 +244,10 @@ class Child:
                 if remaining <= 0:
                     return None
                 for key, _ in selector.select(remaining):
+                    if key.data == "report":
+                        if not self._drain_report():
+                            selector.unregister(key.fileobj)
+                        continue
                     if key.data == "output":
                         if not self._drain():
                             selector.unregister(self.output_fd)
@@ -390,10 +431,13 @@ class Sandbox:
         self.close()
 
     # -- children ----------------------------------------------------------------------------
-    def spawn(self, cwd: Path, limits: Limits | None = None) -> tuple[Child | None, list[str]]:
+    def spawn(self, cwd: Path, limits: Limits | None = None, report: bool = False) -> tuple[Child | None, list[str]]:
         """Fork a confined child serving calls with ``cwd`` (the student's copy) as its folder.
 
-        ``limits`` replaces the sandbox's own for this child (a larger memory cap, say).
+        ``limits`` replaces the sandbox's own for this child (a larger memory cap, say). With
+        ``report``, the child gets the write end of a pipe that only its ``program`` call may
+        use (:attr:`Child.report` collects what arrives): results that must not travel through
+        a file the student's code could rewrite.
         """
         limits = limits or self.limits
         spec = {
@@ -404,6 +448,7 @@ class Sandbox:
             "uid": self.isolation.uid,
             "gid": self.isolation.gid,
             "env": {**base_environment(), "HOME": str(cwd), "TMPDIR": str(cwd)},
+            "scratch": {"bytes": limits.scratch_bytes, "inodes": limits.scratch_inodes},
             "limits": {
                 "cpu_seconds": limits.cpu_seconds,
                 "address_space_bytes": limits.address_space_bytes,
@@ -414,13 +459,20 @@ class Sandbox:
         }
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         read_end, write_end = os.pipe()
+        report_read, report_write = os.pipe() if report else (None, None)
+        passed = [theirs.fileno(), write_end, *([report_write] if report_write is not None else [])]
         try:
-            reply = self._request({"op": "spawn", "spec": spec}, [theirs.fileno(), write_end])
+            reply = self._request({"op": "spawn", "spec": spec}, passed)
         finally:
             theirs.close()
             os.close(write_end)
+            if report_write is not None:
+                os.close(report_write)
         os.set_blocking(read_end, False)
-        child = Child(pid=int(reply["pid"]), control=ours, output_fd=read_end, output_cap=limits.output_bytes)
+        if report_read is not None:
+            os.set_blocking(report_read, False)
+        child = Child(pid=int(reply["pid"]), control=ours, output_fd=read_end, output_cap=limits.output_bytes,
+                      report_fd=report_read, report_cap=limits.report_bytes)
         ready = child.receive(time.monotonic() + limits.startup_seconds)
         if not ready or not ready.get("ready"):
             self.kill(child)
@@ -463,6 +515,10 @@ class Sandbox:
             child.control.close()
         finally:
             os.close(child.output_fd)
+            if child.report_fd is not None:
+                child.finish_report()
+                os.close(child.report_fd)
+                child.report_fd = None
 
     def prepare_folder(self, folder: Path) -> None:
         """Hand a folder (recursively) to the grading uid; a no-op when not root."""

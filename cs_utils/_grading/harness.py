@@ -32,6 +32,7 @@ import os
 import resource
 import signal
 import socket
+import subprocess
 import sys
 import time
 import types
@@ -128,6 +129,44 @@ def _expose(ancestor, paths):
             os.close(handle)
 
 
+def _private_scratch(folder, size_bytes, inodes, uid, gid):
+    """Replace ``folder`` (in this mount namespace) by a capped tmpfs holding a copy of it.
+
+    The copy is all the child can write: ``size_bytes`` and ``inodes`` cap it, so no submission
+    can fill the grader's disk or inode table, and nothing the child writes ever reaches the
+    folder the parent made (the parent reads nothing back from it anyway). The files are copied
+    through descriptors opened beneath the original folder, never following a symbolic link.
+    """
+    source = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        owner = f",uid={uid},gid={gid}" if uid is not None else ""
+        problem = _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV,
+                         f"size={int(size_bytes)},nr_inodes={int(inodes)},mode=0700{owner}")
+        if problem:
+            return problem
+        for relative, _, files, directory in os.fwalk(".", dir_fd=source):
+            target = os.path.normpath(os.path.join(folder, relative))
+            os.makedirs(target, mode=0o700, exist_ok=True)
+            _give(target, uid, gid)
+            for name in files:
+                try:
+                    handle = os.open(name, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=directory)
+                except OSError:
+                    continue  # a symbolic link or a special file: not copied
+                with os.fdopen(handle, "rb") as reader, open(os.path.join(target, name), "xb") as writer:
+                    while block := reader.read(1 << 20):
+                        writer.write(block)
+                _give(os.path.join(target, name), uid, gid)
+        return None
+    finally:
+        os.close(source)
+
+
+def _give(path, uid, gid):
+    if uid is not None and os.geteuid() == 0:
+        os.lchown(path, uid, gid)
+
+
 def _keep_own_ids(uid, gid):
     """In a fresh user namespace, map our uid and gid to themselves (files keep their owners)."""
     for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
@@ -186,6 +225,12 @@ def confine(spec):
                 failure = _hide(path)
                 if failure:
                     notes.append(f"could not hide {path} ({failure})")
+            scratch = spec.get("scratch")
+            if scratch and not problem:
+                failure = _private_scratch(spec["cwd"], scratch["bytes"], scratch["inodes"], spec.get("uid"),
+                                           spec.get("gid"))
+                if failure:
+                    notes.append(f"no private scratch folder ({failure})")
             if in_user_namespace:
                 failure = _drop_capabilities()
                 if failure:
@@ -304,6 +349,8 @@ def _export(value, store, stem, record):
 
 def _invoke(call, store):
     kind = call["kind"]
+    if kind == "program":
+        return _run_program(call["source"], call["args"]), {}
     if kind == "function":
         module = importlib.import_module(call["module"])
         function = getattr(module, call["name"])
@@ -331,6 +378,30 @@ def _invoke(call, store):
     if kind == "train":
         return _train_probe(call, store)
     raise CallError(f"unknown call kind {kind!r}")
+
+
+#: The write end of the pipe to the parent that only a ``program`` call may use (see ``spawn``).
+REPORT_FD = None
+
+
+def _run_program(source, args):
+    """Run ``python -I -c source *args REPORT_FD`` and return its exit status.
+
+    The program inherits this child's confinement. It alone gets the report pipe: this process
+    closes its own copy once the program has started, so nothing else the program starts (a
+    Jupyter kernel running student code, say) can reach the pipe, provided the program makes
+    itself non-dumpable before starting anything (``/proc/<pid>/fd`` is then closed to its uid).
+    """
+    global REPORT_FD
+    command = [sys.executable, "-I", "-c", source, *map(str, args)]
+    if REPORT_FD is None:
+        return subprocess.call([*command, "-1"])
+    try:
+        process = subprocess.Popen([*command, str(REPORT_FD)], pass_fds=(REPORT_FD,))
+    finally:
+        os.close(REPORT_FD)
+        REPORT_FD = None
+    return process.wait()
 
 
 def _train_probe(call, store):
@@ -457,15 +528,21 @@ def serve_calls(sock):
 
 
 def spawn(zygote_socket, spec, fds):
-    control, output = fds
+    """Fork a child: ``fds`` are its control socket, its output pipe and, for a ``program`` call,
+    the write end of the report pipe."""
+    global REPORT_FD
+    control, output, *report = fds
     pid = os.fork()
     if pid:
         control.close()
         os.close(output)
+        for fd in report:
+            os.close(fd)
         return pid
     try:
         zygote_socket.close()  # the zygote runs privileged: its socket must not reach student code
-        keep = sorted({control.fileno(), output})
+        REPORT_FD = report[0] if report else None
+        keep = sorted({control.fileno(), output, *report})
         os.closerange(3, keep[0])
         for low, high in zip(keep, keep[1:] + [65536], strict=True):
             os.closerange(low + 1, high)
@@ -515,14 +592,14 @@ def zygote(fd):
     gc.freeze()  # children's collections then skip (and do not copy-on-write) the zygote's objects
     while True:
         try:
-            message, fds, _, _ = socket.recv_fds(sock, MAX_LINE, 2)
+            message, fds, _, _ = socket.recv_fds(sock, MAX_LINE, 3)
         except OSError:
             return
         if not message:
             return
         request = json.loads(message)
         if request["op"] == "spawn":
-            pid = spawn(sock, request["spec"], (socket.socket(fileno=fds[0]), fds[1]))
+            pid = spawn(sock, request["spec"], (socket.socket(fileno=fds[0]), *fds[1:]))
             write_message(sock, {"pid": pid})
         elif request["op"] == "sweep":
             sweep(request["uid"])

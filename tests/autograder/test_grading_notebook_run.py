@@ -9,6 +9,7 @@ import pytest
 
 from autograder.grading import manifest, results_check
 from autograder.grading.runner import Grader
+from autograder.grading.snapshot import SubmissionFiles
 from autograder.grading.submission import Submission
 from autograder.release import build_release
 
@@ -38,11 +39,11 @@ def test_odd_results_are_reported(name, data, message):
     assert not results_check.check_submitted(name, data).passed
 
 
-def test_missing_results_file_is_a_reported_entry(tmp_path):
-    assert results_check.read_submitted(tmp_path, "knn") is None
-    (tmp_path / "notebooks" / "results").mkdir(parents=True)
-    (tmp_path / "notebooks" / "results" / "knn.json").write_text("{oops")
-    assert results_check.read_submitted(tmp_path, "knn") is None
+def test_missing_results_file_is_a_reported_entry():
+    assert results_check.read_submitted(SubmissionFiles({}), "knn") is None
+    broken = SubmissionFiles({"notebooks/results/knn.json": b"{oops"})
+    assert results_check.read_submitted(broken, "knn") is None
+    assert results_check.read_submitted(SubmissionFiles({"notebooks/results/knn.json": b"{}"}), "knn") == {}
     assert "missing or not valid JSON" in results_check.check_submitted("knn", None).detail
 
 

@@ -186,6 +186,15 @@ def test_no_shared_memory_outlives_grading(batch):
     assert left == []
 
 
+def test_the_scratch_folder_is_capped(batch):
+    """A submission cannot fill the grader's disk or inode table (``fill_disk``)."""
+    skip_without_namespaces(batch)
+    results = {r.student: r for r in batch["summary"].results}
+    line = next(line for line in results["fill_disk"].staff_log.splitlines() if "FILL-DISK" in line)
+    written, files = (int(word) for word in line.split() if word.isdigit())
+    assert written <= FAST.scratch_bytes and files < FAST.scratch_inodes
+
+
 def test_the_honest_classmate_keeps_full_marks(batch):
     results = {r.student: r for r in batch["summary"].results}
     assert results[CLASSMATE].score == 100, [

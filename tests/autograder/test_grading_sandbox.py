@@ -89,12 +89,14 @@ def probe(tmp_path, releases, request):
     (other / "linear_svm.py").chmod(0o644)
     work = tmp_path / "frame" / "work"
     shutil.copytree(releases["starter"], work)
+    io = tmp_path / "frame" / "io"  # beside the child's copy: the report comes back through it
     module = work / "cs_utils" / "probe.py"
     module.write_text(PROBE.replace("AUTOGRADER", repr(str(KIT_ROOT / "autograder")))
                       .replace("OTHER_COPY", repr(str(other / "linear_svm.py")))
-                      + "\ndef run():\n    return 0.0\n")
+                      + "\ndef run():\n"
+                      + f"    import json; open({str(io / 'report.json')!r}, 'w').write(json.dumps(report))\n"
+                      + "    return 0.0\n")
     (tmp_path / "frame").chmod(0o711)
-    io = tmp_path / "frame" / "io"
     io.mkdir(mode=0o777)
     os.chmod(io, 0o777)
     isolation = Isolation.detect(slot=7)
@@ -102,12 +104,6 @@ def probe(tmp_path, releases, request):
         sandbox.prepare_folder(work)
         child, notes = sandbox.spawn(work)
         assert child is not None, notes
-        module.write_text(
-            module.read_text().replace(
-                "return 0.0",
-                f"import json; open({str(io / 'report.json')!r}, 'w').write(json.dumps(report)); return 0.0",
-            )
-        )
         reply = child.call(
             {"dir": str(io), "call": {"kind": "function", "module": "cs_utils.probe", "name": "run", "args": []}}, 10
         )

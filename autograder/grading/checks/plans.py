@@ -1,9 +1,8 @@
 """The plain-data description of a hidden test: the calls to make and the judge of what came back."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -61,15 +60,17 @@ class Returned:
 
 @dataclass(frozen=True)
 class SourceView:
-    """The student's files, for checks that read source (parsed with ``ast``, never imported)."""
+    """The student's files as they were submitted, for checks that read source (parsed with
+    ``ast``, never imported). Read by the parent before any student code ran (:mod:`..snapshot`),
+    so nothing the code did while it ran can change what the checks read."""
 
-    root: Path
+    files: Mapping[str, bytes]
 
     def text(self, relative: str) -> str | None:
-        path = self.root / relative
-        if path.is_symlink() or not path.is_file() or path.stat().st_size > 1 << 20:
+        data = self.files.get(relative)
+        if data is None or len(data) > 1 << 20:
             return None
-        return path.read_text(encoding="utf-8", errors="replace")
+        return data.decode("utf-8", errors="replace")
 
 
 Judge = Callable[[tuple[Returned, ...], SourceView], Verdict]
