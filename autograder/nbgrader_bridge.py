@@ -18,6 +18,9 @@ dropped, so building twice gives the same bytes.
 
 The gradebook half (:func:`record_submission`) puts the kit's graded submissions into an
 nbgrader course for manual grading of the written answers in formgrader; see its docstring.
+formgrader renders a Markdown cell with nbconvert's ``markdown2html``, which passes raw HTML
+and ``javascript:`` links through unsanitised, so every Markdown answer is stored as an inert
+fenced code block (:func:`autograder.grading.safe_text.inert_markdown`).
 
 One extension: a source line ``# <include cs_utils/notebook_setup.py::locate_kit>`` is replaced by
 that function's code (docstring dropped), read from the reference source. The first cell needs
@@ -26,9 +29,12 @@ the function before ``cs_utils`` is importable; this keeps the copy identical to
 from __future__ import annotations
 
 import ast
+import copy
 import json
 import re
 from pathlib import Path
+
+from autograder.grading.safe_text import inert_markdown
 
 #: Notebook-level metadata every released notebook carries (what Jupyter and Colab expect).
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
@@ -256,6 +262,10 @@ def record_submission(
     text changed since. The kit's score is rewritten on every call, so a regrade never leaves a
     stale score behind.
 
+    Every Markdown or raw cell that differs from the template's is the student's text and is
+    stored as an inert fenced code block (:func:`inert_markdown`): formgrader shows it verbatim,
+    and no HTML, script, link or math in it is rendered.
+
     Parameters
     ----------
     notebooks : dict of str to dict
@@ -264,6 +274,9 @@ def record_submission(
         Notebook name to the released notebook: defines the graded cells.
     score, max_score : float
         The kit's autograded total for this submission.
+    summary : str
+        Markdown written by the kit for the ``autograder`` notebook; whatever it quotes from the
+        submission (file names, notices) the caller has made inert already.
     """
     import datetime
 
@@ -278,6 +291,7 @@ def record_submission(
         if not target.exists():
             target.write_text(json.dumps(template, indent=1), encoding="utf-8")
     previous = {name: _answer_texts(folder / f"{name}.ipynb") for name in templates}
+    notebooks = {name: inert_text_cells(notebook, templates.get(name)) for name, notebook in notebooks.items()}
     folder.mkdir(parents=True, exist_ok=True)
     written = {**notebooks, AUTOGRADER_NOTEBOOK: _score_notebook(max_score, summary)}
     for name, notebook in written.items():
@@ -308,13 +322,52 @@ def record_submission(
         gradebook.db.commit()
 
 
+def inert_text_cells(notebook: dict, template: dict | None) -> dict:
+    """``notebook`` with each text cell the template does not hold made an inert Markdown block.
+
+    A Markdown or raw cell whose text (stripped) is the template's cell of the same ``grade_id``,
+    or one of the template's cells when it has no ``grade_id``, is the kit's own and stays as it
+    is; any other is the student's text and becomes a fenced code block (raw cells become
+    Markdown cells: nbconvert copies a raw cell's text into the page as it is).
+    """
+    trusted: dict[str, str] = {}
+    anonymous: set[str] = set()
+    for cell in (template or {}).get("cells", []):
+        if cell.get("cell_type") in ("markdown", "raw"):
+            text = _source_text(cell).strip()
+            grade_id = (cell.get("metadata", {}).get("nbgrader") or {}).get("grade_id")
+            if grade_id:
+                trusted[grade_id] = text
+            else:
+                anonymous.add(text)
+    inert = copy.deepcopy(notebook)
+    for cell in inert.get("cells", []):
+        if cell.get("cell_type") not in ("markdown", "raw"):
+            continue
+        text = _source_text(cell)
+        grade_id = (cell.get("metadata", {}).get("nbgrader") or {}).get("grade_id")
+        kits_own = trusted.get(grade_id) == text.strip() if grade_id else text.strip() in anonymous
+        if kits_own:
+            continue
+        cell["cell_type"] = "markdown"
+        cell["source"] = inert_markdown(text)
+        for key in ("format", "raw_mimetype"):
+            cell.get("metadata", {}).pop(key, None)
+        cell.pop("attachments", None)
+    return inert
+
+
+def _source_text(cell: dict) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
 def _answer_texts_of(notebook: dict) -> dict[str, str]:
     texts = {}
     for cell in notebook.get("cells", []):
         meta = cell.get("metadata", {}).get("nbgrader") or {}
         if meta.get("grade_id"):
-            source = cell.get("source", "")
-            texts[meta["grade_id"]] = "".join(source) if isinstance(source, list) else str(source)
+            texts[meta["grade_id"]] = _source_text(cell)
     return texts
 
 
@@ -340,6 +393,12 @@ def manual_scores(course_root: Path, assignment: str, student: str) -> dict[str,
                     "score": grade.score,
                 }
     return scores
+
+
+def submitted_notebook_ids(course_root: Path, assignment: str, student: str) -> dict[str, str]:
+    """Notebook name -> the id formgrader shows it under (``/formgrader/submissions/<id>``)."""
+    with _open_gradebook(course_root) as gradebook:
+        return {notebook.name: notebook.id for notebook in gradebook.find_submission(assignment, student).notebooks}
 
 
 def set_manual_score(

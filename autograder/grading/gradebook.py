@@ -18,6 +18,7 @@ from pathlib import Path
 from autograder import nbgrader_bridge
 from autograder.grading.notebook_intake import NOTEBOOK_NAMES, load_template
 from autograder.grading.results import SubmissionResult
+from autograder.grading.safe_text import inert_markdown
 
 ASSIGNMENT = "ps1"
 
@@ -35,9 +36,15 @@ def fill(template: dict, answers: dict[str, str]) -> dict:
 
 
 def summary_text(result: SubmissionResult) -> str:
+    """The Markdown of the ``autograder`` notebook in formgrader: the score per test, then the notes.
+
+    The notes quote the submission (file names, notebook problems), so they go in one inert
+    fenced block (:func:`~autograder.grading.safe_text.inert_markdown`), shown verbatim.
+    """
     lines = [f"**Autograded score: {result.score:g} / {result.max_score:g}**", ""]
     lines += [f"- {t.spec.name}: {t.score:g} / {t.spec.points:g}" for t in result.tests]
-    lines += [f"- note: {notice}" for notice in result.notices]
+    if result.notices:
+        lines += ["", "Notes about the submission:", "", inert_markdown("\n".join(result.notices))]
     return "\n".join(lines)
 
 

@@ -2,6 +2,11 @@
 
 Pure functions. What a student can read (Gradescope tests, feedback) holds test names, points,
 the author's failure message and the grader's detail, never the staff log.
+
+Every sink escapes what the author did not write (:mod:`.safe_text`): a test's detail, a notice,
+the student's name and the staff log may quote a file name, an error or a traceback. Gradescope
+renders ``output`` fields as Markdown (set explicitly, ``md``), so they are escaped as Markdown
+prose, and the staff log is a fenced code block; ``grades.csv`` cells are formula-safe.
 """
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from autograder.grading.results import COULD_NOT_GRADE, SubmissionResult
+from autograder.grading.safe_text import inert_markdown, markdown_text, spreadsheet_cell
 
 SCHEMA_PATH = Path(__file__).with_name("schemas") / "gradescope_results.schema.json"
 STAFF_OUTPUT_CHARS = 20000
@@ -21,7 +27,8 @@ def gradescope_results(result: SubmissionResult) -> dict:
     tests = []
     for number, item in enumerate(result.tests, start=1):
         spec, outcome = item.spec, item.outcome
-        output = "" if outcome.passed else "\n".join(filter(None, (spec.failure_message, outcome.detail)))
+        output = "" if outcome.passed else "\n\n".join(filter(None, (spec.failure_message,
+                                                                    markdown_text(outcome.detail))))
         tests.append({
             "name": spec.name,
             "number": str(number),
@@ -34,14 +41,19 @@ def gradescope_results(result: SubmissionResult) -> dict:
         })
     for notice in result.notices:
         tests.append({"name": "Could not grade" if result.status == COULD_NOT_GRADE else "Note about your submission",
-                      "score": 0.0, "max_score": 0.0, "status": "failed", "output": notice, "visibility": "visible"})
+                      "score": 0.0, "max_score": 0.0, "status": "failed", "output": markdown_text(notice),
+                      "visibility": "visible"})
     if result.status == COULD_NOT_GRADE and result.staff_log:
         tests.append({"name": "Staff log (instructors only)", "score": 0.0, "max_score": 0.0, "status": "failed",
-                      "output": result.staff_log[-STAFF_OUTPUT_CHARS:], "visibility": "hidden"})
+                      "output": inert_markdown(result.staff_log[-STAFF_OUTPUT_CHARS:]), "visibility": "hidden"})
+    # No execution_time: the student's code decides how long it runs, so the time is a channel
+    # for anything it read (the hidden inputs); the staff have it in grading.json.
     return {
         "score": result.score,
-        "execution_time": result.seconds,
         "output": f"{_points(result.score)} / {_points(result.max_score)} points for {_graded_parts(result)}.",
+        "output_format": "md",
+        "test_output_format": "md",
+        "test_name_format": "text",
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
@@ -99,20 +111,20 @@ def csv_header(functions: tuple[str, ...]) -> list[str]:
 
 
 def csv_row(result: SubmissionResult, functions: tuple[str, ...]) -> dict[str, str]:
-    """One grades.csv row: totals plus points per student function."""
-    row = {"student": result.student, "status": result.status, "score": _points(result.score),
-           "max_score": _points(result.max_score), "content_hash": result.content_hash[:16]}
+    """One grades.csv row: totals plus points per student function; no cell reads as a formula."""
+    row: dict[str, str | float] = {"student": result.student, "status": result.status, "score": result.score,
+                                   "max_score": result.max_score, "content_hash": result.content_hash[:16]}
     for function in functions:
-        row[function] = _points(sum(t.score for t in result.tests if t.spec.function == function))
-    return row
+        row[function] = sum(t.score for t in result.tests if t.spec.function == function)
+    return {key: spreadsheet_cell(value) for key, value in row.items()}
 
 
 def feedback_markdown(result: SubmissionResult) -> str:
     """Per-student feedback: the total, a table per function, and what to fix."""
-    lines = [f"# Autograder feedback for {result.student}", "",
+    lines = [f"# Autograder feedback for {markdown_text(result.student)}", "",
              f"**Score: {_points(result.score)} / {_points(result.max_score)}**", ""]
     for notice in result.notices:
-        lines += [f"> {notice}", ""]
+        lines += [f"> {markdown_text(notice)}", ""]
     functions: dict[str, list] = {}
     for item in result.tests:
         functions.setdefault(item.spec.function, []).append(item)
@@ -127,7 +139,7 @@ def feedback_markdown(result: SubmissionResult) -> str:
         for item in failed:
             lines.append(f"- **{item.spec.name}** (0 / {_points(item.spec.points)}): {item.spec.failure_message}")
             if item.outcome.detail:
-                lines.append(f"  - {item.outcome.detail}")
+                lines.append(f"  - {markdown_text(item.outcome.detail)}")
     else:
         lines += ["", "Every test passed."]
     return "\n".join(lines) + "\n"

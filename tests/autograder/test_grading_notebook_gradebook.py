@@ -50,3 +50,56 @@ def test_manual_grades_survive_regrading(tmp_path):
     assert scores["knn/knn-q1-answer"]["flagged"] is True  # the text changed: a TA looks again
     assert scores["autograder/autograder-score"]["auto"] == _result("bob", 30, {}).score  # code score updated
     assert nbgrader_bridge.total_score(tmp_path, gradebook.ASSIGNMENT, "bob") == _result("bob", 30, {}).score + 1.5
+
+
+HOSTILE = {"knn": {"knn-q1-answer": "Bright rows <script>window.__pwned = 1</script>\n\n```mermaid\n<img src=x>\n```",
+                   "knn-q2-answer": "YOUR ANSWER HERE", "knn-q3-answer": "",
+                   "knn-best-k": "best_k = 8  # <script>in code</script>"}}
+
+
+def answer_cells(course, student) -> dict[str, dict]:
+    folder = course / "autograded" / student / gradebook.ASSIGNMENT
+    knn = json.loads((folder / "knn.ipynb").read_text())
+    return {c["metadata"]["nbgrader"]["grade_id"]: c for c in knn["cells"] if "nbgrader" in c.get("metadata", {})}
+
+
+def test_written_answers_are_stored_as_inert_blocks_and_empty_ones_stay_empty(tmp_path):
+    from nbconvert.filters.markdown import markdown2html
+
+    gradebook.record(tmp_path, [_result("eve", 3, HOSTILE)])
+    cells = answer_cells(tmp_path, "eve")
+    stored = "".join(cells["knn-q1-answer"]["source"])
+    assert stored == "````\n" + HOSTILE["knn"]["knn-q1-answer"] + "\n````"  # verbatim, inside a fence
+    html = markdown2html(stored)
+    assert "<script" not in html and "<img" not in html and "Bright rows &lt;script&gt;" in html
+    assert "".join(cells["knn-q2-answer"]["source"]) == "YOUR ANSWER HERE"  # the template's own text
+    assert "".join(cells["knn-best-k"]["source"]) == HOSTILE["knn"]["knn-best-k"]  # code is highlighted, escaped
+    scores = nbgrader_bridge.manual_scores(tmp_path, gradebook.ASSIGNMENT, "eve")
+    assert scores["knn/knn-q1-answer"]["flagged"] is True
+    assert scores["knn/knn-q2-answer"]["flagged"] is False and scores["knn/knn-q3-answer"]["flagged"] is False
+    gradebook.record(tmp_path, [_result("eve", 3, HOSTILE)])  # the same answers again: not flagged anew
+    nbgrader_bridge.set_manual_score(tmp_path, gradebook.ASSIGNMENT, "eve", "knn", "knn-q1-answer", 1.0)
+    gradebook.record(tmp_path, [_result("eve", 3, HOSTILE)])
+    assert nbgrader_bridge.manual_scores(tmp_path, gradebook.ASSIGNMENT, "eve")["knn/knn-q1-answer"]["flagged"] is False
+
+
+def test_notes_quoting_file_names_are_inert_in_the_autograder_notebook(tmp_path):
+    result = _result("eve", 3, {})
+    note = "graded notebooks/knn <img src=x onerror=alert(1)>.ipynb"
+    result = type(result)(**{**result.__dict__, "notices": (note,)})
+    gradebook.record(tmp_path, [result])
+    folder = tmp_path / "autograded" / "eve" / gradebook.ASSIGNMENT
+    summary = "".join(json.loads((folder / "autograder.ipynb").read_text())["cells"][0]["source"])
+    assert "```\ngraded notebooks/knn <img src=x onerror=alert(1)>.ipynb\n```" in summary
+
+
+def test_a_raw_cell_that_differs_from_the_template_becomes_inert_markdown():
+    template = {"cells": [{"cell_type": "raw", "source": "kit text", "metadata": {}},
+                          {"cell_type": "markdown", "source": "intro", "metadata": {}}]}
+    notebook = {"cells": [{"cell_type": "raw", "source": "<script>x</script>", "metadata": {"format": "text/html"}},
+                          {"cell_type": "markdown", "source": "intro\n", "metadata": {}},
+                          {"cell_type": "markdown", "source": "<b>added</b>", "metadata": {}}]}
+    cells = nbgrader_bridge.inert_text_cells(notebook, template)["cells"]
+    assert cells[0] == {"cell_type": "markdown", "source": "```\n<script>x</script>\n```", "metadata": {}}
+    assert cells[1]["source"] == "intro\n" and cells[2]["source"] == "```\n<b>added</b>\n```"
+    assert notebook["cells"][0]["cell_type"] == "raw"  # the caller's notebook is left as it was

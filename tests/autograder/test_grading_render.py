@@ -21,8 +21,10 @@ RESULT = build_result(
 
 GOLDEN = {
     "score": 3.0,
-    "execution_time": 0.0,
     "output": "3 / 5 points for the code in cs_utils/.",
+    "output_format": "md",
+    "test_output_format": "md",
+    "test_name_format": "text",
     "visibility": "visible",
     "stdout_visibility": "hidden",
     "tests": [
@@ -42,7 +44,7 @@ GOLDEN = {
             "score": 0.0,
             "max_score": 2.0,
             "status": "failed",
-            "output": "fix two\ndW has the wrong sign",
+            "output": "fix two\n\ndW has the wrong sign",
             "visibility": "after_published",
             "tags": ["g"],
         },
@@ -99,3 +101,81 @@ def test_feedback_lists_the_failed_test_with_message_and_detail():
     assert "**Score: 3 / 5**" in text
     assert "- **two** (0 / 2): fix two\n  - dW has the wrong sign" in text
     assert "| `f` | 3 / 3 |" in text
+
+
+HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="alert(1)">[click](javascript:alert(2))'
+
+
+def hostile_result():
+    """A result whose every student-derived text (detail, notice, name, staff log) carries markup."""
+    return build_result(
+        "+eve",
+        SPECS,
+        (TestOutcome("t1", True), TestOutcome("t2", False, f"f raised {HOSTILE}\n# heading")),
+        notices=(f"graded notebooks/knn {HOSTILE}.ipynb instead",),
+        staff_log=f"Traceback\n{HOSTILE}\n```\n{HOSTILE}",
+    )
+
+
+#: What Markdown prose, code and tables render to: anything else came from the student's text.
+PLAIN_TAGS = {"p", "pre", "code", "em", "strong", "br", "blockquote", "ul", "ol", "li", "h1", "h2", "h3", "table",
+              "thead", "tbody", "tr", "th", "td", "hr"}
+
+
+def rendered_markup(text: str) -> list[str]:
+    """The tags and attributes beyond plain prose in the HTML that nbconvert's Markdown renderer
+    (which passes raw HTML and ``javascript:`` links through) makes of ``text``."""
+    from html.parser import HTMLParser
+
+    from nbconvert.filters.markdown import markdown2html
+
+    found: list[str] = []
+
+    class Collect(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            own_anchor = tag == "a" and all(k in ("class", "href") for k, _ in attrs) and dict(attrs)["href"][:1] == "#"
+            if not (tag in PLAIN_TAGS and all(k in ("id", "class") for k, _ in attrs) or own_anchor):
+                found.append(f"<{tag} {attrs}>")
+
+    Collect().feed(markdown2html(text))
+    return found
+
+
+def test_student_derived_text_is_escaped_in_every_gradescope_output():
+    document = gradescope_results(hostile_result())
+    validate_gradescope(document)
+    assert document["test_output_format"] == "md"
+    for test in document["tests"]:
+        assert rendered_markup(test["output"]) == [], test
+    failed = next(t for t in document["tests"] if t["name"] == "two")
+    assert "&lt;script&gt;window.\\_\\_pwned=1&lt;/script&gt;" in failed["output"]  # still readable
+
+
+def test_feedback_markdown_escapes_details_notices_and_names():
+    text = feedback_markdown(hostile_result())
+    assert rendered_markup(text) == []
+    assert "\n# heading" not in text  # a line break in a detail cannot start a block
+    assert text.startswith("# Autograder feedback for \\+eve\n")
+
+
+def test_a_failed_grading_shows_staff_the_traceback_in_an_inert_block():
+    failed = could_not_grade("eve", SPECS, f"Could not grade: {HOSTILE}.", staff_log=f"Traceback\n```\n{HOSTILE}")
+    document = gradescope_results(failed)
+    staff = next(t for t in document["tests"] if t["visibility"] == "hidden")
+    assert staff["output"].startswith("````\nTraceback\n```\n<script>") and staff["output"].endswith("\n````")
+    for test in document["tests"]:
+        assert rendered_markup(test["output"]) == [], test
+
+
+@pytest.mark.parametrize("name", ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+def test_grades_csv_text_cells_never_read_as_formulas(name, tmp_path):
+    import csv
+
+    from autograder.grading.batch import write_grades_csv
+
+    result = build_result(name, SPECS, (TestOutcome("t1", True), TestOutcome("t2", False)))
+    row = csv_row(result, ("f", "g"))
+    assert row["student"] == "'" + name and row["score"] == "3" and row["f"] == "3"
+    with open(write_grades_csv(tmp_path, [result]), newline="", encoding="utf-8") as handle:
+        written = list(csv.DictReader(handle))
+    assert written[0]["student"] == "'" + name and written[0]["score"] == "3"
