@@ -373,6 +373,8 @@ class Grader:
 
     def _returned(self, reply: CallReply, log: list[str], key: str) -> Returned:
         """Turn a child's reply into plain numbers and arrays (never unpickled, numeric only)."""
+        from autograder.grading.safe_text import exception_label
+
         status, outputs = reply.header.get("status"), reply.header.get("outputs")
         if not isinstance(status, dict) or not isinstance(outputs, dict):
             log.append(f"{key}: the reply is malformed")
@@ -380,7 +382,11 @@ class Grader:
         if not status.get("ok"):
             error = str(status.get("error", "an exception"))[:80]
             log.append(f"{key}: {error}: {str(status.get('message', ''))[:300]}")
-            return Returned(False, error if error.isidentifier() else "an exception", seconds=reply.seconds)
+            # The student reads a builtin exception's name at most: the name of a class of their
+            # own could carry out what the code read (the hidden inputs). Staff have it above.
+            # CallError is the harness's own: the function returned something that is not numeric.
+            shown = "unreadable" if error == "CallError" else exception_label(error)
+            return Returned(False, shown, seconds=reply.seconds)
         numbers, arrays = {}, {}
         for name, described in list(outputs.items())[:64]:
             if not isinstance(described, dict):

@@ -10,12 +10,15 @@ name, an answer, an error name, a traceback. One function per kind of sink:
 * :func:`inert_markdown`: a block of untrusted text (a written answer in formgrader, a staff
   traceback) as a fenced code block that no line of the text can close: every Markdown renderer
   shows it verbatim, escapes it, and MathJax skips it;
-* :func:`spreadsheet_cell`: a CSV cell that a spreadsheet will not read as a formula.
+* :func:`spreadsheet_cell`: a CSV cell that a spreadsheet will not read as a formula;
+* :func:`exception_label`: the name of an exception the student's code raised, shown only when
+  it is a builtin exception class.
 
 Pure functions of their argument; nothing here knows about students or tests.
 """
 from __future__ import annotations
 
+import builtins
 import re
 import unicodedata
 
@@ -108,3 +111,23 @@ def spreadsheet_cell(value: str | float | int) -> str:
         return f"{value:g}"
     text = str(value)
     return "'" + text if text.startswith(FORMULA_START) else text
+
+
+#: What a student reads when their code raised an exception of a class that is not a builtin one.
+OWN_EXCEPTION = "an exception of your own class"
+#: The names of Python's builtin exception classes (``ValueError``, ``MemoryError``, ...).
+BUILTIN_EXCEPTIONS = frozenset(
+    name for name, value in vars(builtins).items() if isinstance(value, type) and issubclass(value, BaseException)
+)
+
+
+def exception_label(name: str) -> str:
+    """The name of an exception as a student may read it: a builtin class's name, or a phrase.
+
+    A class the student defined could be named after anything the code read (the hidden inputs
+    included), so its name goes to the staff log only.
+
+    >>> exception_label("IndexError"), exception_label("Leak_3_1_4")
+    ('IndexError', 'an exception of your own class')
+    """
+    return name if name in BUILTIN_EXCEPTIONS else OWN_EXCEPTION

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from autograder.grading.checks import check_array, check_gradient, check_loss
 
@@ -22,7 +23,7 @@ def test_half_regularization_gradient_is_named(rng):
 
 def test_factor_of_two_and_sign_and_zeros(rng):
     W, grad, reg = problem(rng)
-    assert "off by a factor of about 2" in check_gradient(2 * grad, grad, W=W, reg=reg).detail
+    assert check_gradient(2 * grad, grad, W=W, reg=reg).detail == "dW is about twice the correct value"
     assert check_gradient(-grad, grad, W=W, reg=reg).detail == "dW has the wrong sign"
     assert check_gradient(np.zeros_like(grad), grad, W=W, reg=reg).detail == "dW is all zeros"
     assert check_gradient(grad.T.copy(), grad, W=W, reg=reg).detail.startswith("dW has the right number of entries")
@@ -45,4 +46,48 @@ def test_labels_returned_as_floats_are_accepted_and_fractions_are_not():
 def test_messages_never_quote_values(rng):
     W, grad, reg = problem(rng)
     detail = check_gradient(grad + 0.123456, grad, W=W, reg=reg).detail
-    assert "0.123" not in detail and "relative error" in detail
+    assert detail == "dW differs from the correct values"
+
+
+def test_a_scale_mistake_is_named_by_its_kind_never_by_its_number(rng):
+    W, grad, reg = problem(rng)
+    N = 7
+    assert check_gradient(N * grad, grad, W=W, reg=reg, N=N).detail == (
+        "dW is about N times too large: divide the sum over examples by N")
+    assert check_gradient(grad / N, grad, W=W, reg=reg, N=N).detail == (
+        "dW is about N times too small: did you divide by N twice?")
+    assert check_gradient(3 * grad, grad, W=W, reg=reg, N=N).detail == (
+        "dW is a whole multiple of the correct value: check where you divide by N")
+    assert check_gradient(grad / 3, grad, W=W, reg=reg, N=N).detail == (
+        "dW is the correct value divided by a whole number: did you divide by N twice?")
+    assert check_loss(1.25 * N, 1.25, W=W, reg=0.0, N=N).detail == (
+        "the loss is about N times too large: divide the sum over examples by N")
+    assert check_loss(2.5, 1.25, W=W, reg=0.0, N=N).detail == "the loss is about twice the correct value"
+    assert check_loss(1.3, 1.25, W=W, reg=0.0, N=N).detail == "the loss differs from the correct value"
+    penalty = reg * float(np.sum(W * W))
+    assert check_loss(N * 1.25 + penalty, 1.25 + penalty, W=W, reg=reg, N=N).detail == (
+        "the data term of the loss is about N times too large: divide the sum over examples by N")
+    assert check_gradient(N * grad + 2 * reg * W, grad + 2 * reg * W, W=W, reg=reg, N=N).detail == (
+        "the data term of dW is about N times too large: divide the sum over examples by N")
+
+
+def test_wrong_labels_are_reported_without_a_count():
+    expected = np.arange(20) % 4
+    one_wrong, all_wrong = expected.copy(), (expected + 1) % 4
+    one_wrong[3] = 0 if expected[3] else 1
+    details = {check_array(got, expected, "y_pred", "(N,)", integers=True).detail for got in (one_wrong, all_wrong)}
+    assert details == {"some labels in y_pred are wrong"}
+
+
+@pytest.mark.parametrize("scale", [1e-3, 1.0, 1e4])
+def test_a_wrong_answer_gets_the_same_words_whatever_the_hidden_values(rng, scale):
+    """The detail is a function of the kind of mistake only: no number moves with the inputs."""
+    seen = set()
+    for _ in range(20):
+        W, grad, reg = problem(rng)
+        grad = grad * scale
+        noise = grad + rng.normal(size=grad.shape) * scale
+        seen.add(check_gradient(noise, grad, W=W, reg=reg, N=5).detail)
+        loss = float(rng.uniform(0.5, 3.0)) * scale
+        seen.add(check_loss(loss * float(rng.uniform(1.1, 1.9)), loss, W=W, reg=reg, N=5).detail)
+    assert seen == {"dW differs from the correct values", "the loss differs from the correct value"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import threading
 from pathlib import Path
@@ -217,6 +218,19 @@ def test_nothing_was_written_outside_the_scratch_folder(batch):
     assert [str(place) for place in places if place.exists()] == []
     classmate = (submissions / CLASSMATE / "cs_utils" / "classifiers" / "softmax.py").read_text()
     assert "return 0.0, None" not in classmate
+
+
+def test_a_class_name_built_from_the_hidden_inputs_reaches_the_staff_log_only(batch):
+    folder = batch["out"] / "exception_name_leak"
+    graded = json.loads((folder / "grading.json").read_text())
+    leaked = set(re.findall(r"Leak_[0-9_]+_reg[0-9]+", graded["staff_log"]))
+    assert leaked  # the attack ran, and staff read what it raised
+    student = [(folder / "results.json").read_text(), (folder / "feedback.md").read_text(),
+               json.dumps([test["outcome"] for test in graded["tests"]]), json.dumps(graded["notices"])]
+    for text in student:
+        plain = text.replace("\\", "")  # Markdown and JSON escapes, so "Leak\\_3" is found too
+        assert "Leak_" not in plain and "hidden labels" not in plain
+    assert "- svm_loss_vectorized raised an exception of your own class\n" in student[1]
 
 
 def test_there_are_enough_attacks():

@@ -1,4 +1,4 @@
-"""Untrusted text made safe for each sink: file labels, Markdown prose, inert blocks, CSV cells."""
+"""Untrusted text made safe for each sink: file labels, Markdown prose, inert blocks, CSV cells, exception names."""
 from __future__ import annotations
 
 from html.parser import HTMLParser
@@ -7,6 +7,8 @@ import pytest
 
 from autograder.grading.safe_text import (
     MAX_LABEL_CHARS,
+    OWN_EXCEPTION,
+    exception_label,
     file_label,
     inert_markdown,
     markdown_text,
@@ -101,3 +103,10 @@ def test_spreadsheet_text_cells_never_start_a_formula(text):
 def test_spreadsheet_numbers_stay_numbers():
     assert [spreadsheet_cell(v) for v in (-3.0, 2.5, 100.0, 0)] == ["-3", "2.5", "100", "0"]
     assert spreadsheet_cell("alice") == "alice"
+
+
+def test_only_builtin_exception_names_reach_the_student():
+    for name in ("ValueError", "IndexError", "MemoryError", "NotImplementedError", "ZeroDivisionError"):
+        assert exception_label(name) == name
+    for name in ("Leak_3_1_4", "CallError", "print", "object", "int", "x" * 80, ""):
+        assert exception_label(name) == OWN_EXCEPTION

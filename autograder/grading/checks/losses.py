@@ -62,11 +62,11 @@ def loss_plans(ref: ModuleType, family: str, seed: int, timing: Timing | None = 
                 if failure:
                     return failure
                 verdicts = []
-                for item, ((W, _X, _y, reg), loss, dW) in zip(returned, expected, strict=True):
+                for item, ((W, _X, y, reg), loss, dW) in zip(returned, expected, strict=True):
                     if what in ("loss", "both"):
-                        verdicts.append(check_loss(loss_value(item), loss, W=W, reg=reg))
+                        verdicts.append(check_loss(loss_value(item), loss, W=W, reg=reg, N=len(y)))
                     if what in ("gradient", "both"):
-                        verdicts.append(check_gradient(item.arrays.get("result.1"), dW, W=W, reg=reg))
+                        verdicts.append(check_gradient(item.arrays.get("result.1"), dW, W=W, reg=reg, N=len(y)))
                 return first_failed_of(verdicts)
 
             return Plan(tuple(calls), judge)
@@ -121,11 +121,12 @@ def loss_plans(ref: ModuleType, family: str, seed: int, timing: Timing | None = 
     def correct_and(problem, also: Callable[[Returned, SourceView], Verdict]):
         """A judge: the vectorized call returned the correct loss and gradient, and passes ``also``."""
         want_loss, want_dW = reference[vectorized](*problem)
-        W, _, _, reg = problem
+        W, _, y, reg = problem
 
         def judge(returned, source):
             return first_failure(returned, vectorized) or first_failed_of(
-                (check_loss_and_gradient(returned[0], want_loss, want_dW, W=W, reg=reg), also(returned[0], source))
+                (check_loss_and_gradient(returned[0], want_loss, want_dW, W=W, reg=reg, N=len(y)),
+                 also(returned[0], source))
             )
 
         return judge
@@ -154,7 +155,7 @@ def loss_plans(ref: ModuleType, family: str, seed: int, timing: Timing | None = 
             if failure:
                 return failure
             W, X, y, reg = problem
-            correct = check_loss_and_gradient(returned[0], want_loss, want_dW, W=W, reg=reg)
+            correct = check_loss_and_gradient(returned[0], want_loss, want_dW, W=W, reg=reg, N=len(y))
             if not correct.passed:
                 return correct
             for position, (label, original) in enumerate((("W", W), ("X", X), ("y", y))):
