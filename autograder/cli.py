@@ -67,13 +67,19 @@ def _grade(args: argparse.Namespace) -> int:
 
 def _grade_all(args: argparse.Namespace) -> int:
     from autograder.grading import batch
+    from autograder.grading.submission import NameCollision
 
     folder = Path(args.folder)
     if not folder.is_dir():
         print(f"error: {folder} is not a folder of submissions", file=sys.stderr)
         return exit_codes.BAD_INPUT
-    summary = batch.grade_all(folder, Path(args.out), workers=args.workers, seed=args.seed, progress=not args.quiet,
-                              notebooks=args.notebooks, gradebook=Path(args.gradebook) if args.gradebook else None)
+    try:
+        summary = batch.grade_all(folder, Path(args.out), workers=args.workers, seed=args.seed,
+                                  progress=not args.quiet, notebooks=args.notebooks,
+                                  gradebook=Path(args.gradebook) if args.gradebook else None)
+    except NameCollision as error:
+        print(f"error: {error}; nothing was graded", file=sys.stderr)
+        return exit_codes.BAD_INPUT
     print(f"{len(summary.results)} submissions: {summary.graded} graded, {summary.reused} unchanged since the "
           f"last run; grades in {summary.csv_path}", file=sys.stderr)
     return exit_codes.OK

@@ -1,10 +1,12 @@
 """Grade one submission or a whole folder of them, in parallel and resumably.
 
 ``grade_all`` hashes every submission (plus a fingerprint of the grader itself), skips those
-whose stored result has the same hash, grades the rest in worker processes (each with its own
-sandbox, zygote and grading uid) and writes, per student, ``results.json`` (Gradescope),
-``feedback.md`` and ``grading.json`` (the full result, staff log included), then
-``grades.csv`` for everyone. Every submission ends with a result, even when a worker dies.
+whose stored result was graded from the same hash, grades the rest (and every stored "could not
+grade") in worker processes (each with its own sandbox, zygote and grading uid) and writes, per
+student, ``results.json`` (Gradescope), ``feedback.md`` and ``grading.json`` (the full result,
+staff log included), then ``grades.csv`` for everyone. Every submission ends with a result, even
+when a worker dies. Two entries of the batch that would share a student name stop the run
+before anything is graded (:class:`~.submission.NameCollision`).
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from pathlib import Path
 
 from autograder import SOURCE_ROOT
 from autograder.grading import manifest, render, scoring
-from autograder.grading.results import SubmissionResult
+from autograder.grading.results import GRADED, SubmissionResult
 from autograder.grading.runner import INTERNAL_ERROR, Grader, PlanSet
 from autograder.grading.sandbox import Limits
 from autograder.grading.submission import Submission, content_hash, discover, student_name
@@ -46,7 +48,12 @@ def grader_fingerprint(seed: int = 0) -> str:
 
 
 def submission_digest(path: Path, fingerprint: str) -> str:
-    return f"{content_hash(path)}:{fingerprint}"
+    """The resume key of a submission for this grader, or ``""`` when it cannot be read: such a
+    submission is graded on every run."""
+    try:
+        return f"{content_hash(path)}:{fingerprint}"
+    except OSError:
+        return ""
 
 
 def write_outputs(out: Path, result: SubmissionResult) -> Path:
@@ -91,12 +98,20 @@ class BatchSummary:
 
 
 def stored_result(out: Path, student: str, digest: str) -> SubmissionResult | None:
+    """The result of an earlier run to reuse, or None to grade again.
+
+    Reused only when it was graded from the same content by the same grader (``digest``) and
+    its files are complete. A "could not grade" result is never final: an internal error or a
+    full disk last time says nothing about this run, so it is graded again.
+    """
     path = out / student / "grading.json"
     try:
         result = SubmissionResult.from_json(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, TypeError, KeyError):
         return None
-    return result if result.content_hash == digest and (out / student / "results.json").is_file() else None
+    if not digest or result.content_hash != digest or result.status != GRADED:
+        return None
+    return result if (out / student / "results.json").is_file() else None
 
 
 def grade_all(batch: Path, out: Path, *, workers: int = 2, limits: Limits = Limits(), seed: int = 0,
@@ -107,11 +122,8 @@ def grade_all(batch: Path, out: Path, *, workers: int = 2, limits: Limits = Limi
     results: dict[str, SubmissionResult] = {}
     todo: list[tuple[Submission, str]] = []
     for submission in discover(batch):
-        try:
-            digest = submission_digest(submission.path, fingerprint)
-        except OSError:
-            digest = ""
-        previous = stored_result(out, submission.student, digest) if digest else None
+        digest = submission_digest(submission.path, fingerprint)
+        previous = stored_result(out, submission.student, digest)
         if previous is not None:
             results[submission.student] = previous
         else:

@@ -14,7 +14,8 @@ For each assignment notebook (``knn``, ``svm``, ``softmax``) the intake
    last edited copy; a retyped answer keeps its text in the template's cell type.
 
 Nothing here runs student code and nothing raises for a bad notebook: every problem becomes a
-sentence in :attr:`Intake.problems`, written for the student.
+sentence in :attr:`Intake.problems`, written for the student; a file name in it goes through
+:func:`~.safe_text.file_label` (no control characters, bounded length).
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 from autograder import KIT_ROOT, SOURCE_ROOT
+from autograder.grading.safe_text import file_label
 
 NOTEBOOK_NAMES = ("knn", "svm", "softmax")
 MAX_NOTEBOOK_BYTES = 12 << 20
@@ -117,7 +119,7 @@ def find_notebook(root: Path, name: str) -> tuple[Path | None, list[str]]:
     if not candidates:
         return None, [f"notebooks/{name}.ipynb is missing: its written answers and notebook code earn no points"]
     chosen = candidates[0]
-    label = chosen.relative_to(root).as_posix()
+    label = file_label(chosen.relative_to(root).as_posix())
     note = f"notebooks/{name}.ipynb was not found; graded {label} instead (keep the original file name)"
     if len(candidates) > 1:
         note += f"; {len(candidates) - 1} other renamed copies were ignored"
@@ -126,7 +128,7 @@ def find_notebook(root: Path, name: str) -> tuple[Path | None, list[str]]:
 
 def read_cells(path: Path) -> tuple[list[dict] | None, list[str]]:
     """The cells of a notebook file as nbformat-4 dicts, or None and why not."""
-    label = f"notebooks/{path.name}"
+    label = f"notebooks/{file_label(path.name)}"
     try:
         size = path.stat().st_size
         if size > MAX_NOTEBOOK_BYTES:
@@ -145,7 +147,8 @@ def read_cells(path: Path) -> tuple[list[dict] | None, list[str]]:
         if data is None:
             return None, notes
     elif version != 4:
-        return None, [f"{label} has notebook format {version!r}; the grader reads format 4 (save it from a "
+        shown = version if isinstance(version, int) and not isinstance(version, bool) else "(not a number)"
+        return None, [f"{label} has notebook format {shown}; the grader reads format 4 (save it from a "
                       f"current Jupyter or Colab)"]
     cells = data.get("cells")
     if not isinstance(cells, list):
@@ -276,7 +279,7 @@ def take_in(root: Path, name: str, template: Template | None = None) -> Intake:
     path, problems = find_notebook(Path(root), name)
     if path is None:
         return Intake(name, None, None, {}, tuple(problems))
-    label = path.relative_to(root).as_posix()
+    label = file_label(path.relative_to(root).as_posix())
     cells, notes = read_cells(path)
     problems += notes
     if cells is None:

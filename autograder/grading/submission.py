@@ -4,7 +4,9 @@ A submission is a folder or a ``.zip`` in the student layout: ``cs_utils/`` and 
 possibly one folder deeper (``alice/cs_utils/...``). Only those folders are copied, plus an
 assignment notebook lying beside ``cs_utils/``, which goes into ``notebooks/``. Zip members with
 absolute paths, ``..`` parts or symlink modes are refused, and so are symlinks in folders; sizes
-are capped while bytes are read, not from the zip's own claims.
+are capped while bytes are read, not from the zip's own claims, and so are the number of folders
+and their depth. An encrypted, damaged or oddly compressed zip is the student's to fix and says
+so. Every file name quoted in a message goes through :func:`~.safe_text.file_label`.
 """
 from __future__ import annotations
 
@@ -13,20 +15,42 @@ import os
 import re
 import stat
 import zipfile
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from autograder.grading.intake_limits import (
+    MAX_FILES,
+    MAX_TOTAL_BYTES,
+    SubmissionError,
+    check_folders,
+    walk,
+)
 from autograder.grading.notebook_intake import NOTEBOOK_NAMES, RENAMED
+from autograder.grading.safe_text import file_label
 
 #: Top-level folders of the student layout that are copied into the sandbox.
 STUDENT_FOLDERS = ("cs_utils", "notebooks")
-MAX_TOTAL_BYTES = 20 << 20
-MAX_FILES = 2000
+#: Notes about skipped members shown to the student; the rest are counted in one more note.
+MAX_SKIPPED_NOTES = 10
 IGNORED = {"__pycache__", ".ipynb_checkpoints", ".DS_Store", "__MACOSX"}
+#: Bumped whenever :func:`content_hash` changes, so old keys never match new ones.
+HASH_SCHEME = b"kit-submission-content-v2"
+ENCRYPTED = "the zip is encrypted: re-create it without a password"
+NOT_A_ZIP = "the zip is damaged or not a zip file: re-create it (python -m cs_utils.submit) and submit again"
+UNSUPPORTED = ("the zip uses a compression method the grader cannot read: re-create it with the usual (deflate) "
+               "compression, for example with python -m cs_utils.submit")
 
 
-class SubmissionError(ValueError):
-    """The submission cannot be used as it is; the message is written for the student."""
+try:
+    from lzma import LZMAError as _LZMAError
+except ImportError:  # a Python built without lzma: zipfile refuses LZMA members (NotImplementedError)
+    _LZMAError = zlib.error  # type: ignore[misc, assignment]
+
+
+class NameCollision(ValueError):
+    """Two entries of a batch folder would be graded as the same student; the message names both."""
 
 
 @dataclass(frozen=True)
@@ -44,39 +68,85 @@ def student_name(path: Path) -> str:
 
 
 def discover(batch: Path) -> list[Submission]:
-    """Every subfolder or zip of ``batch`` is one student (hidden entries skipped), sorted by name."""
-    found: dict[str, Submission] = {}
+    """Every subfolder or zip of ``batch`` is one student (hidden entries skipped), sorted by name.
+
+    Raises
+    ------
+    NameCollision
+        If two entries get the same student name, ignoring case (``alice`` and ``alice.zip``,
+        ``a b`` and ``a_b``, ``Bob`` and ``bob`` on a case-insensitive disk): a numbered name
+        would depend on which entries exist, so a later run could give one student's output
+        folder (and gradebook entry) to another.
+    """
+    found: dict[str, Submission] = {}  # by the name folded to lower case: one output folder everywhere
     for entry in sorted(Path(batch).iterdir()):
         if entry.name.startswith(".") or entry.is_symlink():
             continue
         if entry.is_dir() or (entry.is_file() and entry.suffix.lower() == ".zip"):
             name = student_name(entry)
-            unique, number = name, 2
-            while unique in found:
-                unique, number = f"{name}-{number}", number + 1
-            found[unique] = Submission(unique, entry)
+            other = found.get(name.casefold())
+            if other is not None:
+                raise NameCollision(
+                    f"'{file_label(other.path.name)}' and '{file_label(entry.name)}' in {batch} would both be "
+                    f"graded as student '{name}': rename or remove one of them"
+                )
+            found[name.casefold()] = Submission(name, entry)
     return list(found.values())
 
 
 def content_hash(path: Path) -> str:
-    """SHA-256 of a zip's bytes, or of a folder's relative paths and file contents (no symlinks)."""
+    """A key that changes whenever the submission does: SHA-256 over a tagged, length-framed record.
+
+    A zip is hashed as its bytes; a folder as one record per entry (kind, path, and the link
+    target or the SHA-256 of the file), each field preceded by its length, so no two different
+    submissions give the same sequence of bytes. Paths are the raw file-system bytes. A folder
+    over the intake limits (:func:`~.intake_limits.walk`) is hashed up to where the walk stopped,
+    plus a "refused" record: such a submission always ends as "could not grade", which is never
+    reused, and the hash stays cheap.
+
+    Raises
+    ------
+    OSError
+        If the submission cannot be read.
+    """
     digest = hashlib.sha256()
     path = Path(path)
     if path.is_file():
+        _frame(digest, HASH_SCHEME, b"zip")
         with open(path, "rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
         return digest.hexdigest()
-    for root, dirs, files in os.walk(path):
-        dirs.sort()
-        for name in sorted(files):
-            full = Path(root, name)
-            digest.update(str(full.relative_to(path)).encode() + b"\0")
-            if full.is_symlink():
-                digest.update(b"symlink\0" + os.readlink(full).encode())
-            elif full.is_file():
-                digest.update(full.read_bytes())
+    _frame(digest, HASH_SCHEME, b"folder")
+    try:
+        for entry in walk(path):
+            full = path.joinpath(*entry.relative.parts)
+            name = os.fsencode(entry.relative.as_posix())
+            if entry.kind == "symlink":
+                _frame(digest, b"symlink", name, os.fsencode(os.readlink(full)))
+            elif entry.kind == "file":
+                _frame(digest, b"file", name, _file_digest(full))
+            else:
+                _frame(digest, entry.kind.encode(), name)
+    except SubmissionError as error:
+        _frame(digest, b"refused", str(error).encode())
     return digest.hexdigest()
+
+
+def _frame(digest, *fields: bytes) -> None:
+    """Add one record: the number of fields, then each field's length (8 bytes) and bytes."""
+    digest.update(len(fields).to_bytes(1, "big"))
+    for field in fields:
+        digest.update(len(field).to_bytes(8, "big") + field)
+
+
+def _file_digest(path: Path) -> bytes:
+    digest = hashlib.sha256()
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as reader:
+        for block in iter(lambda: reader.read(1 << 20), b""):
+            digest.update(block)
+    return digest.digest()
 
 
 def materialize(submission: Submission, destination: Path) -> list[str]:
@@ -127,12 +197,13 @@ def _placements(paths: list[PurePosixPath]) -> tuple[dict[PurePosixPath, PurePos
     taken = set(placed.values())
     for relative, inner in loose:
         if inner in taken:
-            notes.append(f"ignored {relative.name} beside cs_utils/: notebooks/{inner.name} was graded instead")
+            notes.append(f"ignored {file_label(relative.name)} beside cs_utils/: notebooks/{file_label(inner.name)} "
+                         f"was graded instead")
         else:
             placed[relative] = inner
             taken.add(inner)
-            notes.append(f"{relative.name} was beside cs_utils/ instead of in notebooks/; "
-                         f"graded it as notebooks/{inner.name}")
+            notes.append(f"{file_label(relative.name)} was beside cs_utils/ instead of in notebooks/; "
+                         f"graded it as notebooks/{file_label(inner.name)}")
     return placed, notes
 
 
@@ -142,62 +213,90 @@ def _is_assignment_notebook(name: str) -> bool:
 
 
 def _extract_zip(archive: Path, destination: Path) -> list[str]:
-    notes: list[str] = []
     try:
         with zipfile.ZipFile(archive) as bundle:
-            members = [m for m in bundle.infolist() if not m.is_dir()]
-            safe: list[tuple[zipfile.ZipInfo, PurePosixPath]] = []
-            for member in members:
-                name = member.filename.replace("\\", "/")
-                relative = PurePosixPath(name)
-                if name.startswith("/") or ".." in relative.parts or re.match(r"^[A-Za-z]:", name):
-                    notes.append(f"skipped {name!r}: paths in a zip must stay inside it")
-                    continue
-                if stat.S_ISLNK(member.external_attr >> 16):
-                    notes.append(f"skipped {name!r}: symbolic links are not accepted")
-                    continue
-                safe.append((member, relative))
-            placed, placement_notes = _placements([relative for _, relative in safe])
-            notes += placement_notes
-            total, count = 0, 0
-            for member, relative in safe:
-                inner = placed.get(relative)
-                if inner is None:
-                    continue
-                count += 1
-                if count > MAX_FILES:
-                    raise SubmissionError(f"the submission has more than {MAX_FILES} files")
-                target = destination.joinpath(*inner.parts)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with bundle.open(member) as source, open(target, "xb") as sink:
-                    while block := source.read(1 << 16):
-                        total += len(block)
-                        if total > MAX_TOTAL_BYTES:
-                            raise SubmissionError(f"the submission is larger than {MAX_TOTAL_BYTES >> 20} MB unpacked")
-                        sink.write(block)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as error:
-        raise SubmissionError(f"the zip file could not be read ({error})") from error
-    except FileExistsError as error:
-        raise SubmissionError("the zip file holds the same path twice") from error
-    return notes
+            return _unpack(bundle, destination)
+    except zipfile.BadZipFile as error:  # not a zip at all, or its directory is damaged
+        raise SubmissionError(NOT_A_ZIP) from error
+    except (FileExistsError, NotADirectoryError, IsADirectoryError) as error:  # in our fresh scratch folder
+        raise SubmissionError("the zip file holds the same path twice, or a file and a folder of the same "
+                              "name") from error
+
+
+def _unpack(bundle: zipfile.ZipFile, destination: Path) -> list[str]:
+    """Check the listing (limits, encryption, unsafe paths), then unpack what the layout places."""
+    members = bundle.infolist()
+    check_folders(m.filename.replace("\\", "/") for m in members)
+    if any(member.flag_bits & 0x1 for member in members):
+        raise SubmissionError(ENCRYPTED)
+    skipped: list[str] = []
+    safe: list[tuple[zipfile.ZipInfo, PurePosixPath]] = []
+    for member in (m for m in members if not m.is_dir()):
+        name = member.filename.replace("\\", "/")
+        relative = PurePosixPath(name)
+        if name.startswith("/") or ".." in relative.parts or re.match(r"^[A-Za-z]:", name):
+            skipped.append(f"skipped '{file_label(name)}': paths in a zip must stay inside it")
+        elif stat.S_ISLNK(member.external_attr >> 16):
+            skipped.append(f"skipped '{file_label(name)}': symbolic links are not accepted")
+        else:
+            safe.append((member, relative))
+    placed, notes = _placements([relative for _, relative in safe])
+    total, count = 0, 0
+    for member, relative in safe:
+        inner = placed.get(relative)
+        if inner is None:
+            continue
+        count += 1
+        if count > MAX_FILES:
+            raise SubmissionError(f"the submission has more than {MAX_FILES} files")
+        target = destination.joinpath(*inner.parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "xb") as sink:
+            for block in _member_blocks(bundle, member):
+                total += len(block)
+                if total > MAX_TOTAL_BYTES:
+                    raise SubmissionError(f"the submission is larger than {MAX_TOTAL_BYTES >> 20} MB unpacked")
+                sink.write(block)
+    return _capped(skipped) + notes
+
+
+def _member_blocks(bundle: zipfile.ZipFile, member: zipfile.ZipInfo) -> Iterator[bytes]:
+    """The bytes of one member; a failure to decompress is the zip's (the student's) problem.
+
+    Errors while *writing* (a full disk) are raised by the caller, outside this generator, and
+    stay the grader's own.
+    """
+    damaged = (f"the zip is damaged: {file_label(member.filename)} cannot be unpacked; re-create the zip "
+               f"(python -m cs_utils.submit) and submit again")
+    try:
+        with bundle.open(member) as source:
+            while block := source.read(1 << 16):
+                yield block
+    except NotImplementedError as error:  # an unknown or unavailable compression method
+        raise SubmissionError(UNSUPPORTED) from error
+    except (zipfile.BadZipFile, zlib.error, EOFError, _LZMAError) as error:  # bad CRC, truncated data
+        raise SubmissionError(damaged) from error
+    except OSError as error:  # bz2's "Invalid data stream" has no errno; a real I/O error does
+        if error.errno is not None:
+            raise
+        raise SubmissionError(damaged) from error
+
+
+def _capped(notes: list[str]) -> list[str]:
+    if len(notes) <= MAX_SKIPPED_NOTES:
+        return notes
+    return [*notes[:MAX_SKIPPED_NOTES], f"and {len(notes) - MAX_SKIPPED_NOTES} more files were skipped"]
 
 
 def _copy_folder(folder: Path, destination: Path) -> list[str]:
-    notes: list[str] = []
+    skipped: list[str] = []
     files: list[PurePosixPath] = []
-    for root, dirs, names in os.walk(folder):
-        for name in dirs + names:
-            full = Path(root, name)
-            if full.is_symlink():
-                notes.append(f"skipped {full.relative_to(folder)}: symbolic links are not accepted")
-        dirs[:] = [d for d in dirs if not Path(root, d).is_symlink() and d not in IGNORED]
-        files += [
-            PurePosixPath(Path(root, n).relative_to(folder).as_posix())
-            for n in names
-            if Path(root, n).is_file() and not Path(root, n).is_symlink()
-        ]
-    placed, placement_notes = _placements(files)
-    notes += placement_notes
+    for entry in walk(folder, prune=IGNORED):
+        if entry.kind == "symlink":
+            skipped.append(f"skipped '{file_label(entry.relative.as_posix())}': symbolic links are not accepted")
+        elif entry.kind == "file":
+            files.append(entry.relative)
+    placed, notes = _placements(files)
     total, count = 0, 0
     for relative in files:
         inner = placed.get(relative)
@@ -215,4 +314,4 @@ def _copy_folder(folder: Path, destination: Path) -> list[str]:
         fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW)
         with os.fdopen(fd, "rb") as reader, open(target, "xb") as sink:
             sink.write(reader.read(MAX_TOTAL_BYTES + 1))
-    return notes
+    return _capped(skipped) + notes

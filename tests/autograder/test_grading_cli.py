@@ -69,6 +69,17 @@ def test_grade_all_writes_everything_and_resumes(releases, tmp_path):
     assert again.returncode == exit_codes.OK and "1 graded, 1 unchanged" in again.stderr
 
 
+def test_grade_all_stops_before_grading_when_two_entries_would_share_a_student(releases, tmp_path):
+    batch, out = tmp_path / "batch", tmp_path / "out"
+    batch.mkdir()
+    shutil.copytree(releases["starter"], batch / "a b")
+    shutil.copytree(releases["solution"], batch / "a_b")
+    done = run("grade-all", str(batch), "--out", str(out), "--quiet")
+    assert done.returncode == exit_codes.BAD_INPUT
+    assert "'a b' and 'a_b'" in done.stderr and "graded as student 'a_b'" in done.stderr
+    assert not (out / "a_b").exists()
+
+
 def test_grade_all_of_a_missing_folder_is_bad_input(tmp_path):
     assert run("grade-all", str(tmp_path / "nope"), "--out", str(tmp_path / "o")).returncode == exit_codes.BAD_INPUT
 

@@ -1,11 +1,21 @@
 import os
 import stat
+import subprocess
 import zipfile
 
 import pytest
 
+from autograder.grading import intake_limits
 from autograder.grading import submission as sub
-from autograder.grading.submission import Submission, SubmissionError, content_hash, discover, materialize
+from autograder.grading.safe_text import MAX_LABEL_CHARS
+from autograder.grading.submission import (
+    NameCollision,
+    Submission,
+    SubmissionError,
+    content_hash,
+    discover,
+    materialize,
+)
 
 
 def write_zip(path, members):
@@ -63,17 +73,30 @@ def test_no_cs_utils_or_a_broken_zip_is_a_submission_error(tmp_path):
     with pytest.raises(SubmissionError, match="no cs_utils/ folder"):
         materialize(Submission("x", tmp_path / "empty"), tmp_path / "out1")
     (tmp_path / "junk.zip").write_bytes(b"not a zip")
-    with pytest.raises(SubmissionError, match="could not be read"):
+    with pytest.raises(SubmissionError, match="the zip is damaged or not a zip file: re-create it"):
         materialize(Submission("y", tmp_path / "junk.zip"), tmp_path / "out2")
 
 
-def test_discover_finds_folders_and_zips_with_unique_safe_names(tmp_path):
+def test_discover_finds_folders_and_zips_with_safe_names(tmp_path):
     (tmp_path / "alice").mkdir()
-    write_zip(tmp_path / "alice.zip", {"cs_utils/__init__.py": ""})
+    write_zip(tmp_path / "carol.zip", {"cs_utils/__init__.py": ""})
     (tmp_path / "bob smith").mkdir()
     (tmp_path / ".hidden").mkdir()
     (tmp_path / "notes.txt").write_text("")
-    assert [s.student for s in discover(tmp_path)] == ["alice", "alice-2", "bob_smith"]
+    assert [s.student for s in discover(tmp_path)] == ["alice", "bob_smith", "carol"]
+
+
+@pytest.mark.parametrize("first, second", [("alice", "alice.zip"), ("a b", "a_b"), ("a<b", "a>b"), ("Bob", "bob"),
+                                           ("???", "!!!")])
+def test_two_entries_that_would_share_a_student_are_an_error_naming_both(tmp_path, first, second):
+    for name in (first, second):
+        if name.endswith(".zip"):
+            write_zip(tmp_path / name, {"cs_utils/__init__.py": ""})
+        else:
+            (tmp_path / name).mkdir()
+    with pytest.raises(NameCollision, match="would both be graded as student") as caught:
+        discover(tmp_path)
+    assert f"'{first}'" in str(caught.value) and f"'{second}'" in str(caught.value)
 
 
 def test_content_hash_follows_content_not_timestamps(tmp_path):
@@ -109,3 +132,164 @@ def test_a_notebook_beside_cs_utils_is_graded_as_if_it_were_in_notebooks(tmp_pat
         "ignored svm.ipynb beside cs_utils/: notebooks/svm.ipynb was graded instead",
         "knn.ipynb was beside cs_utils/ instead of in notebooks/; graded it as notebooks/knn.ipynb",
     ]
+
+
+def tree(root, files: dict[str, bytes]):
+    for name, data in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+    return root
+
+
+def test_content_hash_frames_paths_and_contents(tmp_path):
+    """Pairs that gave one hash when paths and bytes were simply concatenated."""
+    pairs = [
+        ({"cs_utils/x": b"hello", "cs_utils/y": b""}, {"cs_utils/x": b"hellocs_utils/y\0"}),  # bytes spell a name
+        ({"cs_utils/a": b"", "cs_utils/b": b"c"}, {"cs_utils/a": b"cs_utils/b\0c"}),  # where a file ends
+        ({"cs_utils/m.py": b"symlink\0/etc/passwd"}, {"cs_utils/m.py": ("/etc/passwd", "link")}),
+    ]
+    for number, (one, two) in enumerate(pairs):
+        first, second = tmp_path / f"one{number}", tmp_path / f"two{number}"
+        tree(first, one)
+        for name, data in two.items():
+            if isinstance(data, tuple):
+                (second / name).parent.mkdir(parents=True, exist_ok=True)
+                (second / name).symlink_to(data[0])
+            else:
+                tree(second, {name: data})
+        assert content_hash(first) != content_hash(second), number
+
+
+def test_content_hash_of_a_zip_differs_from_a_folder_holding_the_same_bytes(tmp_path):
+    archive = write_zip(tmp_path / "s.zip", {"cs_utils/__init__.py": ""})
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    assert content_hash(archive) != content_hash(folder)
+    assert content_hash(archive) == content_hash(archive)
+
+
+def test_content_hash_reads_names_that_are_not_utf8(tmp_path):
+    folder = tmp_path / "s"
+    (folder / "cs_utils").mkdir(parents=True)
+    (folder / "cs_utils" / os.fsdecode(b"caf\xe9.py")).write_text("x")
+    assert len(content_hash(folder)) == 64
+
+
+def encrypted_zip(path, members):
+    """A zip whose members carry the "encrypted" flag bit (bit 0 of the general purpose flags) in
+    their local and central headers, as ``zip -P`` writes them."""
+    write_zip(path, members)
+    data = bytearray(path.read_bytes())
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        start = data.find(signature)
+        while start >= 0:
+            data[start + offset] |= 0x1
+            start = data.find(signature, start + 4)
+    path.write_bytes(bytes(data))
+    assert all(member.flag_bits & 0x1 for member in zipfile.ZipFile(path).infolist())
+    return path
+
+
+def test_an_encrypted_zip_is_the_students_problem(tmp_path):
+    archive = encrypted_zip(tmp_path / "locked.zip", {"cs_utils/__init__.py": "", "cs_utils/x.py": "A = 1\n"})
+    with pytest.raises(SubmissionError, match="^the zip is encrypted: re-create it without a password$"):
+        materialize(Submission("locked", archive), tmp_path / "out")
+
+
+@pytest.mark.skipif(subprocess.run(["which", "zip"], capture_output=True).returncode != 0, reason="no zip command")
+def test_a_zip_made_with_a_password_by_the_zip_command_is_reported(tmp_path):
+    tree(tmp_path / "src", {"cs_utils/__init__.py": b"", "cs_utils/x.py": b"A = 1\n"})
+    subprocess.run(["zip", "-q", "-r", "-P", "secret", str(tmp_path / "p.zip"), "cs_utils"], cwd=tmp_path / "src",
+                   check=True)
+    with pytest.raises(SubmissionError, match="the zip is encrypted"):
+        materialize(Submission("p", tmp_path / "p.zip"), tmp_path / "out")
+
+
+def corrupted(path, members, *, damage):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for name, data in members.items():
+            bundle.writestr(name, data)
+    data = bytearray(path.read_bytes())
+    damage(data)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def flip_member_data(data: bytearray) -> None:
+    start = data.index(b"cs_utils/x.py") + len("cs_utils/x.py")  # the first local header's name, then its data
+    for offset in range(start + 5, start + 25):
+        data[offset] ^= 0xFF
+
+
+@pytest.mark.parametrize("damage, message", [
+    (flip_member_data, "^the zip is damaged: cs_utils/x.py cannot be unpacked; re-create the zip"),
+    (lambda data: data.__delitem__(slice(len(data) // 2, None)), "^the zip is damaged or not a zip file"),
+], ids=["corrupted data", "truncated"])
+def test_a_damaged_zip_is_the_students_problem(tmp_path, damage, message):
+    members = {"cs_utils/x.py": "\n".join(f"VALUE_{i} = {i * i}" for i in range(2000)), "cs_utils/__init__.py": ""}
+    archive = corrupted(tmp_path / "broken.zip", members, damage=damage)
+    with pytest.raises(SubmissionError, match=message):
+        materialize(Submission("broken", archive), tmp_path / "out")
+
+
+def test_file_names_in_notes_lose_control_characters_and_stay_short(tmp_path):
+    hostile = "knn <img src=x onerror=alert(1)>\r\x1b[2J" + "x" * 200 + ".ipynb"
+    archive = write_zip(tmp_path / "eve.zip", {"cs_utils/__init__.py": "", hostile: "{}",
+                                               "/etc/evil\n# Heading.py": "x"})
+    notes = materialize(Submission("eve", archive), tmp_path / "out")
+    assert len(notes) == 2
+    for note in notes:
+        assert note.isprintable() and "\x1b" not in note and len(note) < 2 * MAX_LABEL_CHARS + 100, note
+    folder = tmp_path / "frank"
+    (folder / "cs_utils").mkdir(parents=True)
+    (folder / "cs_utils" / "__init__.py").write_text("")
+    os.symlink("/etc/passwd", folder / "cs_utils" / "evil\n<img src=x onerror=alert(1)>.py")
+    notes = materialize(Submission("frank", folder), tmp_path / "out2")
+    assert len(notes) == 1 and notes[0].isprintable() and "<img" in notes[0]  # printable; render escapes it
+
+
+def nested_zip(path, *, folders: int, depth: int):
+    """``folders`` chains of empty folders ``depth`` deep, plus a file at the bottom of each."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as bundle:
+        bundle.writestr("cs_utils/__init__.py", "")
+        for chain in range(folders):
+            name = "cs_utils/" + "/".join([f"d{chain}"] + ["d"] * (depth - 1)) + "/"
+            bundle.writestr(zipfile.ZipInfo(name), "")
+            bundle.writestr(name + "x.py", "")
+    return path
+
+
+@pytest.mark.parametrize("folders, depth, message", [(50, 40, "levels deep"), (1100, 1, "more than 10 folders")])
+def test_a_zip_of_nested_or_many_folders_is_refused_before_anything_is_unpacked(tmp_path, monkeypatch, folders,
+                                                                               depth, message):
+    monkeypatch.setattr(intake_limits, "MAX_FOLDERS", 10)
+    monkeypatch.setattr(intake_limits, "TOO_MANY_FOLDERS", "the submission has more than 10 folders")
+    archive = nested_zip(tmp_path / "deep.zip", folders=folders, depth=depth)
+    out = tmp_path / "out"
+    with pytest.raises(SubmissionError, match=message):
+        materialize(Submission("deep", archive), out)
+    assert sum(1 for _ in out.rglob("*")) == 0  # no folder was created
+
+
+def test_the_real_folder_limits_hold_for_a_zip_of_thousands_of_empty_folders(tmp_path):
+    with zipfile.ZipFile(tmp_path / "many.zip", "w") as bundle:
+        bundle.writestr("cs_utils/__init__.py", "")
+        for number in range(intake_limits.MAX_FOLDERS + 5):
+            bundle.writestr(zipfile.ZipInfo(f"cs_utils/junk/{number}/"), "")
+    with pytest.raises(SubmissionError, match=f"more than {intake_limits.MAX_FOLDERS} folders"):
+        materialize(Submission("many", tmp_path / "many.zip"), tmp_path / "out")
+
+
+def test_a_folder_of_nested_folders_is_refused_while_it_is_walked(tmp_path):
+    folder = tmp_path / "deep"
+    (folder / "cs_utils").mkdir(parents=True)
+    (folder / "cs_utils" / "__init__.py").write_text("")
+    (folder / "cs_utils" / "/".join(["d"] * (intake_limits.MAX_DEPTH + 1))).mkdir(parents=True)
+    with pytest.raises(SubmissionError, match="levels deep"):
+        materialize(Submission("deep", folder), tmp_path / "out")
+    assert content_hash(folder) == content_hash(folder)  # a key still, never an error (grading says why)
+    wide = tmp_path / "wide"
+    for number in range(intake_limits.MAX_FOLDERS + 1):
+        (wide / "cs_utils" / str(number)).mkdir(parents=True)
+    with pytest.raises(SubmissionError, match="folders"):
+        materialize(Submission("wide", wide), tmp_path / "out2")

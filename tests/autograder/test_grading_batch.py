@@ -1,0 +1,56 @@
+"""Batch bookkeeping: which stored results are reused on resume, and which are graded again."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from autograder.grading import manifest, scoring
+from autograder.grading.batch import grade_all, stored_result, submission_digest, write_outputs
+from autograder.grading.results import GRADED
+from autograder.grading.runner import INTERNAL_ERROR
+from autograder.grading.sandbox import Limits
+
+FAST = Limits(call_seconds=3.0, submission_seconds=40.0)
+
+
+def stored(out, student: str, digest: str, *, graded: bool):
+    if graded:
+        result = scoring.build_result(student, manifest.TESTS, (), content_hash=digest)
+    else:
+        result = scoring.could_not_grade(student, manifest.TESTS, INTERNAL_ERROR, staff_log="OSError: [Errno 28] "
+                                         "No space left on device", content_hash=digest)
+    write_outputs(out, result)
+    return result
+
+
+def test_a_graded_result_with_the_same_key_is_reused(tmp_path):
+    kept = stored(tmp_path, "alice", "k" * 64 + ":grader", graded=True)
+    assert stored_result(tmp_path, "alice", "k" * 64 + ":grader") == kept
+    assert stored_result(tmp_path, "alice", "other:grader") is None
+
+
+def test_a_could_not_grade_result_is_never_final(tmp_path):
+    stored(tmp_path, "bob", "k" * 64 + ":grader", graded=False)
+    assert stored_result(tmp_path, "bob", "k" * 64 + ":grader") is None
+
+
+def test_an_unhashable_submission_has_no_key_and_is_always_graded(tmp_path):
+    assert submission_digest(tmp_path / "missing", "grader") == ""
+    assert stored_result(tmp_path, "carol", "") is None
+
+
+@pytest.mark.e2e  # a batch in sandboxes
+def test_grade_all_grades_a_stored_could_not_grade_again(releases, tmp_path):
+    batch, out = tmp_path / "batch", tmp_path / "out"
+    batch.mkdir()
+    shutil.copytree(releases["solution"], batch / "dave")
+    first = grade_all(batch, out, workers=1, limits=FAST, progress=False)
+    assert first.graded == 1 and first.results[0].score == 100
+    digest = first.results[0].content_hash
+    stored(out, "dave", digest, graded=False)  # as if the last run had hit a full disk
+    again = grade_all(batch, out, workers=1, limits=FAST, progress=False)
+    assert (again.graded, again.reused) == (1, 0)
+    assert again.results[0].status == GRADED and again.results[0].score == 100
+    third = grade_all(batch, out, workers=1, limits=FAST, progress=False)
+    assert (third.graded, third.reused) == (0, 1)
