@@ -30,7 +30,7 @@ from autograder.grading.sandbox import Limits
 from autograder.grading.submission import Submission, content_hash, discover, student_name
 
 #: The grader's own files (a folder stands for every ``.py`` file in it) that decide the scores.
-GRADER_FILES = ("manifest.py", "checks", "harness.py", "runner.py", "static.py")
+GRADER_FILES = ("manifest.py", "checks", "harness.py", "runner.py", "static.py", "safe_text.py")
 FUNCTIONS = tuple(dict.fromkeys(spec.function for spec in manifest.TESTS))
 
 
