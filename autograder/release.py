@@ -47,7 +47,7 @@ NOTEBOOK_FOLDER = "notebooks"
 IGNORED_NAMES = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".DS_Store"}
 #: Grader modules the student package carries byte for byte (standard library and NumPy only), so
 #: ``python -m cs_utils.check`` runs the public tests in the grader's own sandbox. Never the tests.
-SHIPPED_GRADER_MODULES = ("harness.py", "sandbox.py", "static.py")
+SHIPPED_GRADER_MODULES = ("cgroups.py", "harness.py", "sandbox.py", "static.py")
 SHIPPED_GRADER_FOLDER = Path("cs_utils") / "_grading"
 #: Written after the notebooks, from them: the graded cells' fingerprints, for ``cs_utils.submit``.
 GRADED_CELLS_FILE = SHIPPED_GRADER_FOLDER / "graded_cells.json"

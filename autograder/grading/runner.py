@@ -72,6 +72,8 @@ class RunState:
     child: Child | None = None
     cache: dict[str, Returned] = field(default_factory=dict)
     broken: dict[str, str] = field(default_factory=dict)  # function -> "timeout"/"died"/"unreadable"
+    #: function -> reply bytes the parent still accepts for it (``Limits.reply_bytes`` each)
+    reply_budget: dict[str, int] = field(default_factory=dict)
     log: list[str] = field(default_factory=list)
 
 
@@ -356,15 +358,22 @@ class Grader:
                 state.log += notes
                 if state.child is None:
                     raise RuntimeError("could not start a sandboxed process: " + "; ".join(notes))
+            keys = [called_function(call) for call in runnable]
+            for key in keys:
+                state.reply_budget.setdefault(key, self.limits.reply_bytes)
             replies = state.child.call_batch(
                 [(call.request, call.repeat, self.plans.payload(call)) for call in runnable],
                 self.limits.call_seconds,
                 state.deadline,
+                budgets=(keys, state.reply_budget),
             )
             for call, reply in zip(runnable, replies, strict=False):  # replies stop at the first failure
                 if reply.state == "done":
                     state.cache[call.key] = self._returned(reply, state.log, call.key)
                     continue
+                if reply.state == "too much":
+                    state.log.append(f"{call.key}: the replies for {called_function(call)} passed "
+                                     f"{self.limits.reply_bytes >> 20} MiB; the rest was refused")
                 state.log.append(f"{call.key}: {reply.state} after {reply.seconds:.2f} s; process killed")
                 self._stop(state)
                 state.broken[called_function(call)] = reply.state

@@ -40,6 +40,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from . import cgroups
+
 HARNESS_SOURCE = (Path(__file__).with_name("harness.py")).read_text(encoding="utf-8")
 #: First uid/gid of the dedicated grading accounts; worker slot ``s`` runs as ``base + s``.
 DEFAULT_UID_BASE = 61000
@@ -64,6 +66,11 @@ class Limits:
     scratch_bytes: int = 64 << 20  # the child's private tmpfs copy of the submission (with namespaces)
     scratch_inodes: int = 4096  # files and folders in that tmpfs
     report_bytes: int = 512 << 10  # what a ``program`` may report on its pipe; the rest is dropped
+    reply_bytes: int = 32 << 20  # all replies for one student function (the whole solution needs < 1 MiB)
+    # Totals for the child and every process it starts (control groups, as root; see cgroups.py).
+    group_cpus: float = 1.0  # cores' worth of CPU time
+    group_memory_bytes: int = 3 << 30  # resident memory
+    group_processes: int = 128  # processes and threads (a Jupyter kernel alone runs a dozen threads)
 
 
 @dataclass(frozen=True)
@@ -122,7 +129,7 @@ def claim_uid(first: int, tries: int = UID_SLOTS) -> tuple[int, int]:
 class CallReply:
     """What happened to one call, as seen by the parent."""
 
-    state: str  # "done", "timeout", "died", "unreadable"
+    state: str  # "done", "timeout", "died", "unreadable", "too much"
     seconds: float
     header: dict = field(default_factory=dict)  # batch calls: status and outputs, as the child described them
     blobs: dict = field(default_factory=dict)  # batch calls: name -> raw array bytes
@@ -130,7 +137,7 @@ class CallReply:
 
 #: Longest control line the parent accepts, and most bytes of arrays in one reply.
 MAX_HEADER_BYTES = 1 << 20
-MAX_REPLY_BYTES = 128 << 20
+MAX_REPLY_BYTES = 16 << 20
 
 
 @dataclass
@@ -145,6 +152,9 @@ class Child:
     dropped: int = 0
     alive: bool = True
     garbled: bool = False  # the control stream broke its framing: nothing more can be read from it
+    group: cgroups.Group | None = None  # its control group, when the machine allows one
+    byte_budget: int = MAX_REPLY_BYTES  # how many more reply bytes the parent accepts from it
+    over_budget: bool = False  # it sent more than that: the stream was cut
     report_fd: int | None = None  # read end of the report pipe (``spawn(report=True)``)
     report_cap: int = 0
     report: bytearray = field(default_factory=bytearray)
@@ -215,6 +225,9 @@ class Child:
                 or sum(size for _, size in sizes) > MAX_REPLY_BYTES):
             return False
         total = end + 1 + sum(size for _, size in sizes)
+        if total > self.byte_budget:
+            self.over_budget = True  # more than the parent accepts for this call: ends the child
+            return False
         if len(self._buffer) < total:
             return None
         blobs, offset = {}, end + 1
@@ -222,6 +235,7 @@ class Child:
             blobs[name] = bytes(self._buffer[offset:offset + size])
             offset += size
         del self._buffer[:total]
+        self.byte_budget -= total
         return header, blobs
 
     def receive_frame(self, deadline: float) -> tuple[dict, dict[str, bytes]] | None:
@@ -301,14 +315,19 @@ class Child:
                 return CallReply("done", elapsed)
 
     def call_batch(self, calls: list[tuple[dict, int, list[tuple[str, str, list[int], bytes]]]], call_seconds: float,
-                   deadline: float) -> list[CallReply]:
+                   deadline: float, budgets: tuple[list[str], dict[str, int]] | None = None) -> list[CallReply]:
         """Run several calls with one request; inputs and outputs travel on the socket, no files.
 
         ``calls`` holds (call description, repeat, [(array name, dtype string, shape, raw bytes)]). Each call has its
         own ``call_seconds`` from the moment the previous one was answered (the first from the
         moment the request is sent), and none goes past ``deadline``. The replies come back in
-        order and stop at the first call that timed out, died or garbled the stream (the child is
-        then useless); the caller runs the calls after it again, in a fresh child.
+        order and stop at the first call that timed out, died, garbled the stream or sent more
+        than its budget allows (the child is then useless); the caller runs the calls after it
+        again, in a fresh child.
+
+        ``budgets`` is (one key per call, key -> bytes the parent still accepts): every byte the
+        child sends while a call is running counts against that call's key (a function, say),
+        and the dictionary is updated in place.
         """
         nonce = secrets.token_hex(8)
         header = {
@@ -341,10 +360,15 @@ class Child:
         replies = []
         for index in range(len(calls)):
             while True:
+                if budgets is not None:
+                    self.byte_budget = budgets[1][budgets[0][index]]
                 frame = self.receive_frame(min(start + call_seconds, deadline))
+                if budgets is not None:
+                    budgets[1][budgets[0][index]] = self.byte_budget
                 now = time.monotonic()
                 if frame is None:
-                    state = "unreadable" if self.garbled else "died" if not self.alive else "timeout"
+                    state = ("too much" if self.over_budget else "unreadable" if self.garbled
+                             else "died" if not self.alive else "timeout")
                     replies.append(CallReply(state, now - start))
                     return replies
                 message, blobs = frame
@@ -375,6 +399,14 @@ class Sandbox:
         self._zygote: subprocess.Popen | None = None
         self._socket: socket.socket | None = None
         self._home = tempfile.mkdtemp(prefix="autograder-zygote-")
+        #: Aggregate caps (CPU, memory, processes) and a kill that reaches every descendant.
+        self.cgroups = cgroups.detect() if isolation.uid is not None else cgroups.Support(0, "not root")
+        cgroups.remove_stale(self.cgroups)
+        self._groups = 0
+        #: What this sandbox cannot do here, for every staff log.
+        self.notes: tuple[str, ...] = isolation.notes + (
+            () if self.cgroups.available else (f"no control groups ({self.cgroups.reason}): CPU, memory and "
+                                               "process caps are per process only",))
 
     # -- zygote ------------------------------------------------------------------------------
     def _ensure_zygote(self) -> None:
@@ -473,11 +505,24 @@ class Sandbox:
             os.set_blocking(report_read, False)
         child = Child(pid=int(reply["pid"]), control=ours, output_fd=read_end, output_cap=limits.output_bytes,
                       report_fd=report_read, report_cap=limits.report_bytes)
+        notes: list[str] = []
+        if self.cgroups.available:
+            # Before the child reports ready, hence before any of the student's code runs: every
+            # process it starts later is born in the group.
+            self._groups += 1
+            group_limits = cgroups.GroupLimits(limits.group_cpus, limits.group_memory_bytes, limits.group_processes)
+            try:
+                child.group = cgroups.Group.create(self.cgroups, f"{os.getpid()}-{self.isolation.uid}-{self._groups}",
+                                                   group_limits)
+                child.group.add(child.pid)
+            except OSError as error:
+                notes.append(f"could not put the child in a control group ({error})")
         ready = child.receive(time.monotonic() + limits.startup_seconds)
         if not ready or not ready.get("ready"):
             self.kill(child)
-            return None, ["the sandboxed process did not start: " + bytes(child.output[:400]).decode(errors="replace")]
-        return child, list(ready.get("notes", []))
+            return None, [*notes, "the sandboxed process did not start: "
+                          + bytes(child.output[:400]).decode(errors="replace")]
+        return child, [*notes, *ready.get("notes", [])]
 
     def _exposed(self, cwd: Path) -> list[tuple[str, str]]:
         """(covered folder, path kept visible in it) pairs for the child's mount namespace.
@@ -503,8 +548,13 @@ class Sandbox:
         return pairs
 
     def kill(self, child: Child) -> None:
-        """Kill the child's process group and, as root, every process of the grading uid."""
+        """Kill the child's process group, every process of its control group and, as root, every
+        process of the grading uid."""
         _kill_group(child.pid)
+        if child.group is not None:
+            child.group.kill()
+            child.group.remove()
+            child.group = None
         if self.isolation.uid is not None:
             try:
                 self._request({"op": "sweep", "uid": self.isolation.uid})

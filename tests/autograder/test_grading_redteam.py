@@ -8,6 +8,7 @@ and costs nothing beyond the function it sits in, and the batch finishes.
 """
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -194,6 +195,30 @@ def test_the_scratch_folder_is_capped(batch):
     line = next(line for line in results["fill_disk"].staff_log.splitlines() if "FILL-DISK" in line)
     written, files = (int(word) for word in line.split() if word.isdigit())
     assert written <= FAST.scratch_bytes and files < FAST.scratch_inodes
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="control groups are written as root")
+def test_a_process_swarm_shares_one_capped_control_group(batch):
+    """Every process a submission starts is counted and throttled together (``process_swarm``)."""
+    from autograder.grading import cgroups
+
+    if not cgroups.detect().available:
+        pytest.skip(f"no control groups here: {cgroups.detect().reason}")
+    results = {r.student: r for r in batch["summary"].results}
+    log = results["process_swarm"].staff_log.splitlines()
+    line = next(line for line in log if "SWARM settings" in line)
+    settings = ast.literal_eval(line.split("settings ", 1)[1])
+    assert settings["pids.max"] == str(FAST.group_processes)  # every process and thread, together
+    quota = settings.get("cpu.cfs_quota_us") or settings["cpu.max"].split()[0]
+    assert int(quota) == int(FAST.group_cpus * 100_000)  # one core's worth, whatever it starts
+
+
+def test_replies_are_capped_per_function(batch):
+    """The parent stops reading a function's replies past ``Limits.reply_bytes`` (``reply_flood``)."""
+    results = {r.student: r for r in batch["summary"].results}
+    assert f"passed {FAST.reply_bytes >> 20} MiB; the rest was refused" in results["reply_flood"].staff_log
+    feedback = (batch["out"] / "reply_flood" / "feedback.md").read_text()
+    assert "far more data than a correct answer" in feedback
 
 
 def test_the_honest_classmate_keeps_full_marks(batch):

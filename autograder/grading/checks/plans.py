@@ -40,7 +40,7 @@ class Returned:
     """What came back from one call, as read by the parent."""
 
     ok: bool
-    error: str = ""  # exception type name, or "timeout", "died", "unreadable"
+    error: str = ""  # exception type name, or "timeout", "died", "unreadable", "too much"
     numbers: dict[str, float] = field(default_factory=dict)
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
     seconds: float = 0.0
@@ -53,6 +53,8 @@ class Returned:
                     f"limit); other functions are still graded")
         if self.error == "unreadable":
             return f"what {function} returned could not be read as numbers"
+        if self.error == "too much":
+            return f"{function} returned far more data than a correct answer; the grader stopped reading it"
         if self.error == "NotImplementedError":
             return f"{function} raised NotImplementedError: it is not implemented yet"
         return f"{function} raised {self.error}"
