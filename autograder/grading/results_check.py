@@ -30,7 +30,8 @@ RETRAIN_SECONDS = 600.0
 #: Retraining loads the full CIFAR-10 in float64 (about 3.5 GB at its peak): a larger memory cap
 #: than the code tests' children get, for this one program only.
 RETRAIN_LIMITS = Limits(call_seconds=RETRAIN_SECONDS, submission_seconds=RETRAIN_SECONDS,
-                        cpu_seconds=int(2 * RETRAIN_SECONDS), address_space_bytes=8 << 30)
+                        cpu_seconds=int(2 * RETRAIN_SECONDS), address_space_bytes=8 << 30,
+                        group_memory_bytes=9 << 30)
 
 #: Runs in the confined child (``python -I -c``); imports the student's ``cs_utils`` from its cwd.
 RETRAIN_SOURCE = '''
