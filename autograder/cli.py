@@ -45,13 +45,22 @@ def _release(args: argparse.Namespace) -> int:
 def _grade(args: argparse.Namespace) -> int:
     import json
 
-    from autograder.grading import batch, render
+    from autograder.grading import batch, preflight, render
 
     submission = Path(args.submission)
     if not submission.exists():
         print(f"error: {submission} does not exist; give a submission folder or .zip", file=sys.stderr)
         return exit_codes.BAD_INPUT
-    result = batch.grade_one(submission, seed=args.seed, notebooks=args.notebooks)
+    try:
+        accepted = preflight.parse_accepted(args.accept_isolation)
+    except ValueError as error:
+        print(f"error: --accept-isolation: {error}", file=sys.stderr)
+        return exit_codes.USAGE
+    try:
+        result = batch.grade_one(submission, seed=args.seed, notebooks=args.notebooks, accept=accepted)
+    except preflight.IsolationRefused as error:
+        print(error, file=sys.stderr)
+        return exit_codes.ISOLATION
     document = render.gradescope_results(result)
     render.validate_gradescope(document)
     out = Path(args.out)
@@ -66,7 +75,7 @@ def _grade(args: argparse.Namespace) -> int:
 
 
 def _grade_all(args: argparse.Namespace) -> int:
-    from autograder.grading import batch
+    from autograder.grading import batch, preflight
     from autograder.grading.submission import NameCollision
 
     folder = Path(args.folder)
@@ -74,14 +83,22 @@ def _grade_all(args: argparse.Namespace) -> int:
         print(f"error: {folder} is not a folder of submissions", file=sys.stderr)
         return exit_codes.BAD_INPUT
     try:
+        accepted = preflight.parse_accepted(args.accept_isolation)
+    except ValueError as error:
+        print(f"error: --accept-isolation: {error}", file=sys.stderr)
+        return exit_codes.USAGE
+    try:
         summary = batch.grade_all(folder, Path(args.out), workers=args.workers, seed=args.seed,
                                   progress=not args.quiet, notebooks=args.notebooks,
-                                  gradebook=Path(args.gradebook) if args.gradebook else None)
+                                  gradebook=Path(args.gradebook) if args.gradebook else None, accept=accepted)
+    except preflight.IsolationRefused as error:
+        print(error, file=sys.stderr)
+        return exit_codes.ISOLATION
     except NameCollision as error:
         print(f"error: {error}; nothing was graded", file=sys.stderr)
         return exit_codes.BAD_INPUT
     print(f"{len(summary.results)} submissions: {summary.graded} graded, {summary.reused} unchanged since the "
-          f"last run; grades in {summary.csv_path}", file=sys.stderr)
+          f"last run; grades in {summary.csv_path}; isolation: {summary.isolation}", file=sys.stderr)
     return exit_codes.OK
 
 
@@ -103,7 +120,10 @@ def _gradescope(args: argparse.Namespace) -> int:
     from autograder.grading import gradescope
 
     try:
-        out = gradescope.build_bundle(Path(args.out))
+        out = gradescope.build_bundle(Path(args.out), accept=args.accept_isolation or "")
+    except ValueError as error:
+        print(f"error: --accept-isolation: {error}", file=sys.stderr)
+        return exit_codes.USAGE
     except FileNotFoundError as error:
         print(f"error: {error}", file=sys.stderr)
         return exit_codes.BAD_INPUT
@@ -192,6 +212,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     grade.add_argument("--seed", type=int, default=0, help="seed of the hidden inputs (default 0)")
     grade.add_argument(
+        "--accept-isolation", metavar="MODE",
+        help="grade even though these promises do not hold here, e.g. no-uid-drop+no-cgroups (the "
+             "grader names the mode when it refuses; see autograder/THREAT_MODEL.md)",
+    )
+    grade.add_argument(
         "--notebooks",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -220,6 +245,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=os.cpu_count() or 1, help="parallel workers (default: CPU count)"
     )
     grade_all.add_argument("--seed", type=int, default=0, help="seed of the hidden inputs (default 0)")
+    grade_all.add_argument(
+        "--accept-isolation", metavar="MODE",
+        help="grade even though these promises do not hold here, e.g. no-uid-drop+no-cgroups (the "
+             "grader names the mode when it refuses; see autograder/THREAT_MODEL.md)",
+    )
     grade_all.add_argument("--quiet", action="store_true", help="no progress bar")
     grade_all.add_argument(
         "--notebooks",
@@ -266,6 +296,11 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     gradescope.add_argument("--out", default="autograder.zip", metavar="ZIP", help="where to write the zip")
+    gradescope.add_argument(
+        "--accept-isolation", metavar="MODE",
+        help="let the bundle grade even though these promises do not hold in Gradescope's container, e.g. "
+             "no-cgroups (it refuses otherwise: every result then says the autograder could not run)",
+    )
     gradescope.set_defaults(handler=_gradescope)
 
     course = commands.add_parser(

@@ -10,5 +10,8 @@ USAGE = 2
 BAD_INPUT = 3
 #: The grader itself failed before it could write any result (a bug or a broken installation).
 INTERNAL_ERROR = 4
+#: The sandbox does not keep a promise on this machine and the weaker mode was not accepted
+#: (``--accept-isolation``), or notebooks were asked for and no kernel starts in the sandbox.
+ISOLATION = 5
 #: Interrupted by the user (Ctrl-C); ``grade-all`` resumes where it stopped.
 INTERRUPTED = 130

@@ -17,13 +17,14 @@ import multiprocessing
 import multiprocessing.util
 import os
 import traceback
+from collections.abc import Collection
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from autograder import SOURCE_ROOT
-from autograder.grading import manifest, render, scoring
+from autograder.grading import manifest, preflight, render, scoring
 from autograder.grading.results import GRADED, SubmissionResult
 from autograder.grading.runner import INTERNAL_ERROR, Grader, PlanSet
 from autograder.grading.sandbox import Limits
@@ -80,12 +81,18 @@ def write_grades_csv(out: Path, results: list[SubmissionResult]) -> Path:
 
 
 def grade_one(path: Path, *, limits: Limits = Limits(), seed: int = 0, hide: tuple[Path, ...] = (),
-              notebooks: bool = False) -> SubmissionResult:
-    """Grade a single folder or zip in this process (its sandbox children do the running)."""
+              notebooks: bool = False, accept: Collection[str] = ()) -> SubmissionResult:
+    """Grade a single folder or zip in this process (its sandbox children do the running).
+
+    The sandbox is probed first (:mod:`.preflight`); ``accept`` names the weaker isolation modes
+    the instructor accepts. Raises :class:`~.preflight.IsolationRefused` before grading otherwise.
+    """
     path = Path(path)
+    mode = preflight.require(preflight.probe(limits, notebooks=notebooks), accept)
     submission = Submission(student_name(path), path)
     digest = submission_digest(path, grader_fingerprint(seed) + (":notebooks" if notebooks else ""))
-    with Grader(limits=limits, seed=seed, hide=(path.resolve().parent, *hide), notebooks=notebooks) as grader:
+    with Grader(limits=limits, seed=seed, hide=(path.resolve().parent, *hide), notebooks=notebooks,
+                isolation_mode=mode) as grader:
         return grader.grade(submission, digest)
 
 
@@ -95,6 +102,7 @@ class BatchSummary:
     graded: int  # graded in this run
     reused: int  # unchanged since the last run
     csv_path: Path
+    isolation: str = ""  # the mode this run graded under ("full" or a weaker mode's name)
 
 
 def stored_result(out: Path, student: str, digest: str) -> SubmissionResult | None:
@@ -115,8 +123,16 @@ def stored_result(out: Path, student: str, digest: str) -> SubmissionResult | No
 
 
 def grade_all(batch: Path, out: Path, *, workers: int = 2, limits: Limits = Limits(), seed: int = 0,
-              progress: bool = True, notebooks: bool = False, gradebook: Path | None = None) -> BatchSummary:
+              progress: bool = True, notebooks: bool = False, gradebook: Path | None = None,
+              accept: Collection[str] = ()) -> BatchSummary:
+    """Grade every submission of ``batch`` into ``out`` (see the module docstring).
+
+    The sandbox is probed before anything is graded (:mod:`.preflight`): a promise that does not
+    hold here stops the batch with :class:`~.preflight.IsolationRefused`, unless ``accept`` names
+    it. The mode is in the summary and in every result.
+    """
     batch, out = Path(batch).resolve(), Path(out).resolve()
+    mode = preflight.require(preflight.probe(limits, notebooks=notebooks), accept)
     out.mkdir(parents=True, exist_ok=True)
     fingerprint = grader_fingerprint(seed) + (":notebooks" if notebooks else "")
     results: dict[str, SubmissionResult] = {}
@@ -136,7 +152,7 @@ def grade_all(batch: Path, out: Path, *, workers: int = 2, limits: Limits = Limi
         if not todo:
             break
         todo = _run_pool(todo, out, results, workers, limits, seed, hide, bar, plans, last_attempt=attempt == 2,
-                         notebooks=notebooks)
+                         notebooks=notebooks, mode=mode)
     bar.close()
     csv_path = write_grades_csv(out, list(results.values()))
     if gradebook is not None:  # one writer: the parent, after the workers
@@ -144,7 +160,7 @@ def grade_all(batch: Path, out: Path, *, workers: int = 2, limits: Limits = Limi
 
         course.record(gradebook, sorted(results.values(), key=lambda r: r.student))
     ordered = tuple(sorted(results.values(), key=lambda r: r.student))
-    return BatchSummary(ordered, len(results) - reused, reused, csv_path)
+    return BatchSummary(ordered, len(results) - reused, reused, csv_path, mode)
 
 
 def _shared_plans(todo, workers: int, limits: Limits, seed: int, hide: tuple[Path, ...]) -> PlanSet | None:
@@ -159,7 +175,7 @@ def _shared_plans(todo, workers: int, limits: Limits, seed: int, hide: tuple[Pat
         return calibrator.plans.warm_up()
 
 
-def _run_pool(todo, out, results, workers, limits, seed, hide, bar, plans, *, last_attempt, notebooks=False):
+def _run_pool(todo, out, results, workers, limits, seed, hide, bar, plans, *, last_attempt, notebooks=False, mode=""):
     context = multiprocessing.get_context("fork")  # the workers inherit ``plans`` without pickling
     slots = context.Queue()
     for slot in range(max(1, workers)):
@@ -169,7 +185,7 @@ def _run_pool(todo, out, results, workers, limits, seed, hide, bar, plans, *, la
         max(1, workers),
         mp_context=context,
         initializer=_init_worker,
-        initargs=(slots, limits, seed, hide, plans, notebooks),
+        initargs=(slots, limits, seed, hide, plans, notebooks, mode),
     ) as pool:
         futures = {
             pool.submit(_grade_in_worker, submission, digest, out): (submission, digest) for submission, digest in todo
@@ -182,22 +198,22 @@ def _run_pool(todo, out, results, workers, limits, seed, hide, bar, plans, *, la
                 if not last_attempt:
                     left.append((submission, digest))
                     continue
-                result = scoring.could_not_grade(
+                result = replace(scoring.could_not_grade(
                     submission.student,
                     manifest.TESTS,
                     INTERNAL_ERROR,
                     staff_log=traceback.format_exc(),
                     content_hash=digest,
-                )
+                ), isolation=mode)
                 write_outputs(out, result)
             except Exception:
-                result = scoring.could_not_grade(
+                result = replace(scoring.could_not_grade(
                     submission.student,
                     manifest.TESTS,
                     INTERNAL_ERROR,
                     staff_log=traceback.format_exc(),
                     content_hash=digest,
-                )
+                ), isolation=mode)
                 write_outputs(out, result)
             results[submission.student] = result
             bar.update(1)
@@ -208,10 +224,12 @@ _WORKER: dict = {}  # the worker process's own grader; one per process, created 
 
 
 def _init_worker(
-    slots, limits: Limits, seed: int, hide: tuple[Path, ...], plans: PlanSet | None, notebooks: bool = False
+    slots, limits: Limits, seed: int, hide: tuple[Path, ...], plans: PlanSet | None, notebooks: bool = False,
+    mode: str = "",
 ) -> None:
     slot = slots.get()
-    grader = Grader(slot=slot, limits=limits, seed=seed, hide=hide, plans=plans, notebooks=notebooks)
+    grader = Grader(slot=slot, limits=limits, seed=seed, hide=hide, plans=plans, notebooks=notebooks,
+                    isolation_mode=mode)
     grader.warm_up()
     _WORKER["grader"] = grader
     multiprocessing.util.Finalize(None, grader.close, exitpriority=10)  # runs when the worker exits

@@ -33,6 +33,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from autograder import KIT_ROOT, SOURCE_ROOT
+from autograder.grading import preflight
 from autograder.grading.notebook_intake import MAX_NOTEBOOK_BYTES, NOTEBOOK_NAMES
 
 #: What the grader needs at run time: NumPy for the code tests; jsonschema for the results files;
@@ -122,8 +123,17 @@ def bundle_members(kit_root: Path = KIT_ROOT) -> list[tuple[str, Path]]:
     return members
 
 
-def build_bundle(out: Path, kit_root: Path = KIT_ROOT) -> Path:
-    """Write the Gradescope zip to ``out``; return its path."""
+#: In the bundle: the weaker isolation modes the instructor accepted (``--accept-isolation``).
+ACCEPTED_ISOLATION_FILE = "accept-isolation.txt"
+
+
+def build_bundle(out: Path, kit_root: Path = KIT_ROOT, accept: str = "") -> Path:
+    """Write the Gradescope zip to ``out``; return its path.
+
+    ``accept`` (``no-uid-drop+no-cgroups``, say) is stored in the bundle: on Gradescope the grader
+    probes its sandbox before grading and grades only if every promise that fails was accepted.
+    """
+    preflight.parse_accepted(accept)  # a typo fails here, not on Gradescope
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = out.with_name(out.name + ".tmp")
@@ -131,6 +141,7 @@ def build_bundle(out: Path, kit_root: Path = KIT_ROOT) -> Path:
         _add_text(bundle, "setup.sh", SETUP_SH, executable=True)
         _add_text(bundle, "run_autograder", RUN_AUTOGRADER, executable=True)
         _add_text(bundle, "requirements.txt", REQUIREMENTS)
+        _add_text(bundle, ACCEPTED_ISOLATION_FILE, accept + "\n")
         for name, path in bundle_members(kit_root):
             _add_text(bundle, name, path.read_bytes())
     os.replace(temporary, out)
@@ -265,7 +276,9 @@ def run(root: Path) -> int:
     with tempfile.TemporaryDirectory(prefix="gradescope-stage-") as scratch:
         try:
             target = stage(root / "submission", Path(scratch) / "submission")
-            result = grade_one(target, hide=(root,), notebooks=True)
+            accepted = root / "source" / ACCEPTED_ISOLATION_FILE
+            accept = preflight.parse_accepted(accepted.read_text().strip() if accepted.is_file() else "")
+            result = grade_one(target, hide=(root,), notebooks=True, accept=accept)
         except Exception:
             result = could_not_grade(
                 "submission", TESTS, INTERNAL_ERROR, staff_log=traceback.format_exc(), seconds=time.monotonic() - start

@@ -98,6 +98,9 @@ def run_notebook(sandbox: Sandbox, work: Path, data: Path, name: str, *, budget:
             finished, stopped = True, str(message.get("stopped", ""))[:300]
     if not finished:
         stopped = "budget"  # killed by the parent's clock
+    failed = {label: state for label, state in cells.items() if state != "ok"}
+    if failed or stopped:
+        log.append(f"notebook {name}: stopped {stopped!r}; cells that failed: {failed}")  # staff only
     return NotebookRun(name, True, cells, stopped, produced, seconds)
 
 

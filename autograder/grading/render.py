@@ -58,7 +58,7 @@ def gradescope_results(result: SubmissionResult) -> dict:
         "stdout_visibility": "hidden",
         "tests": tests,
         "extra_data": {"schema_version": result.schema_version, "content_hash": result.content_hash,
-                       "status": result.status},
+                       "status": result.status, "isolation": result.isolation},
     }
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 #: ``SubmissionResult.status`` values.
 GRADED, COULD_NOT_GRADE = "graded", "could_not_grade"
@@ -77,6 +77,8 @@ class SubmissionResult:
     schema_version: int = SCHEMA_VERSION
     #: notebook name -> {grade_id: the student's text} for answer cells, for manual grading
     notebook_answers: dict = field(default_factory=dict)
+    #: the isolation the grader ran under (``preflight``): "full" or the weaker mode's name
+    isolation: str = ""
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)

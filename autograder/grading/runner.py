@@ -120,8 +120,9 @@ class Grader:
 
     def __init__(self, *, slot: int = 0, limits: Limits = Limits(), hide: tuple[Path, ...] = (),
                  seed: int = 0, tests: tuple[TestSpec, ...] = manifest.TESTS, plans: PlanSet | None = None,
-                 notebooks: bool = False, notebook_seconds: float = 120.0):
+                 notebooks: bool = False, notebook_seconds: float = 120.0, isolation_mode: str = ""):
         self.tests = tests
+        self.isolation_mode = isolation_mode  # what preflight found, recorded in every result
         self.notebooks = notebooks  # also run the notebooks (slow: a kernel per notebook)
         self.notebook_seconds = notebook_seconds
         self._data: Path | None = None
@@ -188,6 +189,10 @@ class Grader:
 
     # -- the pipeline ------------------------------------------------------------------------
     def grade(self, submission: Submission, digest: str | None = None) -> SubmissionResult:
+        """Grade one submission; never raises (a failure of ours is a "could not grade" result)."""
+        return replace(self._grade(submission, digest), isolation=self.isolation_mode)
+
+    def _grade(self, submission: Submission, digest: str | None) -> SubmissionResult:
         start = time.monotonic()
         digest = digest if digest is not None else _safe_hash(submission.path)
         workspace = None
@@ -201,7 +206,7 @@ class Grader:
                 extra, problems, answers = self.run_notebooks(prepared, log)
                 specs, outcomes = (*self.tests, *manifest.NOTEBOOK_TESTS), (*outcomes, *extra)
                 notes = [*notes, *problems]
-            log = [*self.isolation.notes, *log]
+            log = [f"isolation: {self.isolation_mode or 'not probed'}", *self.sandbox.notes, *log]
             result = scoring.build_result(
                 submission.student,
                 specs,
@@ -438,13 +443,25 @@ def _judge_notebook(
         if entry["kind"] == "code_answer" or entry["kind"] == "locked" and entry["cell_type"] == "code":
             state = run.cells.get(entry["grade_id"], "not run")
             if state != "ok":
-                error = state if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_. ]{0,59}", state) else "an error"
-                failed.append(f"{entry['grade_id']}: {error}")
-    stopped = f" (stopped: {run.stopped})" if run.stopped else ""
+                failed.append(f"{entry['grade_id']}: {_cell_failure(state)}")
+    # The runner's own reasons; anything else it reported (its exception text) is for staff only.
+    reason = run.stopped if run.stopped in ("budget", "kernel died") else "the notebook runner stopped"
+    stopped = f" (stopped: {reason})" if run.stopped else ""
     ran = TestOutcome(runs, not failed, ("; ".join(failed[:4]) + stopped) if failed else "", run.seconds)
     problems = results_check.schema_problems(name, run.results) if run.results is not None else ["not written"]
     wrote = TestOutcome(results, not problems, "; ".join(problems) if problems else "")
     return [ran, wrote]
+
+
+def _cell_failure(state: str) -> str:
+    """How a failed cell reads for the student: the runner's words, or a builtin exception's name.
+
+    The name of an exception class the student's cell defined is their code's choice (see
+    ``safe_text.exception_label``); the staff log has the run's own account.
+    """
+    from autograder.grading.safe_text import exception_label
+
+    return state if state in ("timeout", "died", "not run", "error") else exception_label(state)
 
 
 def _next_batch(pending: list[Call], plans: PlanSet) -> list[Call]:

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from autograder.grading import manifest, scoring
+from autograder.grading import manifest, preflight, scoring
 from autograder.grading.batch import grade_all, stored_result, submission_digest, write_outputs
 from autograder.grading.results import GRADED
 from autograder.grading.runner import INTERNAL_ERROR
@@ -45,12 +45,12 @@ def test_grade_all_grades_a_stored_could_not_grade_again(releases, tmp_path):
     batch, out = tmp_path / "batch", tmp_path / "out"
     batch.mkdir()
     shutil.copytree(releases["solution"], batch / "dave")
-    first = grade_all(batch, out, workers=1, limits=FAST, progress=False)
+    first = grade_all(batch, out, workers=1, limits=FAST, progress=False, accept=preflight.WEAKER)
     assert first.graded == 1 and first.results[0].score == 100
     digest = first.results[0].content_hash
     stored(out, "dave", digest, graded=False)  # as if the last run had hit a full disk
-    again = grade_all(batch, out, workers=1, limits=FAST, progress=False)
+    again = grade_all(batch, out, workers=1, limits=FAST, progress=False, accept=preflight.WEAKER)
     assert (again.graded, again.reused) == (1, 0)
     assert again.results[0].status == GRADED and again.results[0].score == 100
-    third = grade_all(batch, out, workers=1, limits=FAST, progress=False)
+    third = grade_all(batch, out, workers=1, limits=FAST, progress=False, accept=preflight.WEAKER)
     assert (third.graded, third.reused) == (0, 1)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from autograder import KIT_ROOT
-from autograder.grading import manifest
+from autograder.grading import manifest, preflight
 from autograder.grading.batch import grade_all
 from autograder.grading.demo import make_submission
 from autograder.grading.results import SubmissionResult
@@ -101,7 +101,8 @@ def batch(releases, tmp_path_factory):
                 for number in range(int(value)):
                     (folder / relative / f"{number}.txt").write_text("x")
     make_submission(releases["solution"], submissions / CLASSMATE)  # an honest student next to the attackers
-    summary = grade_all(submissions, out, workers=2, limits=FAST, progress=False)
+    # Whatever this machine gives (the tests below say which promises hold in which mode).
+    summary = grade_all(submissions, out, workers=2, limits=FAST, progress=False, accept=preflight.WEAKER)
     stop.set()
     thread.join()
     listener.close()

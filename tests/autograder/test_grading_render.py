@@ -49,7 +49,7 @@ GOLDEN = {
             "tags": ["g"],
         },
     ],
-    "extra_data": {"schema_version": 1, "content_hash": "h" * 64, "status": "graded"},
+    "extra_data": {"schema_version": 2, "content_hash": "h" * 64, "status": "graded", "isolation": ""},
 }
 
 
