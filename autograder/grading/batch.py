@@ -194,19 +194,10 @@ def _run_pool(todo, out, results, workers, limits, seed, hide, bar, plans, *, la
             submission, digest = futures[future]
             try:
                 result = future.result()  # the worker has written the student's files
-            except BrokenProcessPool:
-                if not last_attempt:
-                    left.append((submission, digest))
+            except Exception as error:
+                if isinstance(error, BrokenProcessPool) and not last_attempt:
+                    left.append((submission, digest))  # a worker died: once more, in a fresh pool
                     continue
-                result = replace(scoring.could_not_grade(
-                    submission.student,
-                    manifest.TESTS,
-                    INTERNAL_ERROR,
-                    staff_log=traceback.format_exc(),
-                    content_hash=digest,
-                ), isolation=mode)
-                write_outputs(out, result)
-            except Exception:
                 result = replace(scoring.could_not_grade(
                     submission.student,
                     manifest.TESTS,

@@ -135,6 +135,25 @@ class CallReply:
     blobs: dict = field(default_factory=dict)  # batch calls: name -> raw array bytes
 
 
+def _read_into(fd: int, buffer: bytearray, cap: int) -> tuple[bool, int]:
+    """Append what ``fd`` has now to ``buffer``, keeping at most ``cap`` bytes in it.
+
+    Returns (still open, bytes read and dropped past the cap); a pipe with nothing to read yet
+    is still open.
+    """
+    try:
+        chunk = os.read(fd, 1 << 16)
+    except BlockingIOError:
+        return True, 0
+    except OSError:
+        return False, 0
+    if not chunk:
+        return False, 0
+    room = max(cap - len(buffer), 0)
+    buffer += chunk[:room]
+    return True, max(len(chunk) - room, 0)
+
+
 #: Longest control line the parent accepts, and most bytes of arrays in one reply.
 MAX_HEADER_BYTES = 1 << 20
 MAX_REPLY_BYTES = 16 << 20
@@ -162,18 +181,7 @@ class Child:
 
     def _drain_report(self) -> bool:
         """Read what the program reported so far; False at end of file. Past the cap it is dropped."""
-        if self.report_fd is None:
-            return False
-        try:
-            chunk = os.read(self.report_fd, 1 << 16)
-        except BlockingIOError:
-            return True
-        except OSError:
-            return False
-        if not chunk:
-            return False
-        self.report += chunk[: max(self.report_cap - len(self.report), 0)]
-        return True
+        return self.report_fd is not None and _read_into(self.report_fd, self.report, self.report_cap)[0]
 
     def finish_report(self, seconds: float = 2.0) -> bytes:
         """Everything reported, once the program and its descendants are gone (bounded wait)."""
@@ -190,18 +198,9 @@ class Child:
         return bytes(self.report)
 
     def _drain(self) -> bool:
-        try:
-            chunk = os.read(self.output_fd, 1 << 16)
-        except BlockingIOError:
-            return True
-        except OSError:
-            return False
-        if not chunk:
-            return False
-        room = self.output_cap - len(self.output)
-        self.output += chunk[: max(room, 0)]
-        self.dropped += max(len(chunk) - max(room, 0), 0)
-        return True
+        still_open, dropped = _read_into(self.output_fd, self.output, self.output_cap)
+        self.dropped += dropped
+        return still_open
 
     def _frame(self) -> tuple[dict, dict[str, bytes]] | None | Literal[False]:
         """Cut one frame (a JSON line, then the bytes it announces) off the buffer.
