@@ -351,25 +351,12 @@ def _invoke(call, store):
     kind = call["kind"]
     if kind == "program":
         return _run_program(call["source"], call["args"]), {}
-    if kind == "function":
-        module = importlib.import_module(call["module"])
-        function = getattr(module, call["name"])
-        args = [_load_argument(store, ref) for ref in call["args"]]
-        result = function(*args)
-        if call.get("return_inputs"):
-            return result, {f"after.arg{i}": a for i, a in enumerate(args) if isinstance(a, np.ndarray)}
-        return result, {}
-    if kind == "knn":
-        module = importlib.import_module("cs_utils.classifiers.k_nearest_neighbor")
-        classifier = module.KNearestNeighbor()
-        X_train = store.load("X_train")
-        classifier.train(X_train, store.load("y_train"))
-        args = [_load_argument(store, ref) for ref in call["args"]]
-        kwargs = {key: _load_argument(store, ref) for key, ref in call.get("kwargs", {}).items()}
-        result = getattr(classifier, call["method"])(*args, **kwargs)
-        if call.get("return_inputs"):
-            return result, {"after.X_train": X_train, **{f"after.arg{i}": a for i, a in enumerate(args)}}
-        return result, {}
+    if kind == "race":
+        return _race(call, store)
+    if kind in ("function", "knn"):
+        run, inputs = _prepare(call, store)
+        result = run()
+        return result, (inputs if call.get("return_inputs") else {})
     if kind == "predict":
         module = importlib.import_module("cs_utils.classifiers.linear_classifier")
         classifier = module.LinearClassifier()
@@ -378,6 +365,86 @@ def _invoke(call, store):
     if kind == "train":
         return _train_probe(call, store)
     raise CallError(f"unknown call kind {kind!r}")
+
+
+def _prepare(call, store):
+    """Import, load the inputs and build the object a ``function`` or ``knn`` call needs.
+
+    Returns the call itself as a function of no arguments, and the input arrays by the names the
+    parent checks for changes (``after.arg0``, ``after.X_train``). Nothing is timed here.
+    """
+    if call["kind"] == "function":
+        function = getattr(importlib.import_module(call["module"]), call["name"])
+        args = [_load_argument(store, ref) for ref in call["args"]]
+        inputs = {f"after.arg{i}": a for i, a in enumerate(args) if isinstance(a, np.ndarray)}
+        return (lambda: function(*args)), inputs
+    module = importlib.import_module("cs_utils.classifiers.k_nearest_neighbor")
+    classifier = module.KNearestNeighbor()
+    X_train = store.load("X_train")
+    classifier.train(X_train, store.load("y_train"))
+    args = [_load_argument(store, ref) for ref in call["args"]]
+    kwargs = {key: _load_argument(store, ref) for key, ref in call.get("kwargs", {}).items()}
+    method = getattr(classifier, call["method"])
+    inputs = {"after.X_train": X_train, **{f"after.arg{i}": a for i, a in enumerate(args)}}
+    return (lambda: method(*args, **kwargs)), inputs
+
+
+def _race(call, store):
+    """Time the contenders (a vectorized function, then its naive version) in turns, in this process.
+
+    Returns the fastest time of each, ``inf`` for one that raised (a vectorized function that runs
+    out of memory on the large input, a naive version not written yet), and what the naive one
+    returned (``naive.0``, ``naive.1``). Turns alternate so both see the same machine; the slower
+    contender stops early once it has used its share of time, and is interrupted if it hangs.
+    """
+    best = [float("inf")] * len(call["contenders"])
+    spent = [0.0] * len(call["contenders"])
+    last = None  # what the naive contender returned, so the parent can tell whether it is a fair yardstick
+    for _ in range(int(call.get("rounds", 3))):
+        for index, contender in enumerate(call["contenders"]):
+            if spent[index] > call.get("budget_seconds", 1.5) or (index and best[0] == float("inf")):
+                continue
+            try:
+                run, _ = _prepare(contender, store)  # fresh inputs, not timed
+                start = time.perf_counter()
+                with _time_limit(call.get("budget_seconds", 1.5) if index else None):
+                    returned = run()
+                elapsed = time.perf_counter() - start
+                if index:
+                    last = returned
+            except Exception:  # includes _OutOfTime: a naive version that hangs is no yardstick
+                spent[index] = float("inf")
+                continue
+            spent[index] += elapsed
+            best[index] = min(best[index], elapsed)
+    parts = last if isinstance(last, tuple) else (last,)
+    return tuple(best), {f"naive.{i}": part for i, part in enumerate(parts) if part is not None}
+
+
+class _OutOfTime(Exception):
+    """A race contender used up its time (raised by SIGALRM)."""
+
+
+class _time_limit:
+    """Interrupt the block with _OutOfTime after ``seconds`` of wall clock (None: no limit)."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+
+    def __enter__(self):
+        if self.seconds:
+            self.previous = signal.signal(signal.SIGALRM, self._expire)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+
+    def __exit__(self, *exc):
+        if self.seconds:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
+        return False
+
+    @staticmethod
+    def _expire(signum, frame):
+        raise _OutOfTime()
 
 
 #: The write end of the pipe to the parent that only a ``program`` call may use (see ``spawn``).

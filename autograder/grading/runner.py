@@ -273,21 +273,24 @@ class Grader:
         """Run every distinct call (in batches), then judge each test in the parent."""
         state = RunState(prepared.workspace, time.monotonic() + self.limits.submission_seconds)
         source = SourceView(prepared.files.files)
-        outcomes = []
         try:
             self._run_calls(state, self.plans.calls())
         finally:
             self._stop(state)
+        verdicts: dict[str, checks.Verdict] = {}
+        seconds: dict[str, float | None] = {}
         for spec in self.tests:
             plan = self.plan(spec.id)
             returned = tuple(state.cache.get(call.key, Returned(False, "timeout")) for call in plan.calls)
             try:
-                verdict = plan.judge(returned, source)
+                verdicts[spec.id] = plan.judge(returned, source)
             except Exception:
                 state.log.append(f"judge of {spec.id} failed:\n{traceback.format_exc()}")
-                verdict = checks.Verdict(False, "the grader could not check this result")
-            seconds = sum(r.seconds for r in returned) or None
-            outcomes.append(TestOutcome(spec.id, verdict.passed, verdict.detail, seconds))
+                verdicts[spec.id] = checks.Verdict(False, "the grader could not check this result")
+            seconds[spec.id] = sum(r.seconds for r in returned) or None
+        verdicts = gate_properties(self.tests, verdicts)
+        outcomes = [TestOutcome(spec.id, verdicts[spec.id].passed, verdicts[spec.id].detail, seconds[spec.id])
+                    for spec in self.tests]
         return tuple(outcomes), state.log
 
     # -- the notebooks ------------------------------------------------------------------------
@@ -451,6 +454,23 @@ def _judge_notebook(
     problems = results_check.schema_problems(name, run.results) if run.results is not None else ["not written"]
     wrote = TestOutcome(results, not problems, "; ".join(problems) if problems else "")
     return [ran, wrote]
+
+
+def gate_properties(tests: tuple[TestSpec, ...], verdicts: dict[str, checks.Verdict]) -> dict[str, checks.Verdict]:
+    """Property tests count only for a function that computes something close to the right answer.
+
+    A function "attempts" its task when one of its value tests passes or fails with a recognised
+    slip (``Verdict.extra["attempt"]``); otherwise its passing property tests are failed with a
+    sentence that says why, so a placeholder returning zeros earns nothing.
+    """
+    attempted = {spec.function for spec in tests if not manifest.is_property(spec)
+                 and (verdicts[spec.id].passed or verdicts[spec.id].extra.get("attempt"))}
+    gated = dict(verdicts)
+    for spec in tests:
+        if manifest.is_property(spec) and verdicts[spec.id].passed and spec.function not in attempted:
+            gated[spec.id] = checks.Verdict(False, f"this counts once {spec.function} computes something close "
+                                                   "to the right values (see its other tests)")
+    return gated
 
 
 def _cell_failure(state: str) -> str:

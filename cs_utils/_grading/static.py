@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
 #: Node types that are Python-level loops.
 LOOP_NODES = {
@@ -51,3 +52,80 @@ def python_loops(source: str, qualified: str) -> list[str] | None:
         if isinstance(node, (ast.stmt, ast.expr)) and type(node) in LOOP_NODES
     )
     return [f"{kind} on line {line}" for line, _, kind in loops]
+
+
+#: How deep ``loops_in_calls`` follows calls into the student's own code.
+MAX_CALL_DEPTH = 4
+
+
+def loops_in_calls(read: Callable[[str], str | None], relative: str, qualified: str) -> list[str] | None:
+    """Like :func:`python_loops`, and also the loops of the student's own functions it calls.
+
+    A vectorized function that calls the naive one (or a helper with a loop) is not vectorized:
+    ``read(relative_path)`` gives the text of any file of the student's package, and calls are
+    followed to functions of the same module, methods of the same class (``self.m(...)``) and
+    names imported from ``cs_utils`` (``from cs_utils.classifiers.linear_svm import f``), a few
+    levels deep. Returns None when the function itself cannot be found.
+    """
+    found: list[str] = []
+    seen: set[tuple[str, str]] = set()
+
+    def visit(path: str, name: str, depth: int, caller: str | None) -> bool:
+        if (path, name) in seen or depth > MAX_CALL_DEPTH:
+            return True
+        seen.add((path, name))
+        text = read(path)
+        try:
+            tree = ast.parse(text) if text is not None else None
+        except (SyntaxError, ValueError):
+            tree = None
+        function = find_function(tree, name) if tree is not None else None
+        if tree is None or function is None:
+            return caller is not None  # an unknown callee is someone else's code: nothing to say
+        where = "" if caller is None else f" of {name} (called from {caller})"
+        found.extend(f"{kind} on line {line}{where}" for line, kind in _loops(function))
+        for callee_path, callee in _callees(tree, function, path, name):
+            visit(callee_path, callee, depth + 1, name)
+        return True
+
+    return found if visit(relative, qualified, 0, None) else None
+
+
+def _loops(function: ast.AST) -> list[tuple[int, str]]:
+    return sorted(
+        (node.lineno, LOOP_NODES[type(node)])
+        for node in ast.walk(function)
+        if isinstance(node, (ast.stmt, ast.expr)) and type(node) in LOOP_NODES
+    )
+
+
+def _callees(tree: ast.Module, function: ast.AST, path: str, qualified: str) -> list[tuple[str, str]]:
+    """(file, qualified name) of every call in ``function`` that lands in the student's package."""
+    owner = qualified.rsplit(".", 1)[0] if "." in qualified else None
+    imported: dict[str, tuple[str, str]] = {}  # local name -> (file, function)
+    modules: dict[str, str] = {}  # local alias -> file of an imported cs_utils module
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "cs_utils":
+            for alias in node.names:
+                imported[alias.asname or alias.name] = (node.module.replace(".", "/") + ".py", alias.name)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == "cs_utils" and alias.asname:
+                    modules[alias.asname] = alias.name.replace(".", "/") + ".py"
+    top_level = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    callees = []
+    for call in ast.walk(function):
+        if not isinstance(call, ast.Call):
+            continue
+        target = call.func
+        if isinstance(target, ast.Name):
+            if target.id in top_level:
+                callees.append((path, target.id))
+            elif target.id in imported:
+                callees.append(imported[target.id])
+        elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+            if target.value.id == "self" and owner is not None:
+                callees.append((path, f"{owner}.{target.attr}"))
+            elif target.value.id in modules:
+                callees.append((modules[target.value.id], target.attr))
+    return callees

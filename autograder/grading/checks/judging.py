@@ -15,9 +15,18 @@ from collections.abc import Callable
 
 import numpy as np
 
-from autograder.grading.checks.plans import SPEED_FACTOR, SPEED_SLACK_SECONDS, Call, Returned, SourceView, Timing
+from autograder.grading.checks.plans import (
+    RACE_FACTOR,
+    RACE_ROUNDS,
+    SPEED_FACTOR,
+    SPEED_SLACK_SECONDS,
+    Call,
+    Returned,
+    SourceView,
+    Timing,
+)
 from autograder.grading.results import Verdict
-from autograder.grading.static import python_loops
+from autograder.grading.static import loops_in_calls
 
 
 def relative_error(got: np.ndarray, expected: np.ndarray) -> float:
@@ -39,22 +48,40 @@ def check_array(got: np.ndarray | None, expected: np.ndarray, what: str, shape_w
     if got.shape != expected.shape:
         if got.size == expected.size:
             return Verdict(
-                False, f"{what} has the right number of entries but the wrong shape: it must be {shape_words}"
+                False, f"{what} has the right number of entries but the wrong shape: it must be {shape_words}",
+                ATTEMPT,
             )
         return Verdict(False, f"{what} has the wrong shape: it must be {shape_words}")
     if integers:
         if not np.all(np.isfinite(got)) or np.any(got != np.round(got)):
             return Verdict(False, f"{what} must hold whole-number labels")
-        if np.any(got.astype(np.int64) != expected):
-            return Verdict(False, f"some labels in {what} are wrong")
+        right = got.astype(np.int64) == expected
+        if not np.all(right):
+            return Verdict(False, f"some labels in {what} are wrong", ATTEMPT if np.mean(right) >= 0.5 else {})
         return Verdict(True)
     if not np.all(np.isfinite(got)):
         return Verdict(False, f"{what} contains NaN or inf")
     if got.dtype == np.float32:
         tolerance = max(tolerance, 1e-4)
     if relative_error(got.astype(np.float64), expected) > tolerance:
-        return Verdict(False, f"{what} differs from the correct values")
+        attempt = ATTEMPT if close_in_kind(got, expected) else {}
+        return Verdict(False, f"{what} differs from the correct values", attempt)
     return Verdict(True)
+
+
+#: ``Verdict.extra`` of a failed value test whose answer is recognisably an attempt at the right
+#: one (a known mistake, or strongly correlated with it): the function's property tests (no
+#: loops, speed, inputs unchanged) then still count. A placeholder (zeros, ones, junk) is no attempt.
+ATTEMPT = {"attempt": True}
+
+
+def close_in_kind(got: np.ndarray, expected: np.ndarray) -> bool:
+    """True when ``got`` follows ``expected`` (correlation above 0.9 over the entries): a slip in a
+    formula (a missing square root, a factor, an L1 norm) rather than a placeholder."""
+    got, expected = np.ravel(got).astype(np.float64), np.ravel(expected).astype(np.float64)
+    if got.size < 2 or not np.all(np.isfinite(got)) or np.std(got) == 0 or np.std(expected) == 0:
+        return False
+    return bool(np.corrcoef(got, expected)[0, 1] > 0.9)
 
 
 def scale_words(factor: float, N: int | None) -> str | None:
@@ -90,14 +117,14 @@ def check_loss(got: float | None, expected: float, *, W: np.ndarray, reg: float,
         return Verdict(True)
     penalty = reg * float(np.sum(W * W))
     if penalty and abs(got + penalty - expected) <= 1e-6 * max(abs(expected), 1.0):
-        return Verdict(False, "the loss is missing the regularization term reg * sum(W**2)")
-    if penalty and abs(got - penalty / 2 - expected) <= 1e-6 * max(abs(expected), 1.0):
-        return Verdict(False, "the regularization term should be reg * sum(W**2), without a factor 1/2")
+        return Verdict(False, "the loss is missing the regularization term reg * sum(W**2)", ATTEMPT)
+    if penalty and abs(got + penalty / 2 - expected) <= 1e-6 * max(abs(expected), 1.0):
+        return Verdict(False, "the regularization term should be reg * sum(W**2), without a factor 1/2", ATTEMPT)
     for what, mine, correct in (("the loss", got, expected), ("the data term of the loss", got - penalty,
                                                                 expected - penalty)):
         words = scale_words(mine / correct, N) if correct and mine / correct > 0 else None
         if words is not None:
-            return Verdict(False, f"{what} is {words}")
+            return Verdict(False, f"{what} is {words}", ATTEMPT)
     return Verdict(False, "the loss differs from the correct value")
 
 
@@ -112,19 +139,19 @@ def check_gradient(got: np.ndarray | None, expected: np.ndarray, *, W: np.ndarra
         return verdict
     got = got.astype(np.float64)
     if reg and relative_error(got + 2 * reg * W, expected) < 1e-6:
-        return Verdict(False, "dW is missing the regularization gradient: add 2 * reg * W")
+        return Verdict(False, "dW is missing the regularization gradient: add 2 * reg * W", ATTEMPT)
     if reg and relative_error(got + reg * W, expected) < 1e-6:
-        return Verdict(False, "the regularization gradient should be 2 * reg * W, not reg * W")
+        return Verdict(False, "the regularization gradient should be 2 * reg * W, not reg * W", ATTEMPT)
     if not np.any(got):
         return Verdict(False, "dW is all zeros")
     for what, mine, correct in (("dW", got, expected), ("the data term of dW", got - 2 * reg * W,
                                                         expected - 2 * reg * W)):
         factor = _proportional(mine, correct)
         if factor is not None and factor < 0 and what == "dW":
-            return Verdict(False, "dW has the wrong sign")
+            return Verdict(False, "dW has the wrong sign", ATTEMPT)
         words = scale_words(factor, N) if factor is not None and factor > 0 else None
         if words is not None:
-            return Verdict(False, f"{what} is {words}")
+            return Verdict(False, f"{what} is {words}", ATTEMPT)
     return verdict
 
 
@@ -237,21 +264,88 @@ def reference_seconds_for(timing: Timing | None, call: Call, run_here: Callable[
     return best_seconds(run_here)
 
 
-def speed_verdict(item: Returned, reference_seconds: float, function: str) -> Verdict:
-    """Fast enough, or not: never the seconds (student code decides its own running time, so a
-    printed time could carry anything it read)."""
-    if item.seconds > SPEED_FACTOR * reference_seconds + SPEED_SLACK_SECONDS:
-        return Verdict(False, f"{function} is correct but took far longer than a vectorized solution")
-    return Verdict(True)
+def race_call(key: str, vectorized: Call, naive: Call) -> Call:
+    """One call that runs ``vectorized`` and ``naive`` in turns in the child (their inputs must
+    share names and values) and returns the fastest seconds of each, timed there."""
+    # "name" scopes a crash: a race that dies breaks this race only (see runner.called_function)
+    request = {"kind": "race", "name": key, "contenders": [vectorized.request, naive.request], "rounds": RACE_ROUNDS}
+    return Call(key, request, {**naive.arrays, **vectorized.arrays})
+
+
+def race_verdict(race: Returned, solo: Returned, function: str, naive: str, naive_is_yardstick: bool,
+                 reference_seconds: float) -> Verdict:
+    """Fast enough: well ahead of the student's own naive version, timed in turns in one process.
+
+    ``naive_is_yardstick`` says whether that version can serve: it has loops, as a naive version
+    should, and returned the right values in the race. When it cannot (not written, wrong,
+    crashing, or itself vectorized), or the race itself broke, the vectorized function's ``solo``
+    run is compared with the reference's time instead, with a generous factor: nobody's vectorized
+    version pays for their naive one. Never a number.
+    """
+    fast, slow = race.numbers.get("result.0"), race.numbers.get("result.1")
+    if race.ok and fast is not None and np.isfinite(fast) and slow is not None and np.isfinite(slow) \
+            and naive_is_yardstick:
+        if fast * RACE_FACTOR <= slow:
+            return Verdict(True)
+        return Verdict(False, f"{function} is not much faster than your {naive}: it should need no Python loop "
+                              "and no array larger than the inputs and the result")
+    if not solo.ok:
+        return Verdict(False, solo.describe_failure(function))
+    if solo.seconds <= SPEED_FACTOR * reference_seconds + SPEED_SLACK_SECONDS:
+        return Verdict(True)
+    return Verdict(False, f"{function} took far longer than a vectorized solution")
 
 
 def no_loops_verdict(source: SourceView, relative: str, qualified: str) -> Verdict:
-    text = source.text(relative)
-    if text is None:
-        return Verdict(False, f"{relative} is missing or unreadable")
-    loops = python_loops(text, qualified)
+    """No Python loop in ``qualified``, nor in the student's own functions it calls."""
+    loops = loops_in_calls(source.text, relative, qualified)
     if loops is None:
         return Verdict(False, f"{qualified} was not found in {relative} (or the file does not parse)")
     if loops:
-        return Verdict(False, f"{qualified} contains Python loops: {', '.join(loops)}")
+        return Verdict(False, f"{qualified} contains Python loops: {', '.join(loops[:3])}")
+    return Verdict(True)
+
+
+def ran_and_returned_loss(returned: tuple[Returned, ...], function: str, W: np.ndarray) -> Verdict:
+    """The call ran and returned a real (loss, dW): what a property test needs before it judges
+    its property. The values are the value tests' business; "real" only rules out a placeholder
+    (a loss that is not a finite number, a dW that is all zeros or not shaped like W), so that a
+    stub earns no property points while a formula slip keeps them."""
+    failure = first_failure(returned, function)
+    if failure:
+        return failure
+    loss, dW = loss_value(returned[0]), returned[0].arrays.get("result.1")
+    if loss is None or not np.isfinite(loss):
+        return Verdict(False, f"{function} did not return the loss as a finite number (return loss, dW)")
+    if dW is None or dW.shape != W.shape:
+        return Verdict(False, f"{function} did not return dW with the shape of W")
+    if not np.all(np.isfinite(dW)) or not np.any(dW):
+        return Verdict(False, f"{function} returned a dW that is all zeros, NaN or inf")
+    return Verdict(True)
+
+
+def ran_and_returned_array(returned: tuple[Returned, ...], function: str, what: str, size: int, *,
+                           real: bool = True) -> Verdict:
+    """The call ran and returned ``what`` with ``size`` entries; with ``real``, finite and not all
+    zeros (a placeholder earns no property points; the values are judged elsewhere)."""
+    failure = first_failure(returned, function)
+    if failure:
+        return failure
+    got = returned[0].arrays.get("result")
+    if got is None or got.size != size:
+        return Verdict(False, f"{function} did not return {what} with one entry per pair")
+    if real and (not np.all(np.isfinite(got)) or not np.any(got)):
+        return Verdict(False, f"{function} returned {what} that are all zeros, NaN or inf")
+    return Verdict(True)
+
+
+def memory_verdict(item: Returned, function: str, shape_words: str) -> Verdict:
+    """The call on the memory-safe size ran and returned something real (values are judged elsewhere)."""
+    if item.error in ("MemoryError", "died"):
+        return Verdict(False, f"{function} ran out of memory on a large input: build no {shape_words} array")
+    if not item.ok:
+        return Verdict(False, item.describe_failure(function))
+    arrays = [array for array in item.arrays.values() if array.dtype.kind == "f"]
+    if not arrays or not any(np.any(array) for array in arrays):
+        return Verdict(False, f"{function} returned only zeros on a large input")
     return Verdict(True)

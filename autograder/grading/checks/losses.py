@@ -15,24 +15,26 @@ from autograder.grading.checks.judging import (
     loss_call,
     loss_problem,
     loss_value,
+    memory_verdict,
     no_loops_verdict,
+    race_call,
+    race_verdict,
+    ran_and_returned_loss,
     reference_seconds_for,
-    relative_error,
     rng_for,
-    speed_verdict,
 )
 from autograder.grading.checks.plans import (
+    LOSS_MEMORY_SIZE,
     LOSS_SPEED_SIZE,
     SOFTMAX_FILE,
     SOFTMAX_MODULE,
     SVM_FILE,
     SVM_MODULE,
     Plan,
-    Returned,
-    SourceView,
     Timing,
 )
 from autograder.grading.results import Verdict
+from autograder.grading.static import loops_in_calls
 
 LOSS_SIZES = ((10, 6, 3), (40, 25, 10), (7, 13, 5))  # (N, D, C)
 
@@ -73,92 +75,124 @@ def loss_plans(ref: ModuleType, family: str, seed: int, timing: Timing | None = 
 
         return build
 
+    def large_scores_plan(variant: str) -> Callable[[], Plan]:
+        """Scores in the thousands to a hundred thousand: a large offset per example, shared by its
+        classes, plus a spread of up to about 150 between them. ``exp`` overflows without the
+        shift by the row maximum the lectures teach; with it every exponent lies in [-300, 0],
+        far from float64's underflow near -745, so ``-log(p)`` and the log-sum-exp form are both
+        right."""
+        name = naive if variant == "naive" else vectorized
+
+        def build() -> Plan:
+            rng = rng_for(f"{family}.large", seed)
+            calls, expected = [], []
+            for number, (N, D, C) in enumerate(((20, 30, 10), (6, 8, 4))):
+                W, X, y, _ = loss_problem(rng, N, D, C)
+                W *= 100.0  # X ~ N(0, 10) against W ~ N(0, 1): spreads of about 50 to 150 in a row
+                X[:, 0] = rng.uniform(1e3, 1e5, size=N) / 100.0  # the offset feature
+                W[0, :] = 100.0  # the same weight for every class: a common offset per row
+                problem = (W, X, y, 0.0)  # no penalty: the data term is what is tested
+                expected.append((problem, *reference[name](*problem)))
+                calls.append(loss_call(f"{name}/large/{number}", module, name, problem))
+
+            def judge(returned, source):
+                failure = first_failure(returned, name)
+                if failure:
+                    return failure
+                verdicts = []
+                for item, ((W, _X, y, reg), loss, dW) in zip(returned, expected, strict=True):
+                    verdicts.append(check_loss(loss_value(item), loss, W=W, reg=reg, N=len(y)))
+                    verdicts.append(check_gradient(item.arrays.get("result.1"), dW, W=W, reg=reg, N=len(y)))
+                return first_failed_of(verdicts)
+
+            return Plan(tuple(calls), judge)
+
+        return build
+
     for variant in ("naive", "vectorized"):
         plans[f"{family}.{variant}.loss"] = random_plan(variant, "loss")
         plans[f"{family}.{variant}.gradient"] = random_plan(variant, "gradient")
         plans[f"{family}.{variant}.edge"] = random_plan(
             variant, "both", sizes=((1, 4, 2), (1, 1, 2), (3, 2, 2)), tag="edge"
         )
-        plans[f"{family}.{variant}.large_scores"] = random_plan(
-            variant, "both", sizes=((20, 30, 10),), scale=1e5, tag="large"
-        )
+        plans[f"{family}.{variant}.large_scores"] = large_scores_plan(variant)
 
     def matches_naive() -> Plan:
+        """The vectorized function on the naive test's inputs: only the vectorized one is charged.
+
+        The naive call is made too, so the feedback can say which of the two is wrong.
+        """
         rng = rng_for(f"{family}.vectorized.matches_naive", seed)
         problem = loss_problem(rng, 30, 20, 7)
         calls = (
-            loss_call(f"{naive}/agree", module, naive, problem),
             loss_call(f"{vectorized}/agree", module, vectorized, problem),
+            loss_call(f"{naive}/agree", module, naive, problem),
         )
         want_loss, want_dW = reference[naive](*problem)
-
-        def judge(returned, source):
-            failure = first_failure(returned, f"{naive} or {vectorized}")
-            if failure:
-                return failure
-            first, second = returned
-            loss_a, loss_b = loss_value(first), loss_value(second)
-            dW_a, dW_b = first.arrays.get("result.1"), second.arrays.get("result.1")
-            if loss_a is None or loss_b is None or dW_a is None or dW_b is None:
-                return Verdict(False, "both functions must return (loss, dW)")
-            if not (
-                np.isfinite(loss_a) and np.isfinite(loss_b) and np.all(np.isfinite(dW_a)) and np.all(np.isfinite(dW_b))
-            ):
-                return Verdict(False, "a loss or a gradient is NaN or inf")
-            if abs(loss_a - loss_b) > 1e-6 * max(abs(loss_a), 1.0):
-                return Verdict(False, "the two losses differ")
-            if dW_a.shape != dW_b.shape or relative_error(dW_a.astype(float), dW_b.astype(float)) > 1e-6:
-                return Verdict(False, "the two gradients differ")
-            if (
-                abs(loss_b - want_loss) > 1e-6 * max(abs(want_loss), 1.0)
-                or relative_error(dW_b.astype(float), want_dW) > 1e-6
-            ):
-                return Verdict(False, "the two versions agree with each other but not with the correct values")
-            return Verdict(True)
-
-        return Plan(calls, judge)
-
-    def correct_and(problem, also: Callable[[Returned, SourceView], Verdict]):
-        """A judge: the vectorized call returned the correct loss and gradient, and passes ``also``."""
-        want_loss, want_dW = reference[vectorized](*problem)
         W, _, y, reg = problem
 
         def judge(returned, source):
-            return first_failure(returned, vectorized) or first_failed_of(
-                (check_loss_and_gradient(returned[0], want_loss, want_dW, W=W, reg=reg, N=len(y)),
-                 also(returned[0], source))
-            )
+            mine, theirs = returned
+            if not mine.ok:
+                return Verdict(False, mine.describe_failure(vectorized))
+            verdict = check_loss_and_gradient(mine, want_loss, want_dW, W=W, reg=reg, N=len(y))
+            if verdict.passed:
+                return verdict
+            naive_right = theirs.ok and check_loss_and_gradient(theirs, want_loss, want_dW, W=W, reg=reg,
+                                                                N=len(y)).passed
+            if naive_right:
+                return Verdict(False, f"{vectorized} disagrees with your {naive}, which is correct on these "
+                                      "inputs: compare the two step by step")
+            return verdict
 
-        return judge
+        return Plan(calls, judge)
 
     def no_loops() -> Plan:
         rng = rng_for(f"{family}.vectorized.no_python_loops", seed)
         problem = loss_problem(rng, 12, 9, 4)
-        judge = correct_and(problem, lambda item, source: no_loops_verdict(source, relative, vectorized))
+
+        def judge(returned, source):
+            return first_failed_of((ran_and_returned_loss(returned, vectorized, problem[0]),
+                                    no_loops_verdict(source, relative, vectorized)))
+
         return Plan((loss_call(f"{vectorized}/static", module, vectorized, problem),), judge)
 
     def speed() -> Plan:
+        """Faster than the student's own naive version, and runs at a memory-safe size."""
         rng = rng_for(f"{family}.vectorized.speed", seed)
         problem = loss_problem(rng, *LOSS_SPEED_SIZE)
-        call = loss_call(f"{vectorized}/speed", module, vectorized, problem, timed=True)
-        reference_seconds = reference_seconds_for(timing, call, lambda: reference[vectorized](*problem))
-        judge = correct_and(problem, lambda item, source: speed_verdict(item, reference_seconds, vectorized))
-        return Plan((call,), judge)
+        timed = loss_call(f"{vectorized}/speed", module, vectorized, problem, timed=True)
+        race = race_call(f"{vectorized}/race", loss_call(f"{vectorized}/raced", module, vectorized, problem),
+                         loss_call(f"{naive}/speed", module, naive, problem))
+        reference_seconds = reference_seconds_for(timing, timed, lambda: reference[vectorized](*problem))
+        memory = loss_call(f"{vectorized}/memory", module, vectorized, loss_problem(rng, *LOSS_MEMORY_SIZE))
+
+        want_loss, want_dW = reference[naive](*problem)
+
+        def judge(returned, source):
+            naive_loops = loops_in_calls(source.text, relative, naive)
+            race = returned[0]
+            naive_right = ("naive.0" in race.numbers and check_loss(race.numbers["naive.0"], want_loss, W=problem[0],
+                                                                    reg=problem[3]).passed
+                           and check_gradient(race.arrays.get("naive.1"), want_dW, W=problem[0],
+                                              reg=problem[3]).passed)
+            return first_failed_of((
+                memory_verdict(returned[1], vectorized, "(N, D, C)"),
+                race_verdict(race, returned[2], vectorized, naive, bool(naive_loops) and naive_right,
+                             reference_seconds),
+            ))
+
+        return Plan((race, memory, timed), judge)
 
     def unchanged() -> Plan:
         rng = rng_for(f"{family}.vectorized.inputs_unchanged", seed)
         problem = loss_problem(rng, 15, 8, 4)
-        want_loss, want_dW = reference[vectorized](*problem)
 
         def judge(returned, source):
-            failure = first_failure(returned, vectorized)
-            if failure:
-                return failure
-            W, X, y, reg = problem
-            correct = check_loss_and_gradient(returned[0], want_loss, want_dW, W=W, reg=reg, N=len(y))
-            if not correct.passed:
-                return correct
-            for position, (label, original) in enumerate((("W", W), ("X", X), ("y", y))):
+            found = ran_and_returned_loss(returned, vectorized, problem[0])
+            if not found.passed:
+                return found
+            for position, (label, original) in enumerate(zip(("W", "X", "y"), problem[:3], strict=True)):
                 after = returned[0].arrays.get(f"after.arg{position}")
                 if after is None or after.shape != original.shape or not np.array_equal(after, original):
                     return Verdict(False, f"{vectorized} changed its input {label}")

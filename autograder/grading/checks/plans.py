@@ -13,11 +13,19 @@ SOFTMAX_MODULE = "cs_utils.classifiers.softmax"
 KNN_FILE = "cs_utils/classifiers/k_nearest_neighbor.py"
 SVM_FILE = "cs_utils/classifiers/linear_svm.py"
 SOFTMAX_FILE = "cs_utils/classifiers/softmax.py"
-#: A correct vectorized call may take this many times the reference's time, plus the slack.
+#: A correct vectorized call may take this many times the reference's time, plus the slack (the
+#: yardstick when the student's own naive version cannot serve).
 SPEED_FACTOR, SPEED_SLACK_SECONDS = 25.0, 0.25
-#: Problem sizes of the speed tests: (num_test, num_train, D) and (N, D, C). Big enough that two
-#: Python loops over them take well over a second, small enough to send in a few milliseconds.
-KNN_SPEED_SIZE, LOSS_SPEED_SIZE = (200, 400, 100), (1000, 100, 10)
+#: A vectorized function must be this many times faster than the student's own naive version,
+#: each timed RACE_ROUNDS times in turns in the same process (fastest of each). On the race sizes
+#: a loop-free version is 15-60 times faster (even an unoptimised ``np.einsum``), a loop is not.
+RACE_FACTOR, RACE_ROUNDS = 3.0, 3
+#: Race sizes: (num_test, num_train, D) and (N, D, C), small in D so that the naive versions'
+#: Python loops dominate their time.
+KNN_SPEED_SIZE, LOSS_SPEED_SIZE = (50, 1000, 500), (2000, 100, 10)
+#: Memory-safe sizes: the vectorized function must run here (its inputs are tens of MB) although
+#: a (num_test, num_train, D) or (N, D, C) array would take 1.9 GB, more than a child may have.
+KNN_MEMORY_SIZE, LOSS_MEMORY_SIZE = (200, 1000, 1200), (2000, 1000, 120)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,4 @@
 # target: cs_utils/classifiers/linear_svm.py
-# lose: svm.vectorized.matches_naive
 # zero: svm_loss_naive
 # Plant fake result files everywhere a grader might look, print fake JSON, return zeros.
 import json as _json

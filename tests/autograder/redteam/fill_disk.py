@@ -1,6 +1,5 @@
 # target: cs_utils/classifiers/softmax.py
 # zero: softmax_loss_naive
-# lose: softmax.vectorized.matches_naive
 # Fill the disk and the inode table from the working folder: 256 MiB of data and 10000 empty
 # files. With a private, capped scratch folder both stop at the caps; the totals go to the staff
 # log, where the test reads them.

@@ -1,5 +1,4 @@
 # target: cs_utils/classifiers/softmax.py
-# lose: softmax.vectorized.matches_naive
 # zero: softmax_loss_naive
 # Kill the interpreter without cleanup.
 import os as _os

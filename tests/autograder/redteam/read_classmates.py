@@ -1,6 +1,5 @@
 # target: cs_utils/classifiers/linear_svm.py
 # zero: svm_loss_naive
-# lose: svm.vectorized.matches_naive
 # needs: root
 # Copy a classmate's work: other submissions of the batch, their results and the output folder.
 import glob as _glob

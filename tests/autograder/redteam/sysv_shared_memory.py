@@ -1,6 +1,5 @@
 # target: cs_utils/classifiers/linear_svm.py
 # zero: svm_loss_naive
-# lose: svm.vectorized.matches_naive
 # Leave System V shared memory behind: segments outlive the process that made them (and the
 # address-space limit, which counts only what is mapped) unless the child has its own IPC
 # namespace. The key 0x5EED0001.. lets the test find them.

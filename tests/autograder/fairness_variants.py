@@ -1,0 +1,389 @@
+"""Implementations written from the contract, to grade the grader.
+
+Each :class:`Variant` replaces the solution region(s) of one student function in the reference
+source with what a student might write. ``CORRECT`` are right but written differently from the
+reference (other NumPy idioms, the other stabilisation of the softmax, other tie-free sorts): each
+must earn every point of its function. ``BUGS`` are the mistakes students make: each must lose
+points on exactly the tests named in ``fails`` (one defect, charged where it belongs), and the
+feedback of those tests must contain ``hint``. No variant may cost another function anything.
+"""
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+
+from autograder.release import find_solution_regions, keep_solutions
+
+KNN = "cs_utils/classifiers/k_nearest_neighbor.py"
+SVM = "cs_utils/classifiers/linear_svm.py"
+SOFTMAX = "cs_utils/classifiers/softmax.py"
+LINEAR = "cs_utils/classifiers/linear_classifier.py"
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    file: str
+    function: str  # qualified, as the solution regions name it ("KNearestNeighbor.predict_labels")
+    bodies: tuple[str | None, ...]  # one per solution region of the function; None keeps the reference
+    fails: frozenset[str] = frozenset()
+    hint: str = ""
+
+    def apply(self, source: str) -> str:
+        """The file's solution release with this variant's bodies in place of the reference's."""
+        lines = source.splitlines()
+        regions = [r for r in find_solution_regions(source, self.file) if r.function == self.function]
+        if len(regions) != len(self.bodies):
+            raise ValueError(f"{self.name}: {self.function} has {len(regions)} regions, not {len(self.bodies)}")
+        for region, body in reversed(list(zip(regions, self.bodies, strict=True))):
+            if body is None:
+                continue
+            code = textwrap.dedent(body).strip("\n").splitlines()
+            lines[region.begin + 1 : region.end] = [region.indent + line if line.strip() else "" for line in code]
+        return keep_solutions("\n".join(lines) + "\n", self.file)
+
+
+def right(name, file, function, *bodies):
+    return Variant(name, file, function, bodies)
+
+
+def wrong(name, file, function, fails, hint, *bodies):
+    return Variant(name, file, function, bodies, frozenset(fails.split()), hint)
+
+
+TWO, ONE, NO = ("KNearestNeighbor.compute_distances_two_loops", "KNearestNeighbor.compute_distances_one_loop",
+                "KNearestNeighbor.compute_distances_no_loops")
+VOTE = "KNearestNeighbor.predict_labels"
+TRAIN, PREDICT = "LinearClassifier.train", "LinearClassifier.predict"
+
+CORRECT = [
+    # -- distances --------------------------------------------------------------------------
+    right("two loops, power and sum", KNN, TWO, "dists[i, j] = np.sqrt(np.sum((X[i] - self.X_train[j]) ** 2))"),
+    right("two loops, dot product", KNN, TWO, """
+        d = X[i] - self.X_train[j]
+        dists[i, j] = np.sqrt(d @ d)
+        """),
+    right("one loop, method chain", KNN, ONE, "dists[i] = np.sqrt(((self.X_train - X[i]) ** 2).sum(axis=1))"),
+    right("one loop, einsum", KNN, ONE, """
+        diff = self.X_train - X[i]
+        dists[i, :] = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+        """),
+    right("no loops, sums and maximum", KNN, NO, """
+        sq = np.sum(X ** 2, axis=1)[:, None] - 2 * X @ self.X_train.T + np.sum(self.X_train ** 2, axis=1)
+        return np.sqrt(np.maximum(sq, 0))
+        """),
+    right("no loops, dot and clip", KNN, NO, """
+        cross = X.dot(self.X_train.T)
+        sq = (X * X).sum(axis=1, keepdims=True) + (self.X_train * self.X_train).sum(axis=1) - 2.0 * cross
+        return np.sqrt(np.clip(sq, 0.0, None))
+        """),
+    # -- votes ------------------------------------------------------------------------------
+    right("vote with np.unique counts", KNN, VOTE, """
+        closest = self.y_train[np.argsort(dists[i], kind="stable")[:k]]
+        values, counts = np.unique(closest, return_counts=True)
+        y_pred[i] = values[np.argmax(counts)]
+        """),
+    right("vote after argpartition", KNN, VOTE, """
+        nearest = np.argpartition(dists[i], k - 1)[:k]
+        y_pred[i] = np.bincount(self.y_train[nearest]).argmax()
+        """),
+    right("vote with sorted() and a dict", KNN, VOTE, """
+        order = sorted(range(dists.shape[1]), key=lambda j: dists[i, j])[:k]
+        votes = {}
+        for j in order:
+            votes[int(self.y_train[j])] = votes.get(int(self.y_train[j]), 0) + 1
+        best = max(votes.values())
+        y_pred[i] = min(label for label, count in votes.items() if count == best)
+        """),
+    # -- SVM ---------------------------------------------------------------------------------
+    right("SVM naive, CS231n style", SVM, "svm_loss_naive", """
+        num_classes, num_train = W.shape[1], X.shape[0]
+        for i in range(num_train):
+            scores = X[i].dot(W)
+            correct = scores[y[i]]
+            for j in range(num_classes):
+                if j != y[i]:
+                    margin = scores[j] - correct + 1
+                    if margin > 0:
+                        loss += margin
+                        dW[:, j] += X[i]
+                        dW[:, y[i]] -= X[i]
+        loss = loss / num_train + reg * np.sum(W * W)
+        dW = dW / num_train + 2 * reg * W
+        """),
+    right("SVM vectorized, mask and row sums", SVM, "svm_loss_vectorized", """
+        N = X.shape[0]
+        scores = X @ W
+        correct = scores[np.arange(N), y].reshape(-1, 1)
+        margins = np.maximum(0, scores - correct + 1)
+        margins[np.arange(N), y] = 0
+        loss = np.sum(margins) / N + reg * np.sum(W ** 2)
+        mask = (margins > 0).astype(float)
+        mask[np.arange(N), y] = -mask.sum(axis=1)
+        dW = X.T.dot(mask) / N + 2 * reg * W
+        """),
+    right("SVM vectorized, einsum and np.add.at", SVM, "svm_loss_vectorized", """
+        N = len(y)
+        scores = np.einsum("nd,dc->nc", X, W)
+        margins = scores - scores[np.arange(N), y][:, None] + 1.0
+        margins[np.arange(N), y] = 0.0
+        positive = margins > 0
+        loss = margins[positive].sum() / N + reg * (W * W).sum()
+        coeff = positive.astype(W.dtype)
+        np.add.at(coeff, (np.arange(N), y), -positive.sum(axis=1))
+        dW = np.einsum("nd,nc->dc", X, coeff) / N + 2 * reg * W
+        """),
+    # -- softmax -----------------------------------------------------------------------------
+    right("softmax naive, shift then log of the probability", SOFTMAX, "softmax_loss_naive", """
+        num_train, num_classes = X.shape[0], W.shape[1]
+        for i in range(num_train):
+            scores = X[i] @ W
+            scores -= np.max(scores)
+            p = np.exp(scores) / np.sum(np.exp(scores))
+            loss += -np.log(p[y[i]])
+            for j in range(num_classes):
+                dW[:, j] += (p[j] - (j == y[i])) * X[i]
+        loss = loss / num_train + reg * np.sum(W * W)
+        dW = dW / num_train + 2 * reg * W
+        """),
+    right("softmax naive, log-sum-exp", SOFTMAX, "softmax_loss_naive", """
+        num_train = X.shape[0]
+        for i in range(num_train):
+            scores = X[i].dot(W)
+            top = scores.max()
+            log_normalizer = top + np.log(np.exp(scores - top).sum())
+            loss += log_normalizer - scores[y[i]]
+            p = np.exp(scores - log_normalizer)
+            p[y[i]] -= 1
+            dW += np.outer(X[i], p)
+        loss = loss / num_train + reg * np.sum(W * W)
+        dW = dW / num_train + 2 * reg * W
+        """),
+    right("softmax vectorized, shift and mean of -log p", SOFTMAX, "softmax_loss_vectorized", """
+        N = X.shape[0]
+        scores = X @ W
+        scores = scores - scores.max(axis=1, keepdims=True)
+        p = np.exp(scores)
+        p /= p.sum(axis=1, keepdims=True)
+        loss = -np.mean(np.log(p[np.arange(N), y])) + reg * np.sum(W * W)
+        p[np.arange(N), y] -= 1
+        dW = X.T @ p / N + 2 * reg * W
+        """),
+    right("softmax vectorized, log-sum-exp and one-hot", SOFTMAX, "softmax_loss_vectorized", """
+        N, C = X.shape[0], W.shape[1]
+        scores = X.dot(W)
+        top = scores.max(axis=1, keepdims=True)
+        log_z = top + np.log(np.exp(scores - top).sum(axis=1, keepdims=True))
+        one_hot = np.eye(C)[y]
+        loss = float(np.sum(log_z.ravel() - scores[np.arange(N), y])) / N + reg * np.sum(W ** 2)
+        dW = X.T.dot(np.exp(scores - log_z) - one_hot) / N + 2 * reg * W
+        """),
+    # -- the linear classifier -----------------------------------------------------------------
+    right("train with randint and a plain assignment", LINEAR, TRAIN, """
+        rows = rng.randint(0, num_train, batch_size)
+        X_batch, y_batch = X[rows], y[rows]
+        """, "self.W = self.W - learning_rate * grad"),
+    right("train with choice of row indices", LINEAR, TRAIN, """
+        indices = rng.choice(np.arange(num_train), size=batch_size, replace=True)
+        X_batch = X[indices, :]
+        y_batch = y[indices]
+        """, None),
+    right("predict with argmax of the dot product", LINEAR, PREDICT, "y_pred = X.dot(self.W).argmax(axis=1)"),
+    right("predict with np.argmax and a copy", LINEAR, PREDICT, """
+        scores = np.dot(X, self.W)
+        y_pred = np.argmax(scores, axis=1).astype(np.int64)
+        """),
+]
+
+BUGS = [
+    # -- distances --------------------------------------------------------------------------
+    wrong("two loops without the square root", KNN, TWO, "knn.two_loops.random knn.two_loops.single",
+          "Euclidean distance", "dists[i, j] = np.sum((X[i] - self.X_train[j]) ** 2)"),
+    wrong("two loops with absolute differences", KNN, TWO, "knn.two_loops.random knn.two_loops.single",
+          "Euclidean distance", "dists[i, j] = np.sum(np.abs(X[i] - self.X_train[j]))"),
+    wrong("one loop without the square root", KNN, ONE, "knn.one_loop.random", "broadcasting",
+          "dists[i] = np.sum((self.X_train - X[i]) ** 2, axis=1)"),
+    wrong("one loop subtracting in place from the training set", KNN, ONE,
+          "knn.one_loop.random knn.one_loop.inputs_unchanged", "", """
+        diff = self.X_train
+        diff -= X[i]
+        dists[i] = np.sqrt(np.sum(diff ** 2, axis=1))
+        """),
+    wrong("no loops without the clip", KNN, NO, "knn.no_loops.near_duplicates", "clip", """
+        sq = np.sum(X ** 2, axis=1)[:, None] - 2 * X @ self.X_train.T + np.sum(self.X_train ** 2, axis=1)
+        return np.sqrt(sq)
+        """),
+    wrong("no loops with rows and columns swapped", KNN, NO, "knn.no_loops.random", "", """
+        sq = np.sum(self.X_train ** 2, axis=1)[:, None] - 2 * self.X_train @ X.T + np.sum(X ** 2, axis=1)
+        return np.sqrt(np.maximum(sq, 0))
+        """),
+    wrong("no loops that loops over the test rows", KNN, NO, "knn.no_loops.no_python_loops knn.no_loops.speed",
+          "loop", """
+        rows = [np.sqrt(np.sum((self.X_train - x) ** 2, axis=1)) for x in X]
+        return np.array(rows)
+        """),
+    # Garbage values (uncorrelated with the distances): the property tests do not count either.
+    wrong("no loops without the cross term's factor 2", KNN, NO,
+          "knn.no_loops.random knn.no_loops.near_duplicates knn.no_loops.no_python_loops knn.no_loops.speed "
+          "knn.no_loops.inputs_unchanged", "close to the right values", """
+        sq = np.sum(X ** 2, axis=1)[:, None] - X @ self.X_train.T + np.sum(self.X_train ** 2, axis=1)
+        return np.sqrt(np.maximum(sq, 0))
+        """),
+    # -- votes ------------------------------------------------------------------------------
+    wrong("vote tie to the larger label", KNN, VOTE, "knn.predict_labels.ties", "smaller label", """
+        counts = np.bincount(self.y_train[np.argsort(dists[i], kind="stable")[:k]])
+        y_pred[i] = len(counts) - 1 - np.argmax(counts[::-1])
+        """),
+    wrong("vote by the farthest neighbours", KNN, VOTE,
+          "knn.predict_labels.k1 knn.predict_labels.majority knn.predict_labels.ties knn.predict_labels.single",
+          "", "y_pred[i] = np.argmax(np.bincount(self.y_train[np.argsort(dists[i])[-k:]]))"),
+    wrong("vote ignoring k (always the nearest)", KNN, VOTE,
+          "knn.predict_labels.majority knn.predict_labels.ties knn.predict_labels.single", "", """
+        y_pred[i] = self.y_train[np.argmin(dists[i])]
+        """),
+    wrong("vote returning an index instead of a label", KNN, VOTE,
+          "knn.predict_labels.k1 knn.predict_labels.majority knn.predict_labels.ties knn.predict_labels.single",
+          "", "y_pred[i] = np.argsort(dists[i])[0]"),
+    # -- SVM ---------------------------------------------------------------------------------
+    wrong("SVM naive without dividing the gradient by N", SVM, "svm_loss_naive", "svm.naive.gradient svm.naive.edge",
+          "", """
+        num_train, num_classes = X.shape[0], W.shape[1]
+        for i in range(num_train):
+            scores = X[i] @ W
+            for j in range(num_classes):
+                margin = scores[j] - scores[y[i]] + 1
+                if j != y[i] and margin > 0:
+                    loss += margin
+                    dW[:, j] += X[i]
+                    dW[:, y[i]] -= X[i]
+        loss = loss / num_train + reg * np.sum(W * W)
+        dW += 2 * reg * W
+        """),
+    wrong("SVM naive counting the correct class", SVM, "svm_loss_naive",
+          "svm.naive.loss svm.naive.edge", "", """
+        num_train, num_classes = X.shape[0], W.shape[1]
+        for i in range(num_train):
+            scores = X[i] @ W
+            for j in range(num_classes):
+                margin = scores[j] - scores[y[i]] + 1
+                if margin > 0:
+                    loss += margin
+                    dW[:, j] += X[i]
+                    dW[:, y[i]] -= X[i]
+        loss = loss / num_train + reg * np.sum(W * W)
+        dW = dW / num_train + 2 * reg * W
+        """),
+    wrong("SVM vectorized without regularization", SVM, "svm_loss_vectorized",
+          "svm.vectorized.loss svm.vectorized.gradient svm.vectorized.matches_naive svm.vectorized.edge",
+          "regularization", """
+        N = X.shape[0]
+        scores = X @ W
+        margins = np.maximum(0, scores - scores[np.arange(N), y][:, None] + 1)
+        margins[np.arange(N), y] = 0
+        loss = margins.sum() / N
+        coeff = (margins > 0).astype(float)
+        coeff[np.arange(N), y] = -coeff.sum(axis=1)
+        dW = X.T @ coeff / N
+        """),
+    wrong("SVM vectorized with half the penalty", SVM, "svm_loss_vectorized",
+          "svm.vectorized.loss svm.vectorized.gradient svm.vectorized.matches_naive svm.vectorized.edge",
+          "factor 1/2", """
+        N = X.shape[0]
+        scores = X @ W
+        margins = np.maximum(0, scores - scores[np.arange(N), y][:, None] + 1)
+        margins[np.arange(N), y] = 0
+        loss = margins.sum() / N + 0.5 * reg * np.sum(W * W)
+        coeff = (margins > 0).astype(float)
+        coeff[np.arange(N), y] = -coeff.sum(axis=1)
+        dW = X.T @ coeff / N + reg * W
+        """),
+    wrong("SVM vectorized that calls the naive version", SVM, "svm_loss_vectorized",
+          "svm.vectorized.no_python_loops svm.vectorized.speed", "loop", "loss, dW = svm_loss_naive(W, X, y, reg)"),
+    wrong("SVM vectorized that changes X", SVM, "svm_loss_vectorized", "svm.vectorized.inputs_unchanged", "X", """
+        N = X.shape[0]
+        scores = X @ W
+        margins = np.maximum(0, scores - scores[np.arange(N), y][:, None] + 1)
+        margins[np.arange(N), y] = 0
+        loss = margins.sum() / N + reg * np.sum(W * W)
+        coeff = (margins > 0).astype(float)
+        coeff[np.arange(N), y] = -coeff.sum(axis=1)
+        dW = X.T @ coeff / N + 2 * reg * W
+        X[0] = 0.0  # scribbled on after use
+        """),
+    # -- softmax -----------------------------------------------------------------------------
+    wrong("softmax naive without the shift", SOFTMAX, "softmax_loss_naive", "softmax.naive.large_scores",
+          "maximum", """
+        num_train, num_classes = X.shape[0], W.shape[1]
+        for i in range(num_train):
+            scores = X[i] @ W
+            p = np.exp(scores) / np.sum(np.exp(scores))
+            loss += -np.log(p[y[i]])
+            for j in range(num_classes):
+                dW[:, j] += (p[j] - (j == y[i])) * X[i]
+        loss = loss / num_train + reg * np.sum(W * W)
+        dW = dW / num_train + 2 * reg * W
+        """),
+    wrong("softmax naive with log base 10", SOFTMAX, "softmax_loss_naive",
+          "softmax.naive.loss softmax.naive.large_scores softmax.naive.edge", "", """
+        num_train, num_classes = X.shape[0], W.shape[1]
+        for i in range(num_train):
+            scores = X[i] @ W
+            scores -= scores.max()
+            p = np.exp(scores) / np.sum(np.exp(scores))
+            loss += -np.log10(p[y[i]])
+            for j in range(num_classes):
+                dW[:, j] += (p[j] - (j == y[i])) * X[i]
+        loss = loss / num_train + reg * np.sum(W * W)
+        dW = dW / num_train + 2 * reg * W
+        """),
+    wrong("softmax vectorized without the shift", SOFTMAX, "softmax_loss_vectorized",
+          "softmax.vectorized.large_scores", "maximum", """
+        N = X.shape[0]
+        p = np.exp(X @ W)
+        p /= p.sum(axis=1, keepdims=True)
+        loss = -np.mean(np.log(p[np.arange(N), y])) + reg * np.sum(W * W)
+        p[np.arange(N), y] -= 1
+        dW = X.T @ p / N + 2 * reg * W
+        """),
+    wrong("softmax vectorized with the gradient's sign flipped", SOFTMAX, "softmax_loss_vectorized",
+          "softmax.vectorized.gradient softmax.vectorized.large_scores softmax.vectorized.matches_naive", "", """
+        N = X.shape[0]
+        scores = X @ W
+        scores -= scores.max(axis=1, keepdims=True)
+        p = np.exp(scores)
+        p /= p.sum(axis=1, keepdims=True)
+        loss = -np.mean(np.log(p[np.arange(N), y])) + reg * np.sum(W * W)
+        p[np.arange(N), y] -= 1
+        dW = -(X.T @ p / N) + 2 * reg * W
+        """),
+    wrong("softmax vectorized summing instead of averaging", SOFTMAX, "softmax_loss_vectorized",
+          "softmax.vectorized.loss softmax.vectorized.gradient softmax.vectorized.large_scores "
+          "softmax.vectorized.matches_naive", "", """
+        N = X.shape[0]
+        scores = X @ W
+        scores -= scores.max(axis=1, keepdims=True)
+        p = np.exp(scores)
+        p /= p.sum(axis=1, keepdims=True)
+        loss = -np.sum(np.log(p[np.arange(N), y])) + reg * np.sum(W * W)
+        p[np.arange(N), y] -= 1
+        dW = X.T @ p + 2 * reg * W
+        """),
+    wrong("softmax vectorized that calls the naive version", SOFTMAX, "softmax_loss_vectorized",
+          "softmax.vectorized.no_python_loops softmax.vectorized.speed", "loop",
+          "loss, dW = softmax_loss_naive(W, X, y, reg)"),
+    # -- the linear classifier -----------------------------------------------------------------
+    wrong("train drawing rows and labels with different indices", LINEAR, TRAIN, "linear.train.minibatches",
+          "labels of the rows", """
+        X_batch = X[rng.choice(num_train, batch_size)]
+        y_batch = y[rng.choice(num_train, batch_size)]
+        """, None),
+    wrong("train stepping up the gradient", LINEAR, TRAIN, "linear.train.update linear.train.lowers_loss",
+          "learning_rate", None, "self.W += learning_rate * grad"),
+    wrong("train with a fixed minibatch", LINEAR, TRAIN, "linear.train.minibatches", "random", """
+        X_batch, y_batch = X[:batch_size], y[:batch_size]
+        """, None),
+    wrong("predict returning the largest score", LINEAR, PREDICT, "linear.predict.argmax linear.predict.single",
+          "", "y_pred = np.max(X @ self.W, axis=1)"),
+    wrong("predict along the wrong axis", LINEAR, PREDICT, "linear.predict.argmax linear.predict.single", "",
+          "y_pred = np.argmax(X @ self.W, axis=0)"),
+]

