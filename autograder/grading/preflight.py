@@ -56,6 +56,9 @@ try:
 except OSError as error:
     found["network"] = type(error).__name__
 found["ipc_private"] = os.stat("/proc/self/ns/ipc").st_ino != parent_ipc
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+found["unshare"] = "ok" if libc.unshare(0x10000000) == 0 else "refused"  # a user namespace of its own
 cwd = os.path.realpath(os.getcwd())
 with open("/proc/self/mountinfo") as handle:
     mounts = [line.split() for line in handle]
@@ -167,14 +170,27 @@ def _judge(found: dict, isolation: Isolation, sandbox: Sandbox, missing: dict[st
         broken.append("it reached a listener on 127.0.0.1")
     if not found.get("ipc_private"):
         broken.append("it shares the grader's IPC namespace")
+    if found.get("unshare") == "ok":
+        broken.append("it could make a user namespace of its own (no seccomp filter)")
     if broken:
         missing["namespaces"] = "; ".join(broken)
     if found.get("scratch") != "tmpfs":
         missing["scratch"] = f"its working folder is on {found.get('scratch') or 'an unknown file system'}"
     if not sandbox.cgroups.available:
         missing["cgroups"] = sandbox.cgroups.reason
-    elif "/autograder/" not in str(found.get("cgroup", "")):
-        missing["cgroups"] = "the child was not in the grader's control group"
+    elif not _in_grader_groups(str(found.get("cgroup", "")), sandbox.cgroups.version):
+        missing["cgroups"] = "the child was not in the grader's control group of every controller"
+
+
+def _in_grader_groups(proc_cgroup: str, version: int) -> bool:
+    """Whether ``/proc/self/cgroup`` puts the process in the grader's groups: the one v2 group, or
+    the cpu, memory and pids groups of v1."""
+    lines = [line.split(":", 2) for line in proc_cgroup.splitlines() if line.count(":") >= 2]
+    if version == 2:
+        return any(hierarchy == "0" and "/autograder/" in path for hierarchy, _, path in lines)
+    placed = {controller for _, controllers, path in lines if "/autograder/" in path
+              for controller in controllers.split(",")}
+    return {"cpu", "memory", "pids"} <= placed
 
 
 def _kernel_problem(sandbox: Sandbox, frame: Path) -> str:

@@ -28,7 +28,7 @@ from autograder import KIT_ROOT, SOURCE_ROOT
 from autograder.grading import checks, manifest, notebook_intake, notebook_run, results_check, scoring
 from autograder.grading.checks import Call, Plan, Returned, SourceView
 from autograder.grading.reference import load_reference
-from autograder.grading.results import SubmissionResult, TestOutcome, TestSpec
+from autograder.grading.results import COULD_NOT_GRADE, SubmissionResult, TestOutcome, TestSpec
 from autograder.grading.sandbox import CallReply, Child, Isolation, Limits, Sandbox
 from autograder.grading.snapshot import SubmissionFiles
 from autograder.grading.submission import Submission, SubmissionError, content_hash, materialize
@@ -189,8 +189,25 @@ class Grader:
 
     # -- the pipeline ------------------------------------------------------------------------
     def grade(self, submission: Submission, digest: str | None = None) -> SubmissionResult:
-        """Grade one submission; never raises (a failure of ours is a "could not grade" result)."""
-        return replace(self._grade(submission, digest), isolation=self.isolation_mode)
+        """Grade one submission; never raises (a failure of ours is a "could not grade" result).
+
+        If a child could not keep a promise while this submission was graded (a control group
+        refused, a cover that failed) and the mode preflight found did not already lack it, the
+        grade is not trustworthy: the result is "could not grade" (ours), graded again next run.
+        """
+        self.sandbox.broken_promises.clear()
+        result = self._grade(submission, digest)
+        expected = set() if self.isolation_mode in ("", "full") else {
+            part.removeprefix("no-") for part in self.isolation_mode.split("+")}
+        surprise = self.sandbox.broken_promises - expected
+        if surprise and result.status != COULD_NOT_GRADE:
+            result = scoring.could_not_grade(
+                submission.student, self.tests, INTERNAL_ERROR, content_hash=result.content_hash,
+                seconds=result.seconds, staff_log=f"promises broken while grading: {', '.join(sorted(surprise))}\n"
+                + result.staff_log)
+        log = result.staff_log if result.staff_log.startswith("isolation:") else (
+            f"isolation: {self.isolation_mode or 'not probed'}\n{result.staff_log}")
+        return replace(result, isolation=self.isolation_mode, staff_log=log)
 
     def _grade(self, submission: Submission, digest: str | None) -> SubmissionResult:
         start = time.monotonic()
@@ -206,7 +223,7 @@ class Grader:
                 extra, problems, answers = self.run_notebooks(prepared, log)
                 specs, outcomes = (*self.tests, *manifest.NOTEBOOK_TESTS), (*outcomes, *extra)
                 notes = [*notes, *problems]
-            log = [f"isolation: {self.isolation_mode or 'not probed'}", *self.sandbox.notes, *log]
+            log = [*self.sandbox.notes, *log]
             result = scoring.build_result(
                 submission.student,
                 specs,
@@ -311,8 +328,12 @@ class Grader:
                 if real is None:
                     detail += "; " + results_check.reproduce(self.sandbox, Path(), name, data, None, log)
                 else:
-                    with self._copy_for_phase(prepared.files) as copy:
-                        detail += "; " + results_check.reproduce(self.sandbox, copy.work, name, data, real, log)
+                    try:
+                        with self._copy_for_phase(prepared.files) as copy:
+                            detail += "; " + results_check.reproduce(self.sandbox, copy.work, name, data, real, log)
+                    except Exception:
+                        log.append(f"reproducing {name} failed:\n{traceback.format_exc()}")
+                        detail += "; not verified: the grader could not retrain it"
             outcomes.append(TestOutcome(f"notebook.{name}.submitted_results", verdict.passed, detail))
         if self._data is None:
             self._data = notebook_run.write_synthetic_data(self._scratch / "cifar")
@@ -323,10 +344,15 @@ class Grader:
                     f"notebooks/{name}.ipynb": json.dumps(intake.notebook).encode(),
                     f"notebooks/results/{name}.json": None,  # the run must write its own
                 }
-                with self._copy_for_phase(prepared.files, changes) as copy:
-                    data = notebook_run.link_data(self._data, copy.root)
-                    run = notebook_run.run_notebook(self.sandbox, copy.work, data, name,
-                                                    budget=self.notebook_seconds, log=log)
+                try:
+                    with self._copy_for_phase(prepared.files, changes) as copy:
+                        data = notebook_run.link_data(self._data, copy.root)
+                        run = notebook_run.run_notebook(self.sandbox, copy.work, data, name,
+                                                        budget=self.notebook_seconds, log=log)
+                except Exception:  # this notebook's tests fail; the code tests and other notebooks stand
+                    log.append(f"notebook {name} could not be run:\n{traceback.format_exc()}")
+                    run = notebook_run.NotebookRun(name, False, stopped="the grader could not run this notebook "
+                                                                         "(your instructors have the details)")
             outcomes += _judge_notebook(name, intake, run)
         answers = {name: dict(intake.answers) for name, intake in intakes.items()}
         return outcomes, problems, answers

@@ -64,6 +64,10 @@ class SubmissionFiles:
         or leaves out (None) individual files."""
         wanted = dict(self.files)
         for relative, data in (changes or {}).items():
+            # A change wins over whatever the submission had in its way: a folder of that name
+            # (notebooks/svm.ipynb/...), or a file where the change needs a folder.
+            wanted = {path: content for path, content in wanted.items()
+                      if not path.startswith(relative + "/") and not relative.startswith(path + "/")}
             if data is None:
                 wanted.pop(relative, None)
             else:

@@ -371,10 +371,15 @@ class Child:
                     replies.append(CallReply(state, now - start))
                     return replies
                 message, blobs = frame
-                if message.get("done") == nonce and message.get("index") == index:
-                    replies.append(CallReply("done", now - start, message, blobs))
-                    start = now
-                    break
+                if message.get("done") != nonce or message.get("index") != index:
+                    # The harness answers each call once, in order: anything else was forged by
+                    # the student's code. End the child rather than parse a flood of them.
+                    self.garbled, self.alive = True, False
+                    replies.append(CallReply("unreadable", now - start))
+                    return replies
+                replies.append(CallReply("done", now - start, message, blobs))
+                start = now
+                break
         return replies
 
 
@@ -402,6 +407,9 @@ class Sandbox:
         self.cgroups = cgroups.detect() if isolation.uid is not None else cgroups.Support(0, "not root")
         cgroups.remove_stale(self.cgroups)
         self._groups = 0
+        #: Promises (preflight names) some child could not keep since the last reset: a submission
+        #: graded while one broke is not graded under the mode preflight found.
+        self.broken_promises: set[str] = set()
         #: What this sandbox cannot do here, for every staff log.
         self.notes: tuple[str, ...] = isolation.notes + (
             () if self.cgroups.available else (f"no control groups ({self.cgroups.reason}): CPU, memory and "
@@ -521,7 +529,9 @@ class Sandbox:
             self.kill(child)
             return None, [*notes, "the sandboxed process did not start: "
                           + bytes(child.output[:400]).decode(errors="replace")]
-        return child, [*notes, *ready.get("notes", [])]
+        notes = [*notes, *ready.get("notes", [])]
+        self.broken_promises.update(broken_promises(notes))
+        return child, notes
 
     def _exposed(self, cwd: Path) -> list[tuple[str, str]]:
         """(covered folder, path kept visible in it) pairs for the child's mount namespace.
@@ -578,6 +588,23 @@ class Sandbox:
             raise RuntimeError("the grading isolation has a uid but no gid")
         for path in [folder, *folder.rglob("*")]:
             os.lchown(path, uid, gid)
+
+
+#: How a child's setup note names the promise it breaks (see ``preflight.PROMISES``).
+PROMISE_OF_NOTE = (
+    ("no network/mount/IPC namespace", "namespaces"),
+    ("could not expose", "namespaces"),
+    ("could not hide", "namespaces"),
+    ("could not drop the user namespace", "namespaces"),
+    ("no seccomp filter", "namespaces"),
+    ("no private scratch folder", "scratch"),
+    ("could not put the child in a control group", "cgroups"),
+)
+
+
+def broken_promises(notes: list[str]) -> set[str]:
+    """The promises a child's setup notes say it could not keep."""
+    return {promise for note in notes for start, promise in PROMISE_OF_NOTE if note.startswith(start)}
 
 
 def base_environment() -> dict[str, str]:

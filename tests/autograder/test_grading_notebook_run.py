@@ -116,3 +116,24 @@ def test_a_looping_or_dying_notebook_costs_its_own_tests_only(tmp_path, solution
     assert not scored["notebook.knn.runs"].outcome.passed and not scored["notebook.knn.results"].outcome.passed
     assert scored["notebook.softmax.runs"].outcome.passed and scored["notebook.softmax.results"].outcome.passed
     assert sum(t.score for t in result.tests if not t.spec.id.startswith("notebook.")) == 100
+
+
+def test_the_reproduction_program_runs_the_students_code_in_the_sandbox(tmp_path, solution_kit):
+    """The retraining program compiles, runs in a confined child that sees the data, and reports
+    an accuracy the parent reads from the pipe (here a small synthetic CIFAR-10)."""
+    from autograder.grading.sandbox import Isolation, Limits, Sandbox
+    from autograder.synthetic_data import write_synthetic_cifar10
+
+    data = write_synthetic_cifar10(tmp_path / "cifar", images_per_batch=60, test_images=100, seed=0)
+    frame = tmp_path / "frame"
+    frame.mkdir(mode=0o711)
+    work = frame / "work"
+    shutil.copytree(solution_kit / "cs_utils", work / "cs_utils")
+    submitted = {"best_k": 1, "test_accuracy": 0.5}
+    (work / "notebooks" / "results").mkdir(parents=True)
+    (work / "notebooks" / "results" / "knn.json").write_text(json.dumps(submitted))
+    log: list[str] = []
+    with Sandbox(Isolation.detect(slot=9), Limits(), visible=(data,)) as sandbox:
+        sandbox.prepare_folder(work)
+        sentence = results_check.reproduce(sandbox, work, "knn", submitted, data, log)
+    assert sentence.startswith(("verified", "NOT reproduced")), (sentence, log)

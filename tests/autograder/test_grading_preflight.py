@@ -80,3 +80,27 @@ def test_a_batch_refuses_a_weaker_mode_unless_accepted_and_records_it(without_co
     assert summary.isolation == mode
     stored = json.loads((tmp_path / "out" / "alice" / "grading.json").read_text())
     assert stored["isolation"] == mode and f"isolation: {mode}" in stored["staff_log"]
+
+
+@pytest.mark.e2e  # grades a submission
+@pytest.mark.skipif(not IS_ROOT, reason="control groups are written as root")
+def test_a_promise_that_breaks_while_grading_makes_the_result_ours_to_fix(monkeypatch, releases, tmp_path):
+    from autograder.grading import cgroups
+    from autograder.grading.runner import Grader
+    from autograder.grading.submission import Submission
+
+    if not cgroups.detect().available:
+        pytest.skip("no control groups here")
+
+    def refuse(self, pid):
+        raise OSError("the kernel refused")
+
+    monkeypatch.setattr(cgroups.Group, "add", refuse)
+    submission = make_submission(releases["solution"], tmp_path / "alice")
+    with Grader(limits=FAST, isolation_mode=preflight.FULL, hide=(tmp_path,)) as grader:
+        result = grader.grade(Submission("alice", submission))
+    assert result.status == "could_not_grade" and result.isolation == preflight.FULL
+    assert "promises broken while grading: cgroups" in result.staff_log
+    with Grader(limits=FAST, isolation_mode="no-cgroups", hide=(tmp_path,)) as grader:
+        accepted = grader.grade(Submission("alice", submission))
+    assert accepted.status == "graded" and accepted.score == 100

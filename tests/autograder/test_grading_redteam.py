@@ -222,6 +222,15 @@ def test_replies_are_capped_per_function(batch):
     assert "far more data than a correct answer" in feedback
 
 
+def test_no_namespace_mount_or_keyring_for_student_code(batch):
+    """The seccomp filter refuses new namespaces, mounts and keyrings (``escape_hatches``)."""
+    skip_without_namespaces(batch)
+    results = {r.student: r for r in batch["summary"].results}
+    line = next(line for line in results["escape_hatches"].staff_log.splitlines() if line.startswith("HATCH"))
+    outcomes = dict(item.split("=") for item in line.split()[1:])
+    assert outcomes == {"unshare": "EPERM", "mount": "EPERM", "add_key": "EPERM"}, line
+
+
 def test_the_honest_classmate_keeps_full_marks(batch):
     results = {r.student: r for r in batch["summary"].results}
     assert results[CLASSMATE].score == 100, [
