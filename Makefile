@@ -8,7 +8,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast test-slow lint release release-check bench notebooks-real clean-venv
+.PHONY: demo test test-fast test-slow lint release release-check bench notebooks-real mutation clean-venv
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -55,3 +55,13 @@ bench: $(STAMP)
 # Needs the data: `bash get_datasets.sh`, or CIFAR10_DIR=/path/to/cifar-10-batches-py.
 notebooks-real: $(STAMP)
 	$(PY) -m autograder.check_notebooks_real
+
+# Mutation testing of the hidden tests (cosmic-ray, tools/mutation.py): every mutant of a solution
+# region must lose points when graded. Writes build/mutation/ and prints the report (docs/MUTATION.md).
+MUTATION := build/mutation
+mutation: $(STAMP)
+	$(PY) tools/mutation.py prepare $(MUTATION)
+	cd $(MUTATION) && $(CURDIR)/$(VENV)/bin/cosmic-ray init cosmic-ray.toml session.sqlite
+	cd $(MUTATION) && $(CURDIR)/$(VENV)/bin/cr-filter-pragma session.sqlite
+	cd $(MUTATION) && $(CURDIR)/$(VENV)/bin/cosmic-ray exec cosmic-ray.toml session.sqlite
+	cd $(MUTATION) && $(CURDIR)/$(VENV)/bin/cr-report session.sqlite --show-output | tee report.txt | tail -5

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import filecmp
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -68,7 +69,7 @@ def test_the_solution_passes_every_public_test(releases):
     result = run_check(releases["solution"])
     assert result.returncode == 0, result.stdout + result.stderr
     assert "FAIL" not in result.stdout
-    assert "44 of 44 public tests passed" in result.stdout
+    assert re.search(r"\b(\d+) of \1 public tests passed", result.stdout), result.stdout[-300:]
 
 
 def test_the_starter_fails_every_test_with_the_not_implemented_hint(releases):

@@ -342,6 +342,57 @@ def install_student_path(root):
         sys.modules[name] = package
 
 
+class BrokenModule(types.ModuleType):
+    """Stands in for a student module that failed to import, so that the modules importing it
+    (``linear_classifier`` imports ``softmax``) still load: a crash costs the functions of the
+    module that crashed, not those of every module that imports it. Any use raises ImportError."""
+
+    def __init__(self, name, reason):
+        super().__init__(name)
+        self.__reason = reason
+
+    def __getattr__(self, attribute):
+        if attribute.startswith("__"):
+            raise AttributeError(attribute)
+        reason = self.__reason
+
+        def unavailable(*args, **kwargs):
+            raise ImportError(f"{self.__name__} could not be imported ({reason})")
+
+        return unavailable
+
+
+def import_student(name):
+    """Import a module of the student's package; stand in for a *dependency* that fails to import."""
+    for _ in range(8):  # bounded: each retry replaces one more broken dependency
+        try:
+            return importlib.import_module(name)
+        except BaseException as error:
+            root = os.path.dirname(os.path.abspath(sys.modules["cs_utils"].__path__[0]))
+            culprit = _failing_module(error, root)
+            if culprit is None or culprit == name or isinstance(sys.modules.get(culprit), BrokenModule):
+                raise
+            sys.modules[culprit] = BrokenModule(culprit, type(error).__name__)
+            sys.modules.pop(name, None)
+    return importlib.import_module(name)
+
+
+def _failing_module(error, root):
+    """The student module (``cs_utils.x.y``) whose own code raised ``error``, if any."""
+    paths = []
+    traceback = error.__traceback__
+    while traceback is not None:
+        paths.append(traceback.tb_frame.f_code.co_filename)
+        traceback = traceback.tb_next
+    if isinstance(error, SyntaxError):  # the file that does not parse has no frame of its own
+        paths.append(getattr(error, "filename", None) or "")
+    for path in reversed(paths):
+        absolute = os.path.abspath(path) if path else ""
+        if absolute.startswith(os.path.join(root, "cs_utils") + os.sep) and absolute.endswith(".py"):
+            return os.path.relpath(absolute, root)[:-3].replace(os.sep, ".")
+    return None
+
+
 # ---------------------------------------------------------------- one call
 
 
@@ -420,7 +471,7 @@ def _invoke(call, store):
         result = run()
         return result, (inputs if call.get("return_inputs") else {})
     if kind == "predict":
-        module = importlib.import_module("cs_utils.classifiers.linear_classifier")
+        module = import_student("cs_utils.classifiers.linear_classifier")
         classifier = module.LinearClassifier()
         classifier.W = store.load("W")
         return classifier.predict(store.load("X")), {}
@@ -436,11 +487,11 @@ def _prepare(call, store):
     parent checks for changes (``after.arg0``, ``after.X_train``). Nothing is timed here.
     """
     if call["kind"] == "function":
-        function = getattr(importlib.import_module(call["module"]), call["name"])
+        function = getattr(import_student(call["module"]), call["name"])
         args = [_load_argument(store, ref) for ref in call["args"]]
         inputs = {f"after.arg{i}": a for i, a in enumerate(args) if isinstance(a, np.ndarray)}
         return (lambda: function(*args)), inputs
-    module = importlib.import_module("cs_utils.classifiers.k_nearest_neighbor")
+    module = import_student("cs_utils.classifiers.k_nearest_neighbor")
     classifier = module.KNearestNeighbor()
     X_train = store.load("X_train")
     classifier.train(X_train, store.load("y_train"))
@@ -537,14 +588,18 @@ def _train_probe(call, store):
     """Run the student's ``LinearClassifier.train`` with a recording least-squares loss.
 
     The loss is deliberately not a loss of the assignment: ``train`` is graded on sampling and
-    updating alone, whatever the student's SVM and softmax code does.
+    updating alone, whatever the student's SVM and softmax code does. After the recorded run, four
+    short runs show how ``train`` uses its randomness: with ``seed=None`` after two different
+    ``np.random.seed`` calls (the minibatches must differ: the global state is used), and with the
+    same ``seed`` after two different global seeds (they must be equal: the seed is used).
     """
-    module = importlib.import_module("cs_utils.classifiers.linear_classifier")
-    batches_X, batches_y, weights, grads = [], [], [], []
+    module = import_student("cs_utils.classifiers.linear_classifier")
+    batches_X, batches_y, weights, grads, regs = [], [], [], [], []
     student_class: Any = module.LinearClassifier  # known only at run time (mypy needs a name to subclass)
 
     class RecordingClassifier(student_class):
         def loss(self, X_batch, y_batch, reg):
+            regs.append(float(reg) if isinstance(reg, (int, float, np.floating)) else float("nan"))
             X_batch, y_batch = np.asarray(X_batch, dtype=float), np.asarray(y_batch)
             targets = np.zeros((len(y_batch), self.W.shape[1]))
             targets[np.arange(len(y_batch)), y_batch.astype(int)] = 1.0
@@ -578,7 +633,25 @@ def _train_probe(call, store):
     recorded["batch_sizes"] = np.array([len(b) for b in batches_y], dtype=np.int64)
     if classifier.W is not None:
         recorded["final_W"] = np.asarray(classifier.W, dtype=float)
+    recorded["regs"] = np.asarray(regs, dtype=float)
+    recorded["seed_runs"] = _seed_runs(RecordingClassifier, X, y, call, batches_X)
     return None, recorded
+
+
+def _seed_runs(classifier_class, X, y, call, batches_X):
+    """The first minibatch's row sums in four short runs: (global 1, None), (global 2, None),
+    (global 3, seed), (global 4, seed); NaN rows where a run failed."""
+    rows = []
+    for global_seed, seed in ((101, None), (102, None), (103, call["seed"]), (104, call["seed"])):
+        del batches_X[:]
+        np.random.seed(global_seed)
+        try:
+            classifier_class().train(X, y, learning_rate=call["learning_rate"], reg=call["reg"], num_iters=2,
+                                     batch_size=call["batch_size"], seed=seed)
+            rows.append(np.asarray(batches_X[0], dtype=float).sum(axis=1))
+        except Exception:
+            rows.append(np.full(call["batch_size"], np.nan))
+    return np.stack([row if row.shape == rows[0].shape else np.full(rows[0].shape, np.nan) for row in rows])
 
 
 def execute(call, repeat, store):

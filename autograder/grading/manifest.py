@@ -16,7 +16,10 @@ def _t(id, function, points, name, message, visibility=V):
 
 TESTS: tuple[TestSpec, ...] = (
     # -- k-nearest neighbours ----------------------------------------------------------------
-    _t("knn.two_loops.random", "compute_distances_two_loops", 4, "kNN distances, two loops: random problems",
+    _t("knn.two_loops.no_helpers", "compute_distances_two_loops", 1, "kNN distances, two loops: no distance helper",
+       "compute_distances_two_loops must compute the distances itself, with no np.linalg.norm, SciPy or scikit-learn "
+       "(the rules forbid them in the distance functions)."),
+    _t("knn.two_loops.random", "compute_distances_two_loops", 3, "kNN distances, two loops: random problems",
        "dists[i, j] must be the Euclidean distance sqrt(sum((X[i] - X_train[j])**2)) between test example i and "
        "training example j."),
     _t("knn.two_loops.single", "compute_distances_two_loops", 1,
@@ -25,12 +28,18 @@ TESTS: tuple[TestSpec, ...] = (
     _t("knn.two_loops.inputs_unchanged", "compute_distances_two_loops", 1,
        "kNN distances, two loops: inputs left unchanged",
        "compute_distances_two_loops must not modify X or self.X_train (avoid in-place operations on them)."),
-    _t("knn.one_loop.random", "compute_distances_one_loop", 4, "kNN distances, one loop: random problems",
+    _t("knn.one_loop.no_helpers", "compute_distances_one_loop", 1, "kNN distances, one loop: no distance helper",
+       "compute_distances_one_loop must compute the distances itself, with no np.linalg.norm, SciPy or scikit-learn "
+       "(the rules forbid them in the distance functions)."),
+    _t("knn.one_loop.random", "compute_distances_one_loop", 3, "kNN distances, one loop: random problems",
        "Fill a whole row dists[i, :] per iteration: subtract X[i] from every row of self.X_train by broadcasting."),
     _t("knn.one_loop.inputs_unchanged", "compute_distances_one_loop", 1,
        "kNN distances, one loop: inputs left unchanged",
        "compute_distances_one_loop must not modify X or self.X_train."),
-    _t("knn.no_loops.random", "compute_distances_no_loops", 4, "kNN distances, no loops: random problems",
+    _t("knn.no_loops.no_helpers", "compute_distances_no_loops", 1, "kNN distances, no loops: no distance helper",
+       "compute_distances_no_loops must compute the distances itself, with no np.linalg.norm, SciPy or scikit-learn "
+       "(the rules forbid them in the distance functions)."),
+    _t("knn.no_loops.random", "compute_distances_no_loops", 3, "kNN distances, no loops: random problems",
        "Expand ||x - t||^2 = ||x||^2 - 2 x.t + ||t||^2: one matrix product and two broadcast sums."),
     _t("knn.no_loops.near_duplicates", "compute_distances_no_loops", 2,
        "kNN distances, no loops: near-duplicate points give no NaN",
@@ -110,9 +119,12 @@ TESTS: tuple[TestSpec, ...] = (
     _t("softmax.vectorized.inputs_unchanged", "softmax_loss_vectorized", 1, "Softmax vectorized: inputs left unchanged",
        "softmax_loss_vectorized must not modify W, X or y."),
     # -- linear classifier ---------------------------------------------------------------------
-    _t("linear.train.minibatches", "LinearClassifier.train", 4, "train: samples minibatches of batch_size rows",
-       "Each iteration must draw batch_size random rows of X with their labels (np.random.choice), and pass them to "
+    _t("linear.train.minibatches", "LinearClassifier.train", 3, "train: samples minibatches of batch_size rows",
+       "Each iteration must draw batch_size random rows of X with their labels (rng.choice), and pass them to "
        "self.loss."),
+    _t("linear.train.seed", "LinearClassifier.train", 1, "train: uses its seed",
+       "Draw the minibatches with the scaffold's rng: np.random (the global state) when seed is None, "
+       "np.random.RandomState(seed) when a seed is given."),
     _t("linear.train.update", "LinearClassifier.train", 4, "train: one gradient step per iteration",
        "After computing loss and grad on the minibatch, update W -= learning_rate * grad, and record the loss in "
        "loss_history."),
@@ -127,11 +139,12 @@ TESTS: tuple[TestSpec, ...] = (
 )
 
 
-#: Tests of a property of a function (no loops, speed and memory, inputs left unchanged, no NaN),
+#: Tests of a property of a function (no loops, no forbidden helper, speed and memory, inputs
+#: left unchanged, no NaN),
 #: not of its values. They count only when the function computes something close to the right
 #: answer (one of its value tests passes or names a recognisable slip: see ``checks.judging.ATTEMPT``),
 #: so a placeholder earns nothing, and a formula slip costs the value tests alone.
-PROPERTY_SUFFIXES = (".inputs_unchanged", ".no_python_loops", ".speed", ".near_duplicates")
+PROPERTY_SUFFIXES = (".inputs_unchanged", ".no_python_loops", ".speed", ".near_duplicates", ".no_helpers")
 
 
 def is_property(spec: TestSpec) -> bool:

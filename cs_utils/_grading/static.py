@@ -129,3 +129,71 @@ def _callees(tree: ast.Module, function: ast.AST, path: str, qualified: str) -> 
             elif target.value.id in modules:
                 callees.append((modules[target.value.id], target.attr))
     return callees
+
+
+#: Libraries that compute distances for the student: using them in a distance function breaks the
+#: assignment's rules (the handout says so; the grader and the self-check detect it the same way).
+FORBIDDEN_MODULES = ("scipy", "sklearn")
+
+
+def forbidden_helpers(read: Callable[[str], str | None], relative: str, qualified: str) -> list[str] | None:
+    """Uses of ``np.linalg.norm``, SciPy or scikit-learn in ``qualified`` or the student's own
+    functions it calls ("np.linalg.norm on line 12"); None when the function cannot be found."""
+    found: list[str] = []
+    seen: set[tuple[str, str]] = set()
+
+    def visit(path: str, name: str, depth: int) -> bool:
+        if (path, name) in seen or depth > MAX_CALL_DEPTH:
+            return True
+        seen.add((path, name))
+        text = read(path)
+        try:
+            tree = ast.parse(text) if text is not None else None
+        except (SyntaxError, ValueError):
+            tree = None
+        function = find_function(tree, name) if tree is not None else None
+        if tree is None or function is None:
+            return depth > 0
+        found.extend(_forbidden_uses(tree, function))
+        for callee_path, callee in _callees(tree, function, path, name):
+            visit(callee_path, callee, depth + 1)
+        return True
+
+    return sorted(set(found)) if visit(relative, qualified, 0) else None
+
+
+def _forbidden_uses(tree: ast.Module, function: ast.AST) -> list[str]:
+    """What ``function`` uses from the forbidden libraries or ``numpy.linalg.norm``."""
+    bound: dict[str, str] = {}  # local name -> what it stands for ("scipy", "numpy.linalg", "norm")
+    for node in [*tree.body, *ast.walk(function)]:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                bound[alias.asname or alias.name.split(".")[0]] = alias.name
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                bound[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    uses = []
+    for node in ast.walk(function):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            uses += [f"an import of {m.split('.')[0]} on line {node.lineno}"
+                     for m in modules if m.split(".")[0] in FORBIDDEN_MODULES]
+        if isinstance(node, ast.Attribute) and node.attr == "norm" and _dotted(node.value).endswith("linalg"):
+            uses.append(f"np.linalg.norm on line {node.lineno}")
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in bound:
+            origin = bound[node.id]
+            if origin.split(".")[0] in FORBIDDEN_MODULES:
+                uses.append(f"{origin.split('.')[0]} ({node.id}) on line {node.lineno}")
+            elif origin.endswith("linalg.norm"):
+                uses.append(f"np.linalg.norm on line {node.lineno}")
+    return uses
+
+
+def _dotted(node: ast.AST) -> str:
+    """``np.linalg`` for the expression ``np.linalg``; empty for anything else."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        inner = _dotted(node.value)
+        return f"{inner}.{node.attr}" if inner else ""
+    return ""

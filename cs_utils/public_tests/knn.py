@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from cs_utils.public_tests.compare import finite, no_loops_in, same_shape
+from cs_utils.public_tests.compare import finite, no_helpers_in, no_loops_in, same_shape
 from cs_utils.public_tests.results import Failed
 from cs_utils.public_tests.session import Session, value_of
 
@@ -81,7 +81,12 @@ def distance_tests(method: str) -> list[tuple[str, Callable[[Session], None]]]:
         _knn(session, method, KNN_TRAIN, labels, KNN_TEST)  # a stub has no loops either: it must work first
         no_loops_in(session, KNN_FILE, f"KNearestNeighbor.{method}")
 
-    tests = [("computes the distances of a small worked example", worked_example)]
+    def no_helpers(session):
+        _knn(session, method, KNN_TRAIN, labels, KNN_TEST)  # a stub uses no helper either: it must work first
+        no_helpers_in(session, KNN_FILE, f"KNearestNeighbor.{method}")
+
+    tests = [("computes the distances of a small worked example", worked_example),
+             ("uses no distance helper (np.linalg.norm, SciPy, scikit-learn)", no_helpers)]
     if method != "compute_distances_two_loops":
         tests.append(("agrees with your compute_distances_two_loops", agrees))
     if method == "compute_distances_no_loops":

@@ -28,6 +28,7 @@ class Variant:
     bodies: tuple[str | None, ...]  # one per solution region of the function; None keeps the reference
     fails: frozenset[str] = frozenset()
     hint: str = ""
+    append: str = ""  # module-level code added at the end of the file
 
     def apply(self, source: str) -> str:
         """The file's solution release with this variant's bodies in place of the reference's."""
@@ -40,7 +41,7 @@ class Variant:
                 continue
             code = textwrap.dedent(body).strip("\n").splitlines()
             lines[region.begin + 1 : region.end] = [region.indent + line if line.strip() else "" for line in code]
-        return keep_solutions("\n".join(lines) + "\n", self.file)
+        return keep_solutions("\n".join(lines) + "\n", self.file) + self.append
 
 
 def right(name, file, function, *bodies):
@@ -189,6 +190,12 @@ CORRECT = [
         y_batch = y[indices]
         """, None),
     right("predict with argmax of the dot product", LINEAR, PREDICT, "y_pred = X.dot(self.W).argmax(axis=1)"),
+    right("predict returning float labels", LINEAR, PREDICT, "y_pred = np.argmax(X @ self.W, axis=1).astype(float)"),
+    right("no loops with an outer-sum helper", KNN, NO, """
+        sq = np.add.outer(np.einsum("ij,ij->i", X, X), np.einsum("ij,ij->i", self.X_train, self.X_train))
+        sq -= 2.0 * np.dot(X, self.X_train.T)
+        return np.sqrt(np.where(sq > 0, sq, 0.0))
+        """),
     right("predict with np.argmax and a copy", LINEAR, PREDICT, """
         scores = np.dot(X, self.W)
         y_pred = np.argmax(scores, axis=1).astype(np.int64)
@@ -204,7 +211,7 @@ BUGS = [
     wrong("one loop without the square root", KNN, ONE, "knn.one_loop.random", "broadcasting",
           "dists[i] = np.sum((self.X_train - X[i]) ** 2, axis=1)"),
     wrong("one loop subtracting in place from the training set", KNN, ONE,
-          "knn.one_loop.random knn.one_loop.inputs_unchanged", "", """
+          "knn.one_loop.random knn.one_loop.inputs_unchanged knn.one_loop.no_helpers", "", """
         diff = self.X_train
         diff -= X[i]
         dists[i] = np.sqrt(np.sum(diff ** 2, axis=1))
@@ -225,7 +232,7 @@ BUGS = [
     # Garbage values (uncorrelated with the distances): the property tests do not count either.
     wrong("no loops without the cross term's factor 2", KNN, NO,
           "knn.no_loops.random knn.no_loops.near_duplicates knn.no_loops.no_python_loops knn.no_loops.speed "
-          "knn.no_loops.inputs_unchanged", "close to the right values", """
+          "knn.no_loops.inputs_unchanged knn.no_loops.no_helpers", "close to the right values", """
         sq = np.sum(X ** 2, axis=1)[:, None] - X @ self.X_train.T + np.sum(self.X_train ** 2, axis=1)
         return np.sqrt(np.maximum(sq, 0))
         """),
@@ -382,6 +389,96 @@ BUGS = [
     wrong("train with a fixed minibatch", LINEAR, TRAIN, "linear.train.minibatches", "random", """
         X_batch, y_batch = X[:batch_size], y[:batch_size]
         """, None),
+    wrong("train ignoring its seed", LINEAR, TRAIN, "linear.train.seed", "seed", """
+        rows = np.random.choice(num_train, batch_size)
+        X_batch, y_batch = X[rows], y[rows]
+        """, None),
+    wrong("train with a private generator when no seed is given", LINEAR, TRAIN, "linear.train.seed",
+          "np.random.seed", """
+        generator = rng if seed is not None else np.random.RandomState(iteration)
+        rows = generator.choice(num_train, batch_size)
+        X_batch, y_batch = X[rows], y[rows]
+        """, None),
+    wrong("train with a fixed batch size of 200", LINEAR, TRAIN, "linear.train.minibatches", "batch_size", """
+        rows = rng.choice(num_train, 200)
+        X_batch, y_batch = X[rows], y[rows]
+        """, None),
+    wrong("train without returning the loss history", LINEAR, TRAIN, "linear.train.update", "loss_history",
+          None, """
+        self.W -= learning_rate * grad
+        loss_history.clear()
+        """),
+    # Garbage values (the sum of differences, squared): the property tests do not count either.
+    wrong("two loops squaring after the sum", KNN, TWO,
+          "knn.two_loops.random knn.two_loops.single knn.two_loops.inputs_unchanged knn.two_loops.no_helpers", "",
+          "dists[i, j] = np.sqrt(np.sum(X[i] - self.X_train[j]) ** 2)"),
+    wrong("two loops with np.linalg.norm", KNN, TWO, "knn.two_loops.no_helpers", "np.linalg.norm",
+          "dists[i, j] = np.linalg.norm(X[i] - self.X_train[j])"),
+    wrong("one loop with np.linalg.norm", KNN, ONE, "knn.one_loop.no_helpers", "np.linalg.norm",
+          "dists[i] = np.linalg.norm(self.X_train - X[i], axis=1)"),
+    wrong("no loops with scipy's cdist", KNN, NO, "knn.no_loops.no_helpers", "scipy", """
+        from scipy.spatial.distance import cdist
+        return cdist(X, self.X_train)
+        """),
+    wrong("no loops with a (num_test, num_train, D) array", KNN, NO, "knn.no_loops.speed", "memory", """
+        return np.sqrt(np.sum((X[:, np.newaxis, :] - self.X_train[np.newaxis, :, :]) ** 2, axis=2))
+        """),
+    wrong("SVM naive with a margin of 0", SVM, "svm_loss_naive", "svm.naive.loss svm.naive.gradient svm.naive.edge",
+          "", """
+        num_train, num_classes = X.shape[0], W.shape[1]
+        for i in range(num_train):
+            scores = X[i] @ W
+            for j in range(num_classes):
+                margin = scores[j] - scores[y[i]]
+                if j != y[i] and margin > 0:
+                    loss += margin
+                    dW[:, j] += X[i]
+                    dW[:, y[i]] -= X[i]
+        loss = loss / num_train + reg * np.sum(W * W)
+        dW = dW / num_train + 2 * reg * W
+        """),
+    wrong("SVM vectorized keeping the correct class's margin", SVM, "svm_loss_vectorized",
+          "svm.vectorized.loss svm.vectorized.gradient svm.vectorized.matches_naive svm.vectorized.edge", "", """
+        N = X.shape[0]
+        scores = X @ W
+        margins = np.maximum(0, scores - scores[np.arange(N), y][:, None] + 1)
+        loss = margins.sum() / N + reg * np.sum(W * W)
+        coeff = (margins > 0).astype(float)
+        coeff[np.arange(N), y] = -coeff.sum(axis=1)
+        dW = X.T @ coeff / N + 2 * reg * W
+        """),
+    wrong("SVM vectorized with an (N, D, C) gradient", SVM, "svm_loss_vectorized", "svm.vectorized.speed", "memory",
+          """
+        N = X.shape[0]
+        scores = X @ W
+        margins = np.maximum(0, scores - scores[np.arange(N), y][:, None] + 1)
+        margins[np.arange(N), y] = 0
+        loss = margins.sum() / N + reg * np.sum(W * W)
+        coeff = (margins > 0).astype(float)
+        coeff[np.arange(N), y] = -coeff.sum(axis=1)
+        dW = (X[:, :, np.newaxis] * coeff[:, np.newaxis, :]).sum(axis=0) / N + 2 * reg * W
+        """),
+    wrong("softmax naive gradient without the correct class's -1", SOFTMAX, "softmax_loss_naive",
+          "softmax.naive.gradient softmax.naive.large_scores softmax.naive.edge", "", """
+        num_train, num_classes = X.shape[0], W.shape[1]
+        for i in range(num_train):
+            scores = X[i] @ W
+            scores -= scores.max()
+            p = np.exp(scores) / np.sum(np.exp(scores))
+            loss += -np.log(p[y[i]])
+            for j in range(num_classes):
+                dW[:, j] += p[j] * X[i]
+        loss = loss / num_train + reg * np.sum(W * W)
+        dW = dW / num_train + 2 * reg * W
+        """),
+    Variant("softmax.py that crashes when imported", SOFTMAX, "softmax_loss_naive", (None,),
+            frozenset(f"softmax.{test}" for test in (
+                "naive.loss", "naive.gradient", "naive.large_scores", "naive.edge", "vectorized.loss",
+                "vectorized.gradient", "vectorized.large_scores", "vectorized.matches_naive",
+                "vectorized.no_python_loops", "vectorized.speed", "vectorized.inputs_unchanged")), "",
+            append="\nraise RuntimeError('a half-finished edit at the bottom of the file')\n"),
+    wrong("predict with argmin", LINEAR, PREDICT, "linear.predict.argmax linear.predict.single", "",
+          "y_pred = np.argmin(X @ self.W, axis=1)"),
     wrong("predict returning the largest score", LINEAR, PREDICT, "linear.predict.argmax linear.predict.single",
           "", "y_pred = np.max(X @ self.W, axis=1)"),
     wrong("predict along the wrong axis", LINEAR, PREDICT, "linear.predict.argmax linear.predict.single", "",

@@ -21,7 +21,7 @@ from autograder.grading.checks.judging import (
 )
 from autograder.grading.checks.plans import KNN_FILE, KNN_MEMORY_SIZE, KNN_SPEED_SIZE, Plan, Timing
 from autograder.grading.results import Verdict
-from autograder.grading.static import loops_in_calls
+from autograder.grading.static import forbidden_helpers, loops_in_calls
 
 KNN_SIZES = ((5, 7, 4), (12, 20, 30), (1, 9, 3))  # (num_test, num_train, D)
 
@@ -74,7 +74,27 @@ def distance_plans(ref: ModuleType, method: str, short: str, seed: int) -> dict[
         return Plan((call,), judge)
 
     plans[f"knn.{short}.random"] = random_plan
+    def no_helpers_plan() -> Plan:
+        rng = rng_for(f"knn.{short}.no_helpers", seed)
+        X_train, y_train, X = _knn_problem(rng, 4, 6, 5)
+        call = knn_call(f"{method}/helpers", method, X_train, y_train, X)
+
+        def judge(returned, source):
+            found = ran_and_returned_array(returned, function, "dists", 4 * 6)
+            if not found.passed:
+                return found
+            uses = forbidden_helpers(source.text, KNN_FILE, f"KNearestNeighbor.{method}")
+            if uses is None:
+                return Verdict(False, f"{method} was not found in {KNN_FILE} (or the file does not parse)")
+            if uses:
+                return Verdict(False, f"{method} uses {', '.join(uses[:3])}: compute the distances with NumPy "
+                                      "array operations")
+            return Verdict(True)
+
+        return Plan((call,), judge)
+
     plans[f"knn.{short}.inputs_unchanged"] = unchanged_plan
+    plans[f"knn.{short}.no_helpers"] = no_helpers_plan
     return plans
 
 

@@ -58,6 +58,24 @@ def linear_classifier_plans(ref: ModuleType, seed: int) -> dict[str, Callable[[]
             return Verdict(False, "the minibatches must be drawn at random each iteration")
         return Verdict(True)
 
+    def seeded(returned, source):
+        failure = first_failure(returned, function)
+        if failure:
+            return failure
+        batches = recorded(returned[0], "batches_X")
+        if batches is not None and len({batch.tobytes() for batch in batches}) < settings["num_iters"] // 2:
+            return Verdict(True)  # not random at all: the minibatches test says so, once
+        runs = recorded(returned[0], "seed_runs")
+        if runs is None or runs.shape[0] != 4 or not np.all(np.isfinite(runs)):
+            return Verdict(False, "train failed when called with seed=None or with a seed")
+        if np.array_equal(runs[0], runs[1]):
+            return Verdict(False, "with seed=None, train must draw from NumPy's global random state (np.random), "
+                                  "so that np.random.seed makes a run repeatable")
+        if not np.array_equal(runs[2], runs[3]):
+            return Verdict(False, "with seed given, train must draw from its own np.random.RandomState(seed), "
+                                  "so the same seed gives the same minibatches")
+        return Verdict(True)
+
     def update(returned, source):
         failure = first_failure(returned, function)
         if failure:
@@ -68,6 +86,9 @@ def linear_classifier_plans(ref: ModuleType, seed: int) -> dict[str, Callable[[]
         if (weights is None or grads is None or final is None or len(weights) != settings["num_iters"]
                 or len(grads) != len(weights)):
             return Verdict(False, "self.loss must be called once per iteration and self.W kept")
+        regs = recorded(item, "regs")
+        if regs is None or len(regs) != len(weights) or np.any(regs != settings["reg"]):
+            return Verdict(False, "train must pass its reg argument on to self.loss")
         lr = settings["learning_rate"]
         steps = [*weights[1:], final]
         for before, grad, after in zip(weights, grads, steps, strict=True):
@@ -121,6 +142,7 @@ def linear_classifier_plans(ref: ModuleType, seed: int) -> dict[str, Callable[[]
 
     return {
         "linear.train.minibatches": lambda: Plan((call,), minibatches),
+        "linear.train.seed": lambda: Plan((call,), seeded),
         "linear.train.update": lambda: Plan((call,), update),
         "linear.train.lowers_loss": lambda: Plan((call,), lowers),
         "linear.train.weights_shape": lambda: Plan((call,), weights_shape),

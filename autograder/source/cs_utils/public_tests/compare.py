@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cs_utils._grading.static import python_loops
+from cs_utils._grading.static import forbidden_helpers, loops_in_calls
 from cs_utils.public_tests.results import Failed
 from cs_utils.public_tests.session import Session
 
@@ -43,9 +43,32 @@ def gradient_hint(got: np.ndarray, want: np.ndarray) -> str:
     return ""
 
 
+def _reader(session: Session):
+    """Read a file of the student's package, or None when it is not there."""
+
+    def read(relative: str) -> str | None:
+        try:
+            return session.source(relative)
+        except OSError:
+            return None
+
+    return read
+
+
 def no_loops_in(session: Session, where: str, qualified: str) -> None:
-    loops = python_loops(session.source(where), qualified)
+    """No Python loop in ``qualified`` or in the student's own functions it calls (as the grader checks)."""
+    loops = loops_in_calls(_reader(session), where, qualified)
     if loops is None:
         raise Failed(f"{qualified} was not found in {where}, or the file has a syntax error")
     if loops:
-        raise Failed(f"found {', '.join(loops)} of {where}: use array operations instead")
+        raise Failed(f"found {', '.join(loops[:3])} in {where}: use array operations instead")
+
+
+def no_helpers_in(session: Session, where: str, qualified: str) -> None:
+    """No np.linalg.norm, SciPy or scikit-learn in ``qualified`` or what it calls (as the grader checks)."""
+    uses = forbidden_helpers(_reader(session), where, qualified)
+    if uses is None:
+        raise Failed(f"{qualified} was not found in {where}, or the file has a syntax error")
+    if uses:
+        raise Failed(f"{qualified} uses {', '.join(uses[:3])}: the rules forbid distance helpers here; "
+                     "compute the distances with NumPy array operations")
