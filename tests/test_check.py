@@ -221,3 +221,58 @@ def test_the_notebook_one_liner_prints_and_returns_the_report(releases):
     assert result.returncode == 0, result.stderr
     assert "predict_labels\n  PASS  k = 1 picks the label" in result.stdout
     assert "<check report: 4 of 4 passed> True" in result.stdout
+
+
+#: Hidden-test categories and the fairness-suite bug that each one catches: the self-check must
+#: fail the same bug on its own inputs, so no category is a surprise after the deadline.
+PREVIEWS = {
+    "SVM vectorized that calls the naive version": ("svm_loss_vectorized", "contains no Python loops"),
+    "no loops with a (num_test, num_train, D) array": ("compute_distances_no_loops", "would not fit in memory"),
+    "SVM vectorized with an (N, D, C) gradient": ("svm_loss_vectorized", "would not fit in memory"),
+    "no loops that loops over the test rows": ("compute_distances_no_loops", "times faster than your"),
+    "two loops with np.linalg.norm": ("compute_distances_two_loops", "uses no distance helper"),
+    "no loops without the clip": ("compute_distances_no_loops", "identical points give distance 0"),
+    "softmax vectorized without the shift": ("softmax_loss_vectorized", "stay finite for scores in the thousands"),
+    "train ignoring its seed": ("LinearClassifier.train", "uses its seed"),
+}
+
+
+@pytest.mark.parametrize("bug", sorted(PREVIEWS))
+def test_the_self_check_previews_every_hidden_category(releases, tmp_path, bug):
+    sys.path.insert(0, str(Path(__file__).parent / "autograder"))
+    from fairness_variants import BUGS
+
+    variant = next(v for v in BUGS if v.name == bug)
+    root = tmp_path / "buggy"
+    shutil.copytree(releases["solution"] / "cs_utils", root / "cs_utils")
+    (root / variant.file).write_text(variant.apply((SOURCE_ROOT / variant.file).read_text()))
+    function, public_test = PREVIEWS[bug]
+    failed = {(f, name) for f, name, passed, _ in outcomes(root, function) if not passed}
+    assert any(f == function and public_test in name for f, name in failed), failed
+
+
+def constants(relative: str) -> dict[str, object]:
+    """The module-level constants of a public-test file (read, not imported: it needs the release)."""
+    import ast
+
+    found = {}
+    for node in ast.parse((SOURCE_ROOT / relative).read_text()).body:
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Tuple | ast.Name):
+            names = node.targets[0].elts if isinstance(node.targets[0], ast.Tuple) else [node.targets[0]]
+            try:
+                values = ast.literal_eval(node.value)
+            except ValueError:
+                continue
+            values = values if isinstance(node.targets[0], ast.Tuple) else (values,)
+            found.update({name.id: value for name, value in zip(names, values, strict=True)})
+    return found
+
+
+def test_the_self_check_uses_the_graders_sizes():
+    from autograder.grading.checks import plans
+
+    compare = constants("cs_utils/public_tests/compare.py")
+    knn, losses = constants("cs_utils/public_tests/knn.py"), constants("cs_utils/public_tests/losses.py")
+    assert (compare["RACE_FACTOR"], compare["RACE_ROUNDS"]) == (plans.RACE_FACTOR, plans.RACE_ROUNDS)
+    assert (knn["RACE_SIZE"], knn["MEMORY_SIZE"]) == (plans.KNN_SPEED_SIZE, plans.KNN_MEMORY_SIZE)
+    assert (losses["RACE_SIZE"], losses["MEMORY_SIZE"]) == (plans.LOSS_SPEED_SIZE, plans.LOSS_MEMORY_SIZE)

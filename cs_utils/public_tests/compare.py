@@ -5,7 +5,7 @@ import numpy as np
 
 from cs_utils._grading.static import forbidden_helpers, loops_in_calls
 from cs_utils.public_tests.results import Failed
-from cs_utils.public_tests.session import Session
+from cs_utils.public_tests.session import Session, explain
 
 
 def same_shape(got, shape: tuple, what: str, words: str) -> np.ndarray:
@@ -72,3 +72,36 @@ def no_helpers_in(session: Session, where: str, qualified: str) -> None:
     if uses:
         raise Failed(f"{qualified} uses {', '.join(uses[:3])}: the rules forbid distance helpers here; "
                      "compute the distances with NumPy array operations")
+
+
+#: The grader's race: a vectorized function must be this many times faster than the student's own
+#: naive version, each timed this many times in turns in one process (fastest of each).
+RACE_FACTOR, RACE_ROUNDS = 3.0, 3
+
+
+def race(session: Session, key: str, vectorized: dict, naive: dict, arrays: dict, function: str,
+         naive_name: str, where: str) -> None:
+    """Time ``vectorized`` against ``naive`` in turns in the sandbox, as the grader does."""
+    request = {"kind": "race", "name": key, "contenders": [vectorized, naive], "rounds": RACE_ROUNDS}
+    returned = session.call(key, request, arrays)
+    if not returned.ok:
+        raise Failed(f"the timing run failed: {explain(returned, function, where)}")
+    fast, slow = returned.numbers.get("result.0"), returned.numbers.get("result.1")
+    if fast is None or not np.isfinite(fast):
+        raise Failed(f"{function} failed on a large input (out of memory?): build no array bigger than the "
+                     "inputs and the result")
+    if slow is None or not np.isfinite(slow):
+        raise Failed(f"write {naive_name} first: the speed check times {function} against it")
+    if fast * RACE_FACTOR > slow:
+        raise Failed(f"{function} took {fast * 1e3:.1f} ms and your {naive_name} {slow * 1e3:.1f} ms: it must be "
+                     f"at least {RACE_FACTOR:g} times faster, with no Python loop and no large temporary array")
+
+
+def memory_safe(session: Session, key: str, request: dict, arrays: dict, function: str, shape_words: str,
+                where: str) -> None:
+    """Run ``function`` at the grader's memory-safe size: it must not build a ``shape_words`` array."""
+    returned = session.call(key, request, arrays)
+    if not returned.ok:
+        if returned.error in ("MemoryError", "died"):
+            raise Failed(f"{function} ran out of memory on a large input: build no {shape_words} array")
+        raise Failed(explain(returned, function, where))

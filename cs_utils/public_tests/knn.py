@@ -6,11 +6,21 @@ from collections.abc import Callable
 
 import numpy as np
 
-from cs_utils.public_tests.compare import finite, no_helpers_in, no_loops_in, same_shape
+from cs_utils.public_tests.compare import (
+    RACE_FACTOR,
+    finite,
+    memory_safe,
+    no_helpers_in,
+    no_loops_in,
+    race,
+    same_shape,
+)
 from cs_utils.public_tests.results import Failed
 from cs_utils.public_tests.session import Session, value_of
 
 KNN_FILE = "cs_utils/classifiers/k_nearest_neighbor.py"
+#: The grader's sizes (num_test, num_train, D): the race against the one-loop version, the memory-safe run.
+RACE_SIZE, MEMORY_SIZE = (50, 1000, 500), (200, 1000, 1200)
 
 #: A worked example small enough to check by hand: 3-4-5 triangles.
 KNN_TRAIN = np.array([[0.0, 0.0], [3.0, 4.0], [6.0, 8.0], [1.0, 1.0]])
@@ -63,23 +73,46 @@ def distance_tests(method: str) -> list[tuple[str, Callable[[Session], None]]]:
             raise Failed(f"{method} changed X (avoid in-place operations on it)")
 
     def duplicates(session):
+        # Each test row is a training row nudged by 1e-9: the squared distances are about 1e-15, while
+        # rounding in ||x||^2 - 2 x.t + ||t||^2 is near 1e-9, so some come out negative (as the grader's).
         rng = np.random.default_rng(13)
-        X_train = rng.uniform(100, 255, size=(10, 64))
-        X = X_train[[2, 5, 5]].copy()
-        dists, _ = _knn(session, method, X_train, np.arange(10) % 3, X)
-        dists = same_shape(dists, (3, 10), "dists", "(num_test, num_train)")
+        X_train = rng.uniform(100, 255, size=(20, 256))
+        X = X_train[:16] + rng.normal(0, 1e-9, size=(16, 256))
+        dists, _ = _knn(session, method, X_train, np.arange(20) % 3, X)
+        dists = same_shape(dists, (16, 20), "dists", "(num_test, num_train)")
         finite(
             dists,
             "dists",
             ": rounding makes tiny squared distances slightly negative; clip them at 0 before "
             "the square root (np.maximum)",
         )
-        if not np.all(np.abs(dists[[0, 1, 2], [2, 5, 5]]) < 1e-3):
+        if not np.all(np.abs(dists[np.arange(16), np.arange(16)]) < 1e-3):
             raise Failed("a test example identical to a training example must be at distance (almost) 0")
 
     def no_loops(session):
         _knn(session, method, KNN_TRAIN, labels, KNN_TEST)  # a stub has no loops either: it must work first
         no_loops_in(session, KNN_FILE, f"KNearestNeighbor.{method}")
+
+    def knn_request(name):
+        return {"kind": "knn", "method": name, "args": [{"array": "arg"}]}
+
+    def fast(session):
+        _knn(session, method, KNN_TRAIN, labels, KNN_TEST)  # it must work first (and say why if it does not)
+        rng = np.random.default_rng(14)
+        num_test, num_train, dim = RACE_SIZE
+        arrays = {"X_train": rng.uniform(0, 255, size=(num_train, dim)), "y_train": np.zeros(num_train, np.int64),
+                  "arg": rng.uniform(0, 255, size=(num_test, dim))}
+        race(session, f"{method}/race", knn_request(method), knn_request("compute_distances_one_loop"), arrays,
+             method, "compute_distances_one_loop", KNN_FILE)
+
+    def memory(session):
+        _knn(session, method, KNN_TRAIN, labels, KNN_TEST)
+        rng = np.random.default_rng(15)
+        num_test, num_train, dim = MEMORY_SIZE
+        arrays = {"X_train": rng.uniform(0, 255, size=(num_train, dim)), "y_train": np.zeros(num_train, np.int64),
+                  "arg": rng.uniform(0, 255, size=(num_test, dim))}
+        memory_safe(session, f"{method}/memory", knn_request(method), arrays, method, "(num_test, num_train, D)",
+                    KNN_FILE)
 
     def no_helpers(session):
         _knn(session, method, KNN_TRAIN, labels, KNN_TEST)  # a stub uses no helper either: it must work first
@@ -90,7 +123,10 @@ def distance_tests(method: str) -> list[tuple[str, Callable[[Session], None]]]:
     if method != "compute_distances_two_loops":
         tests.append(("agrees with your compute_distances_two_loops", agrees))
     if method == "compute_distances_no_loops":
-        tests += [("identical points give distance 0, not NaN", duplicates), ("contains no Python loops", no_loops)]
+        tests += [("identical points give distance 0, not NaN", duplicates), ("contains no Python loops", no_loops),
+                  (f"is at least {RACE_FACTOR:g} times faster than your compute_distances_one_loop on a large input",
+                   fast),
+                  ("runs where a (num_test, num_train, D) array would not fit in memory", memory)]
     tests.append(("leaves X and self.X_train unchanged", unchanged))
     return tests
 

@@ -52,7 +52,25 @@ def train_tests() -> list[tuple[str, Callable[[Session], None]]]:
         if not losses[-3:].mean() < losses[:3].mean():
             raise Failed("the loss did not go down: the update is W -= learning_rate * grad")
 
+    def uses_seed(session):
+        runs = probe(session).arrays.get("seed_runs")
+        if runs is None or runs.shape[0] != 4 or not np.all(np.isfinite(runs)):
+            raise Failed("train failed when called with seed=None or with a seed")
+        if np.array_equal(runs[0], runs[1]):
+            raise Failed("with seed=None, draw the minibatches from np.random (the scaffold's rng), so that "
+                         "np.random.seed makes a run repeatable")
+        if not np.array_equal(runs[2], runs[3]):
+            raise Failed("with a seed, draw from the scaffold's rng (np.random.RandomState(seed)): the same seed "
+                         "must give the same minibatches")
+
+    def passes_reg(session):
+        regs = probe(session).arrays.get("regs")
+        if regs is None or len(regs) == 0 or np.any(regs != settings["reg"]):
+            raise Failed("pass train's reg argument on to self.loss(X_batch, y_batch, reg)")
+
     return [("samples minibatches of batch_size examples", minibatches),
+            ("uses its seed (and np.random when seed is None)", uses_seed),
+            ("passes reg on to self.loss", passes_reg),
             ("returns one loss per iteration", history),
             ("leaves self.W with shape (D, C)", weights),
             ("lowers the loss with a small learning rate", lowers)]

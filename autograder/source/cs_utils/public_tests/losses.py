@@ -6,12 +6,22 @@ from collections.abc import Callable
 
 import numpy as np
 
-from cs_utils.public_tests.compare import finite, gradient_hint, no_loops_in, same_shape
+from cs_utils.public_tests.compare import (
+    RACE_FACTOR,
+    finite,
+    gradient_hint,
+    memory_safe,
+    no_loops_in,
+    race,
+    same_shape,
+)
 from cs_utils.public_tests.results import Failed
 from cs_utils.public_tests.session import Session, explain
 
 SVM_FILE = "cs_utils/classifiers/linear_svm.py"
 SOFTMAX_FILE = "cs_utils/classifiers/softmax.py"
+#: The grader's sizes (N, D, C): the race against the naive version, and the memory-safe run.
+RACE_SIZE, MEMORY_SIZE = (2000, 100, 10), (2000, 1000, 120)
 
 
 def _loss_problem(seed: int, N: int = 6, D: int = 5, C: int = 3, scale: float = 1.0):
@@ -99,7 +109,11 @@ def loss_tests(family: str, variant: str) -> list[tuple[str, Callable[[Session],
                                  "check the gradient one term at a time with cs_utils.gradient_check")
 
     def large_scores(session):
-        W, X, y = _loss_problem(5, N=8, D=6, C=4, scale=1e4)  # scores in the thousands
+        # Scores in the thousands: a large offset per example, shared by its classes (the first
+        # feature, with the same weight for every class), and spreads of tens between classes.
+        W, X, y = _loss_problem(5, N=8, D=6, C=4, scale=100.0)
+        X[:, 0] = np.linspace(10.0, 1000.0, len(X))
+        W[0, :] = 100.0
         loss, dW, _ = call(session, W, X, y, 0.0)
         fix = ": subtract each row's largest score before np.exp (it changes no probability)"
         finite(loss, "the loss", fix)
@@ -131,6 +145,22 @@ def loss_tests(family: str, variant: str) -> list[tuple[str, Callable[[Session],
         call(session, W, X, y, 0.1)  # a stub has no loops either: it must work first
         no_loops_in(session, where, function)
 
+    def request(name):
+        return {"kind": "function", "module": module, "name": name,
+                "args": [{"array": "W"}, {"array": "X"}, {"array": "y"}, {"value": 1e-3}]}
+
+    def fast(session):
+        call(session, *_loss_problem(8), 0.1)  # it must work first (and say why if it does not)
+        W, X, y = _loss_problem(9, *RACE_SIZE)
+        race(session, f"{function}/race", request(function), request(naive), {"W": W, "X": X, "y": y}, function,
+             naive, where)
+
+    def memory(session):
+        call(session, *_loss_problem(8), 0.1)
+        W, X, y = _loss_problem(10, *MEMORY_SIZE)
+        memory_safe(session, f"{function}/memory", request(function), {"W": W, "X": X, "y": y}, function,
+                    "(N, D, C)", where)
+
     tests = [
         ("returns (loss, dW) with dW shaped like W", shapes),
         (f"the loss is about {expected_start[0]} when every weight is tiny", small_weights),
@@ -144,5 +174,7 @@ def loss_tests(family: str, variant: str) -> list[tuple[str, Callable[[Session],
             (f"agrees with your {naive}", matches_naive),
             ("contains no Python loops", no_loops),
             ("leaves W, X and y unchanged", inputs_unchanged),
+            (f"is at least {RACE_FACTOR:g} times faster than your {naive} on a large input", fast),
+            ("runs where an (N, D, C) array would not fit in memory", memory),
         ]
     return tests
