@@ -150,13 +150,15 @@ def loss_tests(family: str, variant: str) -> list[tuple[str, Callable[[Session],
                 "args": [{"array": "W"}, {"array": "X"}, {"array": "y"}, {"value": 1e-3}]}
 
     def fast(session):
-        call(session, *_loss_problem(8), 0.1)  # it must work first (and say why if it does not)
+        small = _loss_problem(8)
+        call(session, small[0], small[1], small[2], 0.1)  # it must work first (and say why if it does not)
         W, X, y = _loss_problem(9, *RACE_SIZE)
         race(session, f"{function}/race", request(function), request(naive), {"W": W, "X": X, "y": y}, function,
              naive, where)
 
     def memory(session):
-        call(session, *_loss_problem(8), 0.1)
+        small = _loss_problem(8)
+        call(session, small[0], small[1], small[2], 0.1)
         W, X, y = _loss_problem(10, *MEMORY_SIZE)
         memory_safe(session, f"{function}/memory", request(function), {"W": W, "X": X, "y": y}, function,
                     "(N, D, C)", where)
