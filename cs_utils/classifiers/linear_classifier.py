@@ -64,7 +64,7 @@ class LinearClassifier:
         num_iters : int
             Number of SGD steps.
         batch_size : int
-            Examples per minibatch, drawn with replacement.
+            Examples per minibatch, drawn with replacement (without is accepted too).
         verbose : bool
             Print the loss every 100 iterations.
         seed : int or None

@@ -211,7 +211,7 @@ BUGS = [
     wrong("one loop without the square root", KNN, ONE, "knn.one_loop.random", "broadcasting",
           "dists[i] = np.sum((self.X_train - X[i]) ** 2, axis=1)"),
     wrong("one loop subtracting in place from the training set", KNN, ONE,
-          "knn.one_loop.random knn.one_loop.inputs_unchanged knn.one_loop.no_helpers", "", """
+          "knn.one_loop.random knn.one_loop.inputs_unchanged", "", """
         diff = self.X_train
         diff -= X[i]
         dists[i] = np.sqrt(np.sum(diff ** 2, axis=1))

@@ -184,10 +184,16 @@ def first_failure(returned: tuple[Returned, ...], function: str) -> Verdict | No
 
 
 def first_failed_of(verdicts) -> Verdict:
-    for verdict in verdicts:
-        if not verdict.passed:
-            return verdict
-    return Verdict(True)
+    """The first failed verdict, or a pass. A failure next to passes (right on some of the test's
+    inputs, wrong on others) is an attempt: the function's property tests still count."""
+    verdicts = list(verdicts)
+    failed = [verdict for verdict in verdicts if not verdict.passed]
+    if not failed:
+        return Verdict(True)
+    first = failed[0]
+    if len(failed) < len(verdicts) and not first.extra.get("attempt"):
+        return Verdict(False, first.detail, {**first.extra, **ATTEMPT})
+    return first
 
 
 # ------------------------------------------------------------------ building calls

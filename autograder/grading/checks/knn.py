@@ -26,10 +26,10 @@ from autograder.grading.static import forbidden_helpers, loops_in_calls
 KNN_SIZES = ((5, 7, 4), (12, 20, 30), (1, 9, 3))  # (num_test, num_train, D)
 
 
-def _knn_problem(rng, num_test, num_train, D):
-    X_train = rng.uniform(0, 255, size=(num_train, D))
+def _knn_problem(rng, num_test, num_train, D, high: float = 255.0):
+    X_train = rng.uniform(0, high, size=(num_train, D))
     y_train = rng.integers(0, 10, size=num_train).astype(np.int64)
-    X = rng.uniform(0, 255, size=(num_test, D))
+    X = rng.uniform(0, high, size=(num_test, D))
     return X_train, y_train, X
 
 
@@ -40,8 +40,8 @@ def distance_plans(ref: ModuleType, method: str, short: str, seed: int) -> dict[
     def random_plan() -> Plan:
         rng = rng_for(f"knn.{short}.random", seed)
         calls, expected = [], []
-        for number, size in enumerate(KNN_SIZES):
-            X_train, y_train, X = _knn_problem(rng, *size)
+        for number, (size, high) in enumerate([*((size, 255.0) for size in KNN_SIZES), ((6, 8, 5), 0.05)]):
+            X_train, y_train, X = _knn_problem(rng, *size, high=high)  # the last: every distance below 1
             knn = ref.KNearestNeighbor()
             knn.train(X_train, y_train)
             expected.append(knn.compute_distances_two_loops(X))

@@ -37,6 +37,11 @@ from autograder.grading.results import Verdict
 from autograder.grading.static import loops_in_calls
 
 LOSS_SIZES = ((10, 6, 3), (40, 25, 10), (7, 13, 5))  # (N, D, C)
+#: Scores (1, 0, 0) for an example of class 0: both wrong classes sit exactly at the hinge's kink
+#: (margin 0 - 1 + 1 = 0, exact in floating point). The contract: a margin counts only when it is
+#: strictly positive, so the loss and gradient are the penalty's alone.
+AT_THE_KINK = (np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 0.0]]), np.array([[1.0, 1.0]]), np.array([0], dtype=np.int64),
+               0.1)
 
 
 def loss_plans(ref: ModuleType, family: str, seed: int, timing: Timing | None = None) -> dict[str, Callable[[], Plan]]:
@@ -47,15 +52,15 @@ def loss_plans(ref: ModuleType, family: str, seed: int, timing: Timing | None = 
     plans: dict[str, Callable[[], Plan]] = {}
 
     def random_plan(
-        variant: str, what: str, sizes=LOSS_SIZES, scale: float = 1.0, tag: str = "random"
+        variant: str, what: str, sizes=LOSS_SIZES, scale: float = 1.0, tag: str = "random", fixed=()
     ) -> Callable[[], Plan]:
         name = naive if variant == "naive" else vectorized
 
         def build() -> Plan:
             rng = rng_for(f"{family}.{tag}", seed)  # loss and gradient tests share their problems
             calls, expected = [], []
-            for number, size in enumerate(sizes):
-                problem = loss_problem(rng, *size, scale=scale)
+            problems = [loss_problem(rng, *size, scale=scale) for size in sizes] + list(fixed)
+            for number, problem in enumerate(problems):
                 expected.append((problem, *reference[name](*problem)))
                 calls.append(loss_call(f"{name}/{tag}/{number}", module, name, problem))
 
@@ -113,7 +118,8 @@ def loss_plans(ref: ModuleType, family: str, seed: int, timing: Timing | None = 
         plans[f"{family}.{variant}.loss"] = random_plan(variant, "loss")
         plans[f"{family}.{variant}.gradient"] = random_plan(variant, "gradient")
         plans[f"{family}.{variant}.edge"] = random_plan(
-            variant, "both", sizes=((1, 4, 2), (1, 1, 2), (3, 2, 2)), tag="edge"
+            variant, "both", sizes=((1, 4, 2), (1, 1, 2), (3, 2, 2)), tag="edge",
+            fixed=(AT_THE_KINK,) if family == "svm" else (),
         )
         plans[f"{family}.{variant}.large_scores"] = large_scores_plan(variant)
 
