@@ -42,6 +42,17 @@ def _release(args: argparse.Namespace) -> int:
     return exit_codes.OK
 
 
+def _accepted(text: str | None) -> frozenset[str] | None:
+    """The weaker isolation modes named by ``--accept-isolation``; None (and a message) if unknown."""
+    from autograder.grading import preflight
+
+    try:
+        return preflight.parse_accepted(text)
+    except ValueError as error:
+        print(f"error: --accept-isolation: {error}", file=sys.stderr)
+        return None
+
+
 def _grade(args: argparse.Namespace) -> int:
     import json
 
@@ -51,10 +62,8 @@ def _grade(args: argparse.Namespace) -> int:
     if not submission.exists():
         print(f"error: {submission} does not exist; give a submission folder or .zip", file=sys.stderr)
         return exit_codes.BAD_INPUT
-    try:
-        accepted = preflight.parse_accepted(args.accept_isolation)
-    except ValueError as error:
-        print(f"error: --accept-isolation: {error}", file=sys.stderr)
+    accepted = _accepted(args.accept_isolation)
+    if accepted is None:
         return exit_codes.USAGE
     try:
         result = batch.grade_one(submission, seed=args.seed, notebooks=args.notebooks, accept=accepted)
@@ -82,10 +91,8 @@ def _grade_all(args: argparse.Namespace) -> int:
     if not folder.is_dir():
         print(f"error: {folder} is not a folder of submissions", file=sys.stderr)
         return exit_codes.BAD_INPUT
-    try:
-        accepted = preflight.parse_accepted(args.accept_isolation)
-    except ValueError as error:
-        print(f"error: --accept-isolation: {error}", file=sys.stderr)
+    accepted = _accepted(args.accept_isolation)
+    if accepted is None:
         return exit_codes.USAGE
     try:
         summary = batch.grade_all(folder, Path(args.out), workers=args.workers, seed=args.seed,

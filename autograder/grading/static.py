@@ -67,6 +67,18 @@ def loops_in_calls(read: Callable[[str], str | None], relative: str, qualified: 
     names imported from ``cs_utils`` (``from cs_utils.classifiers.linear_svm import f``), a few
     levels deep. Returns None when the function itself cannot be found.
     """
+
+    def loops(tree: ast.Module, function: ast.AST, name: str, caller: str | None) -> list[str]:
+        where = "" if caller is None else f" of {name} (called from {caller})"
+        return [f"{kind} on line {line}{where}" for line, kind in _loops(function)]
+
+    return _through_calls(read, relative, qualified, loops)
+
+
+def _through_calls(read: Callable[[str], str | None], relative: str, qualified: str,
+                   collect: Callable[[ast.Module, ast.AST, str, str | None], list[str]]) -> list[str] | None:
+    """``collect(tree, function, name, caller)`` over ``qualified`` and the student's own functions
+    it calls (see :func:`loops_in_calls`); None when ``qualified`` itself cannot be found."""
     found: list[str] = []
     seen: set[tuple[str, str]] = set()
 
@@ -82,8 +94,7 @@ def loops_in_calls(read: Callable[[str], str | None], relative: str, qualified: 
         function = find_function(tree, name) if tree is not None else None
         if tree is None or function is None:
             return caller is not None  # an unknown callee is someone else's code: nothing to say
-        where = "" if caller is None else f" of {name} (called from {caller})"
-        found.extend(f"{kind} on line {line}{where}" for line, kind in _loops(function))
+        found.extend(collect(tree, function, name, caller))
         for callee_path, callee in _callees(tree, function, path, name):
             visit(callee_path, callee, depth + 1, name)
         return True
@@ -139,27 +150,11 @@ FORBIDDEN_MODULES = ("scipy", "sklearn")
 def forbidden_helpers(read: Callable[[str], str | None], relative: str, qualified: str) -> list[str] | None:
     """Uses of ``np.linalg.norm``, SciPy or scikit-learn in ``qualified`` or the student's own
     functions it calls ("np.linalg.norm on line 12"); None when the function cannot be found."""
-    found: list[str] = []
-    seen: set[tuple[str, str]] = set()
+    def uses(tree: ast.Module, function: ast.AST, name: str, caller: str | None) -> list[str]:
+        return _forbidden_uses(tree, function)
 
-    def visit(path: str, name: str, depth: int) -> bool:
-        if (path, name) in seen or depth > MAX_CALL_DEPTH:
-            return True
-        seen.add((path, name))
-        text = read(path)
-        try:
-            tree = ast.parse(text) if text is not None else None
-        except (SyntaxError, ValueError):
-            tree = None
-        function = find_function(tree, name) if tree is not None else None
-        if tree is None or function is None:
-            return depth > 0
-        found.extend(_forbidden_uses(tree, function))
-        for callee_path, callee in _callees(tree, function, path, name):
-            visit(callee_path, callee, depth + 1)
-        return True
-
-    return sorted(set(found)) if visit(relative, qualified, 0) else None
+    found = _through_calls(read, relative, qualified, uses)
+    return None if found is None else sorted(set(found))
 
 
 def _forbidden_uses(tree: ast.Module, function: ast.AST) -> list[str]:

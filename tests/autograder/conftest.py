@@ -42,3 +42,4 @@ def variant(releases, tmp_path):
         return make_submission(releases[base], tmp_path / name, edits=edits, append=append)
 
     return make
+

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from notebook_edits import set_answer
 
 from autograder.grading import manifest, results_check
 from autograder.grading.runner import Grader
@@ -80,15 +81,6 @@ def _submission(root: Path, kit: Path, edit=None) -> Submission:
     return Submission("student", folder)
 
 
-def _set_answer(folder: Path, name: str, grade_id: str, text: str) -> None:
-    path = folder / "notebooks" / f"{name}.ipynb"
-    notebook = json.loads(path.read_text())
-    for cell in notebook["cells"]:
-        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
-            cell["source"] = text
-    path.write_text(json.dumps(notebook))
-
-
 @pytest.mark.slow
 def test_solution_notebooks_run_and_pass(tmp_path, solution_kit):
     with Grader(notebooks=True, hide=(tmp_path,)) as grader:
@@ -106,8 +98,8 @@ def test_solution_notebooks_run_and_pass(tmp_path, solution_kit):
 @pytest.mark.slow
 def test_a_looping_or_dying_notebook_costs_its_own_tests_only(tmp_path, solution_kit):
     def edit(folder):
-        _set_answer(folder, "svm", "svm-tuning", "while True:\n    pass\n")
-        _set_answer(folder, "knn", "knn-best-k", "import os\nos._exit(3)\n")
+        set_answer(folder, "svm", "svm-tuning", "while True:\n    pass\n")
+        set_answer(folder, "knn", "knn-best-k", "import os\nos._exit(3)\n")
 
     with Grader(notebooks=True, notebook_seconds=25, hide=(tmp_path,)) as grader:
         result = grader.grade(_submission(tmp_path, solution_kit, edit))

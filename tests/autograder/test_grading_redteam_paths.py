@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
+from notebook_edits import set_answer
 
 from autograder.grading.demo import make_submission
 from autograder.grading.runner import Grader
@@ -93,15 +93,6 @@ raise RuntimeError("this cell fails; the attack above tries to hide it")
 '''
 
 
-def _set_answer(folder: Path, name: str, grade_id: str, text: str) -> None:
-    path = folder / "notebooks" / f"{name}.ipynb"
-    notebook = json.loads(path.read_text())
-    for cell in notebook["cells"]:
-        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id:
-            cell["source"] = text
-    path.write_text(json.dumps(notebook))
-
-
 @pytest.fixture(scope="module")
 def graded(releases, tmp_path_factory):
     root = tmp_path_factory.mktemp("redteam-paths")
@@ -120,9 +111,9 @@ def graded(releases, tmp_path_factory):
     submissions = root / "submissions"
     swap = make_submission(releases["solution"], submissions / "swap", append={
         "cs_utils/classifiers/k_nearest_neighbor.py": SWAP_ATTACK.replace("VICTIM", str(victim))})
-    _set_answer(swap, "knn", "knn-q1-answer", "The swap student's own answer.")
+    set_answer(swap, "knn", "knn-q1-answer", "The swap student's own answer.")
     forge = make_submission(releases["solution"], submissions / "forge")
-    _set_answer(forge, "knn", "knn-cross-validation", FORGE_CELL)
+    set_answer(forge, "knn", "knn-cross-validation", FORGE_CELL)
     make_submission(releases["solution"], submissions / "honest")
 
     results = {}

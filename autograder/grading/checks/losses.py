@@ -86,33 +86,15 @@ def loss_plans(ref: ModuleType, family: str, seed: int, timing: Timing | None = 
         shift by the row maximum the lectures teach; with it every exponent lies in [-300, 0],
         far from float64's underflow near -745, so ``-log(p)`` and the log-sum-exp form are both
         right."""
-        name = naive if variant == "naive" else vectorized
-
-        def build() -> Plan:
-            rng = rng_for(f"{family}.large", seed)
-            calls, expected = [], []
-            for number, (N, D, C) in enumerate(((20, 30, 10), (6, 8, 4))):
-                W, X, y, _ = loss_problem(rng, N, D, C)
-                W *= 100.0  # X ~ N(0, 10) against W ~ N(0, 1): spreads of about 50 to 150 in a row
-                X[:, 0] = rng.uniform(1e3, 1e5, size=N) / 100.0  # the offset feature
-                W[0, :] = 100.0  # the same weight for every class: a common offset per row
-                problem = (W, X, y, 0.0)  # no penalty: the data term is what is tested
-                expected.append((problem, *reference[name](*problem)))
-                calls.append(loss_call(f"{name}/large/{number}", module, name, problem))
-
-            def judge(returned, source):
-                failure = first_failure(returned, name)
-                if failure:
-                    return failure
-                verdicts = []
-                for item, ((W, _X, y, reg), loss, dW) in zip(returned, expected, strict=True):
-                    verdicts.append(check_loss(loss_value(item), loss, W=W, reg=reg, N=len(y)))
-                    verdicts.append(check_gradient(item.arrays.get("result.1"), dW, W=W, reg=reg, N=len(y)))
-                return first_failed_of(verdicts)
-
-            return Plan(tuple(calls), judge)
-
-        return build
+        rng = rng_for(f"{family}.large", seed)
+        problems = []
+        for N, D, C in ((20, 30, 10), (6, 8, 4)):
+            W, X, y, _ = loss_problem(rng, N, D, C)
+            W *= 100.0  # X ~ N(0, 10) against W ~ N(0, 1): spreads of about 50 to 150 in a row
+            X[:, 0] = rng.uniform(1e3, 1e5, size=N) / 100.0  # the offset feature
+            W[0, :] = 100.0  # the same weight for every class: a common offset per row
+            problems.append((W, X, y, 0.0))  # no penalty: the data term is what is tested
+        return random_plan(variant, "both", sizes=(), tag="large", fixed=problems)
 
     for variant in ("naive", "vectorized"):
         plans[f"{family}.{variant}.loss"] = random_plan(variant, "loss")
