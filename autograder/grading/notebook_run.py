@@ -1,15 +1,15 @@
-"""Run one rebuilt notebook in a confined child and collect what it reported.
+"""Run a submission's rebuilt notebooks in one confined child and collect what they reported.
 
-The caller (:meth:`runner.Grader.run_notebooks`) writes a fresh copy of the submission for each
-notebook, with the rebuilt notebook in place of the student's file and without the results file
-the student submitted (the run must produce its own), before any child runs in it. A fresh
-sandboxed child then runs :mod:`.notebook_runner` through the harness's ``program`` call: the
-runner and its kernel are the child's descendants (same uid, namespaces and limits), and the
-parent's wall clock (``budget`` plus a margin) kills the whole group and, as root, every process
-of the grading uid. The data is a small synthetic CIFAR-10 that the parent writes once and links
-into each frame (read-only for the child).
+The caller (:meth:`runner.Grader.run_notebooks`) writes a fresh copy of the submission, with each
+rebuilt notebook in place of the student's file and without the results files the student
+submitted (the run must produce its own), before any child runs in it. A fresh sandboxed child
+then runs :mod:`.notebook_runner` through the harness's ``program`` call: it imports NumPy,
+Matplotlib and IPython's shell once and runs each notebook in a forked process of its own (no
+Jupyter kernel), killing one that overruns its budget; all of it inherits the child's confinement.
+The parent's wall clock (the notebooks' budgets plus a margin) is the backstop. The data is a
+small synthetic CIFAR-10 that the parent writes once and links into the frame (read-only).
 
-What the run did comes back on the child's report pipe (:meth:`sandbox.Sandbox.spawn` with
+What the runs did comes back on the child's report pipe (:meth:`sandbox.Sandbox.spawn` with
 ``report=True``), never through a file: the parent does not look into the copy after the child
 has run in it. Nothing a notebook reports can add tests or points: the specs are the parent's
 (:data:`manifest.NOTEBOOK_TESTS`), and the parent judges the results against its own schema.
@@ -72,21 +72,29 @@ def link_data(data: Path, frame: Path) -> Path:
     return target
 
 
-def run_notebook(sandbox: Sandbox, work: Path, data: Path, name: str, *, budget: float,
-                 log: list[str]) -> NotebookRun:
-    """Run ``work/notebooks/<name>.ipynb`` (already rebuilt by the caller) within ``budget`` seconds."""
+def run_notebooks(sandbox: Sandbox, work: Path, data: Path, names: list[str], *, budget: float,
+                  log: list[str]) -> dict[str, NotebookRun]:
+    """Run ``work/notebooks/<name>.ipynb`` for each name (rebuilt by the caller), ``budget`` seconds each."""
+    if not names:
+        return {}
     start = time.monotonic()
-    notebook = work / "notebooks" / f"{name}.ipynb"
-    report = run_program(sandbox, work, RUNNER_SOURCE, [str(notebook), str(data), str(budget)],
-                         budget + MARGIN_SECONDS, log, f"notebook {name}")
+    paths = [str(work / "notebooks" / f"{name}.ipynb") for name in names]
+    report = run_program(sandbox, work, RUNNER_SOURCE, [str(data), str(budget), *paths],
+                         budget * len(names) + MARGIN_SECONDS, log, "notebooks")
     seconds = time.monotonic() - start
-    log.append(f"notebook {name}: {seconds:.1f} s")
+    log.append(f"notebooks {', '.join(names)}: {seconds:.1f} s")
     if report is None:
-        return NotebookRun(name, False, stopped="could not run the notebook: the sandbox did not start")
+        return {name: NotebookRun(name, False, stopped="could not run the notebook: the sandbox did not start")
+                for name in names}
     messages = report_lines(report)
     if not any(message.get("started") for message in messages):
-        return NotebookRun(name, False, stopped="could not run the notebook (the runner did not start)",
-                           seconds=seconds)
+        return {name: NotebookRun(name, False, stopped="could not run the notebook (the runner did not start)")
+                for name in names}
+    return {name: _run_of(name, [m for m in messages if m.get("notebook") == name], log) for name in names}
+
+
+def _run_of(name: str, messages: list[dict], log: list[str]) -> NotebookRun:
+    """One notebook's run, from its report lines."""
     cells: dict[str, str] = {}
     produced, stopped, finished = None, "", False
     for message in messages:
@@ -97,11 +105,11 @@ def run_notebook(sandbox: Sandbox, work: Path, data: Path, name: str, *, budget:
         if message.get("finished"):
             finished, stopped = True, str(message.get("stopped", ""))[:300]
     if not finished:
-        stopped = "budget"  # killed by the parent's clock
+        stopped = "kernel died"  # its process ended without a word: os._exit, a crash, the memory cap
     failed = {label: state for label, state in cells.items() if state != "ok"}
     if failed or stopped:
         log.append(f"notebook {name}: stopped {stopped!r}; cells that failed: {failed}")  # staff only
-    return NotebookRun(name, True, cells, stopped, produced, seconds)
+    return NotebookRun(name, True, cells, stopped, produced)
 
 
 def report_lines(report: bytes) -> list[dict]:

@@ -200,7 +200,7 @@ def _kernel_problem(sandbox: Sandbox, frame: Path) -> str:
     (work / "notebooks" / "probe.ipynb").write_text(json.dumps(PROBE_NOTEBOOK))
     sandbox.prepare_folder(work)
     log: list[str] = []
-    run = notebook_run.run_notebook(sandbox, work, work, "probe", budget=60.0, log=log)
+    run = notebook_run.run_notebooks(sandbox, work, work, ["probe"], budget=60.0, log=log)["probe"]
     if run.ran and run.cells.get("cell-0") == "ok":
         return ""
     why = run.stopped or (f"the cell ended with {run.cells.get('cell-0')}" if run.cells else "no cell ran")

@@ -337,23 +337,23 @@ class Grader:
             outcomes.append(TestOutcome(f"notebook.{name}.submitted_results", verdict.passed, detail))
         if self._data is None:
             self._data = notebook_run.write_synthetic_data(self._scratch / "cifar")
+        usable = [name for name, intake in intakes.items() if intake.notebook is not None]
+        changes: dict[str, bytes | None] = {}
+        for name in usable:
+            changes[f"notebooks/{name}.ipynb"] = json.dumps(intakes[name].notebook).encode()
+            changes[f"notebooks/results/{name}.json"] = None  # the run must write its own
+        try:
+            with self._copy_for_phase(prepared.files, changes) as copy:
+                data = notebook_run.link_data(self._data, copy.root)
+                runs = notebook_run.run_notebooks(self.sandbox, copy.work, data, usable,
+                                                  budget=self.notebook_seconds, log=log)
+        except Exception:  # the notebooks' tests fail; the code tests stand
+            log.append(f"the notebooks could not be run:\n{traceback.format_exc()}")
+            runs = {name: notebook_run.NotebookRun(name, False, stopped="the grader could not run this notebook "
+                                                                        "(your instructors have the details)")
+                    for name in usable}
         for name, intake in intakes.items():
-            run = None
-            if intake.notebook is not None:
-                changes: dict[str, bytes | None] = {
-                    f"notebooks/{name}.ipynb": json.dumps(intake.notebook).encode(),
-                    f"notebooks/results/{name}.json": None,  # the run must write its own
-                }
-                try:
-                    with self._copy_for_phase(prepared.files, changes) as copy:
-                        data = notebook_run.link_data(self._data, copy.root)
-                        run = notebook_run.run_notebook(self.sandbox, copy.work, data, name,
-                                                        budget=self.notebook_seconds, log=log)
-                except Exception:  # this notebook's tests fail; the code tests and other notebooks stand
-                    log.append(f"notebook {name} could not be run:\n{traceback.format_exc()}")
-                    run = notebook_run.NotebookRun(name, False, stopped="the grader could not run this notebook "
-                                                                         "(your instructors have the details)")
-            outcomes += _judge_notebook(name, intake, run)
+            outcomes += _judge_notebook(name, intake, runs.get(name))
         answers = {name: dict(intake.answers) for name, intake in intakes.items()}
         return outcomes, problems, answers
 
