@@ -10,7 +10,10 @@ implementation (``autograder/source/cs_utils``) and a peer on the same inputs:
   (skipped with a note when torch is not installed);
 * full CIFAR-size kNN distances (chunked) as a fraction of the GEMM throughput measured in the
   same run (each chunk's bare ``X_chunk @ X_train.T``, timed right after the chunk);
-* SGD iterations per second, against the bare loss+gradient call on one minibatch.
+* SGD iterations per second, against the bare loss+gradient call on one minibatch;
+* ``load_CIFAR10`` on a full-size synthetic CIFAR-10 in the official format, against bare
+  ``pickle.load`` of the six batch files (and against the earlier batch-by-batch conversion),
+  each load in a fresh process, as a notebook's kernel does it.
 
 Run ``make bench`` (or ``python bench/run.py --size quick`` for a one-minute version). The data
 is random with CIFAR-10's shapes and value ranges: speed does not depend on the pixels.
@@ -20,7 +23,9 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
@@ -36,9 +41,11 @@ from cs_utils.classifiers import KNearestNeighbor, LinearSVM, softmax_loss_vecto
 
 #: Problem sizes per preset: (num_test, num_train) for distances, N for losses, rows for full kNN.
 SIZES = {
-    "full": {"dist": (500, 5000), "loss_n": 49000, "knn": (10000, 50000), "sgd_iters": 1500, "repeat": 5},
-    "quick": {"dist": (500, 5000), "loss_n": 10000, "knn": (2000, 20000), "sgd_iters": 300, "repeat": 3},
-    "tiny": {"dist": (20, 200), "loss_n": 300, "knn": (100, 400), "sgd_iters": 20, "repeat": 2},
+    "full": {"dist": (500, 5000), "loss_n": 49000, "knn": (10000, 50000), "sgd_iters": 1500, "repeat": 5,
+             "loader_batch": 10000},
+    "quick": {"dist": (500, 5000), "loss_n": 10000, "knn": (2000, 20000), "sgd_iters": 300, "repeat": 3,
+              "loader_batch": 10000},
+    "tiny": {"dist": (20, 200), "loss_n": 300, "knn": (100, 400), "sgd_iters": 20, "repeat": 2, "loader_batch": 100},
 }
 DIM = 3072
 
@@ -305,6 +312,63 @@ def bench_sgd(rng: np.random.Generator, size: dict) -> list[Row]:
     ]
 
 
+#: What each loader run times, in a fresh interpreter (imports excluded): the first load in a kernel.
+LOADERS = {
+    "kit": "from cs_utils.data_utils import load_CIFAR10\nstart = time.perf_counter()\nload_CIFAR10(folder)\n",
+    "pickle": (
+        "import pickle\nstart = time.perf_counter()\n"
+        "for name in [f'data_batch_{b}' for b in range(1, 6)] + ['test_batch']:\n"
+        "    with open(f'{folder}/{name}', 'rb') as handle:\n"
+        "        pickle.load(handle, encoding='latin1')\n"
+    ),
+    "batchwise": (  # the loader before issue 15: float64 per batch, then 1.2 GB of floats joined
+        "from cs_utils.data_utils import TRAIN_BATCHES, load_CIFAR_batch\nstart = time.perf_counter()\n"
+        "parts = [load_CIFAR_batch(f'{folder}/{name}') for name in TRAIN_BATCHES]\n"
+        "np.concatenate([x for x, _ in parts]); np.concatenate([y for _, y in parts])\n"
+        "load_CIFAR_batch(f'{folder}/test_batch')\n"
+    ),
+}
+
+
+def time_in_fresh_process(body: str, folder: Path) -> float:
+    """Seconds ``body`` takes in a new interpreter (it sets ``start``; the script prints the time)."""
+    script = (
+        f"import sys, time\nimport numpy as np\nsys.path.insert(0, {str(KIT_ROOT / 'autograder' / 'source')!r})\n"
+        f"folder = {str(folder)!r}\n{body}print(time.perf_counter() - start)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    return float(result.stdout.strip().splitlines()[-1])
+
+
+def bench_loader(rng: np.random.Generator, size: dict) -> list[Row]:
+    """``load_CIFAR10`` on a full-size synthetic CIFAR-10 against bare unpickling of the same files.
+
+    The batches are written in the official format (:mod:`autograder.synthetic_data`) to a
+    temporary folder; each round loads them once per candidate, each in a fresh interpreter
+    (fresh memory, as in a notebook's kernel), the candidates interleaved; medians of the rounds.
+    """
+    sys.path.insert(0, str(KIT_ROOT))
+    from autograder.synthetic_data import write_synthetic_cifar10
+
+    per_batch = size["loader_batch"]
+    rounds = 2 * size["repeat"] + 1
+    with tempfile.TemporaryDirectory(prefix="bench-cifar-") as scratch:
+        folder = write_synthetic_cifar10(scratch, images_per_batch=per_batch, test_images=per_batch, seed=0)
+        samples: dict[str, list[float]] = {name: [] for name in LOADERS}
+        for _ in range(rounds):
+            for name, body in LOADERS.items():
+                samples[name].append(time_in_fresh_process(body, folder))
+    times = {name: statistics.median(values) for name, values in samples.items()}
+    label = f"load_CIFAR10, {5 * per_batch} + {per_batch} images"
+    spread = f"kit {min(samples['kit']):.2f}-{max(samples['kit']):.2f} s over {rounds} fresh processes"
+    return [
+        Row(label, times["kit"], "bare pickle.load of the six files", times["pickle"],
+            times["kit"] / times["pickle"], spread),
+        Row(label, times["kit"], "float64 per batch, then joined (before)", times["batchwise"],
+            times["kit"] / times["batchwise"]),
+    ]
+
+
 def render(rows: list[Row]) -> str:
     """A plain-text table; ratio < 1 means the kit is faster (kNN rows: the share of GEMM throughput kept)."""
     header = f"{'what':58s} {'kit':>9s} {'peer':>9s} {'ratio':>7s}  peer / note"
@@ -370,12 +434,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=sorted(SIZES), default="full", help="problem sizes (default: full)")
     parser.add_argument(
-        "--only", nargs="*", choices=["distances", "losses", "knn", "sgd"], help="run only these groups"
+        "--only", nargs="*", choices=["distances", "losses", "knn", "sgd", "loader"], help="run only these groups"
     )
     parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
     args = parser.parse_args(argv)
     size = SIZES[args.size]
-    groups = {"distances": bench_distances, "losses": bench_losses, "knn": bench_full_knn, "sgd": bench_sgd}
+    groups = {"distances": bench_distances, "losses": bench_losses, "knn": bench_full_knn, "sgd": bench_sgd,
+              "loader": bench_loader}
     rng = np.random.default_rng(0)
     rows: list[Row] = []
     for name, bench in groups.items():

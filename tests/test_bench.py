@@ -21,5 +21,6 @@ def test_bench_tiny_run_writes_every_row(tmp_path):
     rows = json.loads(out.read_text())
     assert any("euclidean_distances" in row["peer"] for row in rows)
     assert any(row["what"].startswith("kNN distances") for row in rows)
+    assert any(row["what"].startswith("load_CIFAR10") and "pickle.load" in row["peer"] for row in rows)
     assert all(row["kit_seconds"] > 0 for row in rows)
     assert "ratio" in result.stdout

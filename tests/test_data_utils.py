@@ -45,6 +45,23 @@ def test_load_everything(synthetic_cifar10_dir):
     assert Ytr.dtype == np.int64 and set(Ytr.tolist()) == set(range(10))
 
 
+def test_the_fast_loader_gives_the_arrays_of_batch_by_batch_loading(synthetic_cifar10_dir):
+    """Reading uint8, joining, then converting once gives what converting each batch did, bit for bit."""
+    parts = [load_CIFAR_batch(synthetic_cifar10_dir / f"data_batch_{b}") for b in range(1, 6)]
+    expected_Xtr = np.concatenate([images for images, _ in parts])
+    expected_Ytr = np.concatenate([labels for _, labels in parts])
+    expected_Xte, expected_Yte = load_CIFAR_batch(synthetic_cifar10_dir / "test_batch")
+    Xtr, Ytr, Xte, Yte = load_CIFAR10(synthetic_cifar10_dir)
+    for got, expected in ((Xtr, expected_Xtr), (Ytr, expected_Ytr), (Xte, expected_Xte), (Yte, expected_Yte)):
+        assert got.dtype == expected.dtype and got.shape == expected.shape
+        np.testing.assert_array_equal(got, expected)  # integers in [0, 255]: exact in float64
+    assert Xtr.flags.c_contiguous and Xte.flags.c_contiguous and not np.shares_memory(Xtr, Xte)
+    data, labels = data_utils.read_CIFAR_batch(synthetic_cifar10_dir / "test_batch")
+    assert data.dtype == np.uint8 and data.shape == (100, 3072)
+    np.testing.assert_array_equal(data_utils.planes_to_images(data), expected_Xte)
+    np.testing.assert_array_equal(labels, expected_Yte)
+
+
 def test_environment_variable_and_argument(synthetic_cifar10_dir, monkeypatch, tmp_path):
     monkeypatch.setenv("CIFAR10_DIR", str(synthetic_cifar10_dir))
     assert data_utils.cifar10_dir() == synthetic_cifar10_dir
@@ -57,6 +74,12 @@ def test_environment_variable_and_argument(synthetic_cifar10_dir, monkeypatch, t
 def test_missing_data_says_how_to_get_it(tmp_path):
     with pytest.raises(DatasetNotFoundError, match=r"Run 'bash get_datasets.sh'.*CIFAR10_DIR"):
         load_CIFAR10(tmp_path)
+
+
+def test_a_folder_one_level_too_high_is_recognised(synthetic_cifar10_dir):
+    parent = synthetic_cifar10_dir.parent  # the folder that holds cifar-10-batches-py
+    with pytest.raises(DatasetNotFoundError, match=r"but in its subfolder .*cifar-10-batches-py: give that folder"):
+        load_CIFAR10(parent)
 
 
 def test_truncated_batch_is_reported_as_corrupt(synthetic_cifar10_dir, tmp_path):
