@@ -8,13 +8,22 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast test-slow lint release release-check bench notebooks-real mutation clean-venv
+.PHONY: demo test test-fast test-slow lint lock release release-check bench notebooks-real mutation clean-venv
 
-$(STAMP): requirements.txt requirements-dev.txt
+# The grading environment first, exactly as locked (the Gradescope bundle's setup.sh installs the
+# same file), then the rest of the tools, constrained so they cannot move a locked version.
+$(STAMP): requirements.txt requirements-dev.txt requirements-grading.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-grading.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c requirements-grading.lock
 	@touch $(STAMP)
+
+# Re-resolve the grading lock from requirements-grading.in, for every Python from 3.10 (Gradescope's
+# Ubuntu 22.04 image) up, with a marker per version where they differ.
+lock: $(STAMP)
+	$(VENV)/bin/uv pip compile --universal --python-version 3.10 --custom-compile-command "make lock" --annotation-style line \
+		requirements-grading.in -o requirements-grading.lock
 
 demo: $(STAMP)
 	$(PY) -m autograder demo

@@ -30,6 +30,12 @@ def _release(args: argparse.Namespace) -> int:
             return exit_codes.CHECK_FAILED
         print("Student release is up to date with autograder/source.", file=sys.stderr)
         return exit_codes.OK
+    if args.student_repo:
+        return _student_repo(args)
+    if args.colab_path:
+        print("--colab-path goes with --student-repo DIR (the kit's own badges follow COLAB_GITHUB_PATH in "
+              "README.md)", file=sys.stderr)
+        return exit_codes.USAGE
     if args.solutions and args.out is None:
         print("--solutions needs --out DIR: the solution release never overwrites the student one.", file=sys.stderr)
         return exit_codes.USAGE
@@ -39,6 +45,33 @@ def _release(args: argparse.Namespace) -> int:
         written += handout.update(KIT_ROOT)
     kind = "solution" if args.solutions else "student"
     print(f"Wrote the {kind} release ({len(written)} files) to {destination}", file=sys.stderr)
+    return exit_codes.OK
+
+
+def _student_repo(args: argparse.Namespace) -> int:
+    from autograder import handout, student_repo
+
+    if args.out:
+        print("--student-repo DIR is where the student repository goes; leave out --out", file=sys.stderr)
+        return exit_codes.USAGE
+    colab_path = args.colab_path or handout.colab_path((KIT_ROOT / handout.README).read_text(encoding="utf-8"))
+    try:
+        repo = student_repo.build_student_repo(Path(args.student_repo), colab_path)
+    except student_repo.StudentRepoError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return exit_codes.BAD_INPUT
+    done = f"committed {repo.commit[:12]}" if repo.commit else "nothing changed since the last build, no new commit"
+    print(f"Wrote the student repository ({len(repo.files)} files) to {repo.folder}: {done}.", file=sys.stderr)
+    if repo.kit_source:
+        print(f"Its Colab badges and the notebooks' KIT_SOURCE point at {repo.kit_source} (branch {repo.branch}). "
+              f"Publish it there:\n  cd {repo.folder} && git remote add origin {repo.kit_source}.git "
+              f"&& git push -u origin {repo.branch}", file=sys.stderr)
+    else:
+        print(f"warning: the Colab badges point at the placeholder {colab_path} and KIT_SOURCE is empty; pass "
+              "--colab-path owner/repo/blob/branch (where you will publish it) or set COLAB_GITHUB_PATH in "
+              "README.md", file=sys.stderr)
+    print("Publish this repository, never the kit: the kit holds the reference solutions and the hidden tests.",
+          file=sys.stderr)
     return exit_codes.OK
 
 
@@ -104,6 +137,10 @@ def _grade_all(args: argparse.Namespace) -> int:
     except NameCollision as error:
         print(f"error: {error}; nothing was graded", file=sys.stderr)
         return exit_codes.BAD_INPUT
+    if summary.interrupted:
+        print(f"interrupted: {summary.graded} graded in this run, {summary.not_graded} left for the next one; "
+              f"grades so far in {summary.csv_path}; run the same command again to resume", file=sys.stderr)
+        return exit_codes.INTERRUPTED
     print(f"{len(summary.results)} submissions: {summary.graded} graded, {summary.reused} unchanged since the "
           f"last run; grades in {summary.csv_path}; isolation: {summary.isolation}", file=sys.stderr)
     return exit_codes.OK
@@ -112,7 +149,7 @@ def _grade_all(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from autograder.grading import demo
 
-    run = demo.run_demo(Path(args.out), workers=args.workers, progress=not args.quiet)
+    run = demo.run_demo(Path(args.out), workers=args.workers, progress=not args.quiet, notebooks=args.notebooks)
     print(demo.score_table(run.summary))
     print(f"\nEverything is in {run.folder}:", file=sys.stderr)
     print("  releases/     the student release and the solution release", file=sys.stderr)
@@ -127,7 +164,7 @@ def _gradescope(args: argparse.Namespace) -> int:
     from autograder.grading import gradescope
 
     try:
-        out = gradescope.build_bundle(Path(args.out), accept=args.accept_isolation or "")
+        out = gradescope.build_bundle(Path(args.out), accept=args.accept_isolation or "", notebooks=args.notebooks)
     except ValueError as error:
         print(f"error: --accept-isolation: {error}", file=sys.stderr)
         return exit_codes.USAGE
@@ -169,6 +206,17 @@ def _nbgrader_course(args: argparse.Namespace) -> int:
     return exit_codes.OK
 
 
+def _notebooks_option(command: argparse.ArgumentParser) -> None:
+    """``--no-notebooks``: the one opt-out from the default (every command grades the notebooks)."""
+    command.add_argument(
+        "--notebooks",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="run the notebooks on synthetic data and score them too (default on, in every command; "
+             "--no-notebooks scores the code only and every output says so)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(
@@ -187,6 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
             "  python -m autograder release                         # regenerate cs_utils/, notebooks, handout tables\n"
             "  python -m autograder release --check                 # fail if the committed release is stale\n"
             "  python -m autograder release --solutions --out build/solutions\n"
+            "  python -m autograder release --student-repo ../a1-student --colab-path uni/a1-student/blob/main\n"
         ),
     )
     mode = release.add_mutually_exclusive_group()
@@ -194,7 +243,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="compare the committed release with the source; change nothing"
     )
     mode.add_argument("--solutions", action="store_true", help="keep the reference code (needs --out)")
+    mode.add_argument(
+        "--student-repo", metavar="DIR",
+        help="write the public student repository (a git repository, committed, ready to push): the student "
+             "release, handout, data script and student requirements; no solution, hidden test or grader",
+    )
     release.add_argument("--out", metavar="DIR", help="write the release here instead of the kit root")
+    release.add_argument(
+        "--colab-path", metavar="OWNER/REPO/blob/BRANCH",
+        help="with --student-repo: where the student repository will be published on GitHub, for its Colab "
+             "badges and the notebooks' KIT_SOURCE (default: COLAB_GITHUB_PATH in README.md)",
+    )
     release.set_defaults(handler=_release)
 
     grade = commands.add_parser(
@@ -223,12 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="grade even though these promises do not hold here, e.g. no-uid-drop+no-cgroups (the "
              "grader names the mode when it refuses; see autograder/THREAT_MODEL.md)",
     )
-    grade.add_argument(
-        "--notebooks",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="also run the notebooks on synthetic data and check their results (default on; about 30 s per submission)",
-    )
+    _notebooks_option(grade)
     grade.set_defaults(handler=_grade)
 
     grade_all = commands.add_parser(
@@ -258,12 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
              "grader names the mode when it refuses; see autograder/THREAT_MODEL.md)",
     )
     grade_all.add_argument("--quiet", action="store_true", help="no progress bar")
-    grade_all.add_argument(
-        "--notebooks",
-        action=argparse.BooleanOptionalAction,
-        default=False,
-        help="also run the notebooks (about 30 s per submission; default off for throughput)",
-    )
+    _notebooks_option(grade_all)
     grade_all.add_argument(
         "--gradebook", metavar="COURSE", help="record the written answers in this nbgrader course for formgrader"
     )
@@ -284,6 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--workers", type=int, default=2, help="parallel workers (default 2)")
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
+    _notebooks_option(demo)
     demo.set_defaults(handler=_demo)
 
     gradescope = commands.add_parser(
@@ -292,8 +342,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description=(
             "Write a Gradescope autograder bundle. run_autograder grades /autograder/submission (the kit's\n"
-            "folder layout, zipped or not, or loose .py and .ipynb files) like grade does, notebooks included\n"
-            "(about 30 s per submission), and writes /autograder/results/results.json. The zip holds the\n"
+            "folder layout, zipped or not, or loose .py and .ipynb files) exactly like grade does, notebooks\n"
+            "included, and writes /autograder/results/results.json. The zip holds the\n"
             "reference solutions and the released notebooks."
         ),
         epilog=(
@@ -308,6 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="let the bundle grade even though these promises do not hold in Gradescope's container, e.g. "
              "no-cgroups (it refuses otherwise: every result then says the autograder could not run)",
     )
+    _notebooks_option(gradescope)
     gradescope.set_defaults(handler=_gradescope)
 
     course = commands.add_parser(

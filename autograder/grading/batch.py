@@ -7,6 +7,12 @@ student, ``results.json`` (Gradescope), ``feedback.md`` and ``grading.json`` (th
 staff log included), then ``grades.csv`` for everyone. Every submission ends with a result, even
 when a worker dies. Two entries of the batch that would share a student name stop the run
 before anything is graded (:class:`~.submission.NameCollision`).
+
+Ctrl-C stops starting submissions at once: at most one submission per worker is ever handed out,
+so nothing queued starts after it. The ones being graded get :data:`INTERRUPT_GRACE_SECONDS` to
+finish (a second Ctrl-C ends the wait); the rest are abandoned (their workers stop their sandboxed
+children and exit), ``grades.csv`` is written for every finished submission, and the summary says
+the run was interrupted. Abandoned submissions have no files, so the next run grades them.
 """
 from __future__ import annotations
 
@@ -16,10 +22,15 @@ import json
 import multiprocessing
 import multiprocessing.util
 import os
+import signal
+import threading
+import time
 import traceback
-from collections.abc import Collection
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections import deque
+from collections.abc import Collection, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -32,7 +43,8 @@ from autograder.grading.submission import Submission, content_hash, discover, st
 
 #: The grader's own files (a folder stands for every ``.py`` file in it) that decide the scores.
 GRADER_FILES = ("manifest.py", "checks", "harness.py", "runner.py", "static.py", "safe_text.py")
-FUNCTIONS = tuple(dict.fromkeys(spec.function for spec in manifest.TESTS))
+#: The per-function columns of grades.csv: the code's, then the notebooks' (empty when not graded).
+FUNCTIONS = tuple(dict.fromkeys(spec.function for spec in manifest.graded_specs(notebooks=True)))
 
 
 def grader_fingerprint(seed: int = 0) -> str:
@@ -81,7 +93,7 @@ def write_grades_csv(out: Path, results: list[SubmissionResult]) -> Path:
 
 
 def grade_one(path: Path, *, limits: Limits = Limits(), seed: int = 0, hide: tuple[Path, ...] = (),
-              notebooks: bool = False, accept: Collection[str] = ()) -> SubmissionResult:
+              notebooks: bool = True, accept: Collection[str] = ()) -> SubmissionResult:
     """Grade a single folder or zip in this process (its sandbox children do the running).
 
     The sandbox is probed first (:mod:`.preflight`); ``accept`` names the weaker isolation modes
@@ -103,6 +115,39 @@ class BatchSummary:
     reused: int  # unchanged since the last run
     csv_path: Path
     isolation: str = ""  # the mode this run graded under ("full" or a weaker mode's name)
+    interrupted: bool = False  # Ctrl-C: ``results`` holds what was done; the rest waits for the next run
+    not_graded: int = 0  # submissions left for the next run (never started or abandoned)
+
+
+#: After Ctrl-C, how long the submissions being graded may take to finish before they are abandoned.
+INTERRUPT_GRACE_SECONDS = 5.0
+
+
+class Interrupt:
+    """Ctrl-C during a batch: the first stops new work, a second ends the wait for the running work.
+
+    Installed as the SIGINT handler while a batch runs (main thread only); tests call
+    :meth:`request` instead of sending a signal.
+    """
+
+    def __init__(self) -> None:
+        self.requested = threading.Event()
+        self.count = 0
+
+    def request(self, *_signal_args) -> None:
+        self.count += 1
+        self.requested.set()
+
+    @contextmanager
+    def installed(self) -> Iterator[Interrupt]:
+        if threading.current_thread() is not threading.main_thread():
+            yield self
+            return
+        previous = signal.signal(signal.SIGINT, self.request)
+        try:
+            yield self
+        finally:
+            signal.signal(signal.SIGINT, previous)
 
 
 def stored_result(out: Path, student: str, digest: str) -> SubmissionResult | None:
@@ -123,13 +168,14 @@ def stored_result(out: Path, student: str, digest: str) -> SubmissionResult | No
 
 
 def grade_all(batch: Path, out: Path, *, workers: int = 2, limits: Limits = Limits(), seed: int = 0,
-              progress: bool = True, notebooks: bool = False, gradebook: Path | None = None,
-              accept: Collection[str] = ()) -> BatchSummary:
+              progress: bool = True, notebooks: bool = True, gradebook: Path | None = None,
+              accept: Collection[str] = (), interrupt: Interrupt | None = None) -> BatchSummary:
     """Grade every submission of ``batch`` into ``out`` (see the module docstring).
 
     The sandbox is probed before anything is graded (:mod:`.preflight`): a promise that does not
     hold here stops the batch with :class:`~.preflight.IsolationRefused`, unless ``accept`` names
-    it. The mode is in the summary and in every result.
+    it. The mode is in the summary and in every result. Ctrl-C (or ``interrupt.request()``) ends
+    the batch early with ``summary.interrupted`` set.
     """
     batch, out = Path(batch).resolve(), Path(out).resolve()
     mode = preflight.require(preflight.probe(limits, notebooks=notebooks), accept)
@@ -146,21 +192,25 @@ def grade_all(batch: Path, out: Path, *, workers: int = 2, limits: Limits = Limi
             todo.append((submission, digest))
     reused = len(results)
     hide = (batch, out)
-    plans = _shared_plans(todo, workers, limits, seed, hide)
-    bar = _progress_bar(len(todo), progress)
-    for attempt in (1, 2):  # a second pool only if a worker process died
-        if not todo:
-            break
-        todo = _run_pool(todo, out, results, workers, limits, seed, hide, bar, plans, last_attempt=attempt == 2,
-                         notebooks=notebooks, mode=mode)
-    bar.close()
+    interrupt = interrupt or Interrupt()
+    with interrupt.installed():
+        plans = _shared_plans(todo, workers, limits, seed, hide) if not interrupt.requested.is_set() else None
+        bar = _progress_bar(len(todo), progress)
+        for attempt in (1, 2):  # a second pool only if a worker process died
+            if not todo or interrupt.requested.is_set():
+                break
+            todo = _run_pool(todo, out, results, workers, limits, seed, hide, bar, plans,
+                             last_attempt=attempt == 2, notebooks=notebooks, mode=mode, interrupt=interrupt)
+        bar.close()
     csv_path = write_grades_csv(out, list(results.values()))
     if gradebook is not None:  # one writer: the parent, after the workers
         from autograder.grading import gradebook as course
 
         course.record(gradebook, sorted(results.values(), key=lambda r: r.student))
     ordered = tuple(sorted(results.values(), key=lambda r: r.student))
-    return BatchSummary(ordered, len(results) - reused, reused, csv_path, mode)
+    interrupted = interrupt.requested.is_set()
+    return BatchSummary(ordered, len(results) - reused, reused, csv_path, mode, interrupted,
+                        len(todo) if interrupted else 0)
 
 
 def _shared_plans(todo, workers: int, limits: Limits, seed: int, hide: tuple[Path, ...]) -> PlanSet | None:
@@ -175,49 +225,111 @@ def _shared_plans(todo, workers: int, limits: Limits, seed: int, hide: tuple[Pat
         return calibrator.plans.warm_up()
 
 
-def _run_pool(todo, out, results, workers, limits, seed, hide, bar, plans, *, last_attempt, notebooks=False, mode=""):
+def _run_pool(todo, out, results, workers, limits, seed, hide, bar, plans, *, last_attempt, notebooks=False, mode="",
+              interrupt: Interrupt):
+    """Grade ``todo`` in a pool; return what is left: the submissions of a worker that died (for a
+    fresh pool), or, after an interrupt, everything not finished."""
     context = multiprocessing.get_context("fork")  # the workers inherit ``plans`` without pickling
     slots = context.Queue()
     for slot in range(max(1, workers)):
         slots.put(slot)
-    left = []
-    with ProcessPoolExecutor(
+    waiting = deque(todo)
+    running: dict[Future, tuple[Submission, str]] = {}
+    left: list[tuple[Submission, str]] = []
+
+    def collect(future: Future) -> None:
+        submission, digest = running.pop(future)
+        try:
+            result = future.result()  # the worker has written the student's files
+        except Exception as error:
+            if interrupt.requested.is_set():
+                left.append((submission, digest))  # abandoned: graded by the next run
+                return
+            if isinstance(error, BrokenProcessPool) and not last_attempt:
+                left.append((submission, digest))  # a worker died: once more, in a fresh pool
+                return
+            result = replace(scoring.could_not_grade(
+                submission.student,
+                manifest.graded_specs(notebooks),
+                INTERNAL_ERROR,
+                staff_log=traceback.format_exc(),
+                content_hash=digest,
+            ), isolation=mode)
+            write_outputs(out, result)
+        results[submission.student] = result
+        bar.update(1)
+
+    pool = ProcessPoolExecutor(
         max(1, workers),
         mp_context=context,
         initializer=_init_worker,
         initargs=(slots, limits, seed, hide, plans, notebooks, mode),
-    ) as pool:
-        futures = {
-            pool.submit(_grade_in_worker, submission, digest, out): (submission, digest) for submission, digest in todo
-        }
-        for future in as_completed(futures):
-            submission, digest = futures[future]
-            try:
-                result = future.result()  # the worker has written the student's files
-            except Exception as error:
-                if isinstance(error, BrokenProcessPool) and not last_attempt:
-                    left.append((submission, digest))  # a worker died: once more, in a fresh pool
-                    continue
-                result = replace(scoring.could_not_grade(
-                    submission.student,
-                    manifest.TESTS,
-                    INTERNAL_ERROR,
-                    staff_log=traceback.format_exc(),
-                    content_hash=digest,
-                ), isolation=mode)
-                write_outputs(out, result)
-            results[submission.student] = result
-            bar.update(1)
+    )
+    try:
+        while waiting or running:
+            # One submission per worker at a time: nothing sits in the pool's queue, so after
+            # Ctrl-C no further submission starts.
+            while waiting and len(running) < max(1, workers) and not interrupt.requested.is_set():
+                submission, digest = waiting.popleft()
+                running[pool.submit(_grade_in_worker, submission, digest, out)] = (submission, digest)
+            if interrupt.requested.is_set():
+                _wind_down(pool, running, collect, interrupt)
+                left += list(waiting)
+                break
+            done, _ = wait(list(running), timeout=0.2, return_when=FIRST_COMPLETED)
+            for future in done:
+                collect(future)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     return left
 
 
+def _wind_down(pool: ProcessPoolExecutor, running: dict, collect, interrupt: Interrupt) -> None:
+    """After Ctrl-C: let the running submissions finish for a grace period, then abandon the rest."""
+    deadline = time.monotonic() + INTERRUPT_GRACE_SECONDS
+    while running and time.monotonic() < deadline and interrupt.count < 2:
+        done, _ = wait(list(running), timeout=0.2, return_when=FIRST_COMPLETED)
+        for future in done:
+            collect(future)
+    if running:
+        for process in list(getattr(pool, "_processes", {}).values()):  # the stdlib has no public handle
+            process.terminate()  # SIGTERM: the worker stops its sandboxed children and exits
+        _, stuck = wait(list(running), timeout=INTERRUPT_GRACE_SECONDS)  # BrokenProcessPool once a worker is gone
+        if stuck:  # a worker that did not stop: killed (its sandboxed children end with their own limits)
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.kill()
+            wait(list(running))
+        for future in list(running):
+            collect(future)
+
+
 _WORKER: dict = {}  # the worker process's own grader; one per process, created by the initializer
+
+
+class _Abandoned(BaseException):
+    """Raised in a worker by SIGTERM (Ctrl-C in the parent, grace period over): ``finally`` blocks
+    on the way out stop the sandboxed children; then the worker exits."""
+
+
+def _abandon(*_signal_args) -> None:
+    if _WORKER.get("busy"):
+        raise _Abandoned
+    _exit_worker()
+
+
+def _exit_worker() -> None:
+    grader = _WORKER.get("grader")
+    if grader is not None:
+        grader.close()
+    os._exit(0)
 
 
 def _init_worker(
     slots, limits: Limits, seed: int, hide: tuple[Path, ...], plans: PlanSet | None, notebooks: bool = False,
     mode: str = "",
 ) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGTERM, _abandon)
     slot = slots.get()
     grader = Grader(slot=slot, limits=limits, seed=seed, hide=hide, plans=plans, notebooks=notebooks,
                     isolation_mode=mode)
@@ -228,8 +340,14 @@ def _init_worker(
 
 def _grade_in_worker(submission: Submission, digest: str, out: Path) -> SubmissionResult:
     """Grade and write the student's files here, in parallel; the main process only collects."""
-    result = _WORKER["grader"].grade(submission, digest)
-    write_outputs(out, result)
+    _WORKER["busy"] = True
+    try:
+        result = _WORKER["grader"].grade(submission, digest)
+        write_outputs(out, result)
+    except _Abandoned:
+        _exit_worker()
+    finally:
+        _WORKER["busy"] = False
     return result
 
 

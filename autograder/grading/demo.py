@@ -100,14 +100,30 @@ def zip_folder(folder: Path, archive: Path) -> Path:
     return archive
 
 
+def write_samples(student_release: Path, solution_release: Path, submissions: Path) -> Path:
+    """The four sample submissions in ``submissions``: solution, starter, buggy (folders) and
+    cheater.zip; return the folder."""
+    submissions.mkdir(parents=True)
+    make_submission(solution_release, submissions / "solution")
+    make_submission(student_release, submissions / "starter")
+    make_submission(solution_release, submissions / "buggy", edits=BUGS)
+    cheat = CHEAT.replace("KIT_ROOT", str(KIT_ROOT))  # the cheater knows where the kit lives
+    source = submissions.parent / f"{submissions.name}-cheater-src"
+    cheater = make_submission(student_release, source / "cheater", append={SVM: cheat})
+    zip_folder(cheater / "cs_utils", submissions / "cheater.zip")  # one submission arrives as a zip
+    shutil.rmtree(source)
+    return submissions
+
+
 @dataclass(frozen=True)
 class DemoRun:
     folder: Path
     summary: BatchSummary
 
 
-def run_demo(out: Path, *, workers: int = 2, progress: bool = True) -> DemoRun:
-    """Build, make the sample submissions, grade them; return where everything is."""
+def run_demo(out: Path, *, workers: int = 2, progress: bool = True, notebooks: bool = True) -> DemoRun:
+    """Build, make the sample submissions, grade them (notebooks included unless ``notebooks`` is
+    False); return where everything is."""
     out = Path(out).resolve()
     for name in ("releases", "submissions", "results"):
         shutil.rmtree(out / name, ignore_errors=True)
@@ -115,24 +131,17 @@ def run_demo(out: Path, *, workers: int = 2, progress: bool = True) -> DemoRun:
     solution_release = out / "releases" / "solution"
     build_release(student_release)
     build_release(solution_release, solutions=True)
-    submissions = out / "submissions"
-    submissions.mkdir(parents=True)
-    make_submission(solution_release, submissions / "solution")
-    make_submission(student_release, submissions / "starter")
-    make_submission(solution_release, submissions / "buggy", edits=BUGS)
-    cheat = CHEAT.replace("KIT_ROOT", str(KIT_ROOT))  # the cheater knows where the kit lives
-    cheater = make_submission(student_release, out / "cheater-src" / "cheater", append={SVM: cheat})
-    zip_folder(cheater / "cs_utils", submissions / "cheater.zip")  # one submission arrives as a zip
-    shutil.rmtree(out / "cheater-src")
+    submissions = write_samples(student_release, solution_release, out / "submissions")
     # The demo grades the kit's own samples: it runs under whatever isolation this machine gives,
     # and its table says which (a real batch refuses a weaker mode unless it is accepted by name).
-    summary = grade_all(submissions, out / "results", workers=workers, progress=progress, accept=preflight.WEAKER)
+    summary = grade_all(submissions, out / "results", workers=workers, progress=progress, notebooks=notebooks,
+                        accept=preflight.WEAKER)
     return DemoRun(out, summary)
 
 
-#: Under the demo's table: it grades the code only, to stay fast.
-NOTEBOOKS_NOT_RUN = ("Notebooks were not run (code tests only, to keep the demo fast).\n"
-                     "To grade a submission's notebooks too (about 30 s each):\n"
+#: Under the demo's table when it was run with ``--no-notebooks``.
+NOTEBOOKS_NOT_RUN = ("Notebooks were not graded (--no-notebooks): the totals are the code tests only.\n"
+                     "Every command grades them by default, for example:\n"
                      "  python -m autograder grade SUBMISSION --out results.json")
 
 

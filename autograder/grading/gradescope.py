@@ -1,55 +1,43 @@
 """The Gradescope bundle: ``python -m autograder gradescope --out autograder.zip``.
 
-The zip holds, at its root, ``setup.sh`` (installs the Python packages of ``requirements.txt``,
-notebook execution included), ``run_autograder`` and the grader itself: ``autograder/grading``,
-``autograder/synthetic_data.py`` (the notebooks' data), the reference ``cs_utils``, the manifest,
-the released ``notebooks/*.ipynb`` (the templates the intake rebuilds a submitted notebook on)
-and the released ``cs_utils/`` (the starter that loose uploads are laid over, so their notebooks
-find ``data_utils`` and the rest). It never reaches students. On Gradescope, ``run_autograder``
-runs::
+The zip holds, at its root, ``setup.sh`` (installs the grading environment pinned by
+``requirements-grading.lock``, the file ``make`` installs), ``settings.json`` (the instructor's
+``--no-notebooks`` and ``--accept-isolation`` choices), ``run_autograder`` and the grader
+itself: ``autograder/grading``, ``autograder/synthetic_data.py`` (the notebooks' data), the
+reference ``cs_utils``, the manifest, the released ``notebooks/*.ipynb`` (the templates the
+intake rebuilds a submitted notebook on) and the released ``cs_utils/`` (the starter that loose
+uploads are laid over, so their notebooks find ``data_utils`` and the rest). It never reaches
+students. On Gradescope, ``run_autograder`` runs::
 
     python3 -m autograder.grading.gradescope /autograder
 
-which grades ``/autograder/submission`` like ``grade`` does by default, notebooks included, and
-writes ``/autograder/results/results.json``. A submission without notebooks is still graded: its
-notebook tests score 0 and the feedback says which notebook is missing. The root is
-``$AUTOGRADER_ROOT`` when set (tests run the real script on a layout in a temporary folder) and
-the interpreter ``$AUTOGRADER_PYTHON``.
+which grades ``/autograder/submission`` exactly as ``grade`` and ``grade-all`` do (notebooks
+included unless the bundle was built with ``--no-notebooks``) and writes
+``/autograder/results/results.json``. A submission without notebooks is still graded: its notebook
+tests score 0 and the feedback says which notebook is missing. The root is ``$AUTOGRADER_ROOT`` when
+set (tests run the real script on a layout in a temporary folder) and the interpreter
+``$AUTOGRADER_PYTHON``.
 
 Students upload either the kit's folder layout (``cs_utils/...`` and ``notebooks/...``, possibly
 zipped, possibly one folder deeper) or loose files (``linear_svm.py``, ``softmax.py``,
-``knn.ipynb``, ...): :func:`stage` turns both into the layout the grader expects.
+``knn.ipynb``, ...): the one intake of every command (:func:`~.submission.materialize`) reads both.
 """
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 import traceback
 import zipfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-from autograder import KIT_ROOT, SOURCE_ROOT
+from autograder import KIT_ROOT
 from autograder.grading import preflight
-from autograder.grading.notebook_intake import MAX_NOTEBOOK_BYTES, NOTEBOOK_NAMES
+from autograder.grading.notebook_intake import NOTEBOOK_NAMES
 
-#: What the grader needs at run time: NumPy for the code tests; jsonschema for the results files;
-#: nbclient, nbformat, jupyter_client and ipykernel to run the notebooks; matplotlib, which they import.
-REQUIREMENTS = """\
-numpy>=1.24
-jsonschema>=4.18
-tqdm>=4.65
-matplotlib>=3.7
-nbformat>=5.9
-nbclient>=0.10
-jupyter_client>=8.0
-ipykernel>=6.0
-"""
-#: Loose files larger than this are ignored (the folder layout has its own caps in ``submission``).
-MAX_LOOSE_BYTES = 1 << 20
+#: The grading environment, pinned: the same file ``make`` installs (see requirements-grading.in).
+LOCK_FILE = "requirements-grading.lock"
 
 SETUP_SH = """#!/usr/bin/env bash
 # Gradescope runs this once, as root, when the autograder image is built.
@@ -60,8 +48,10 @@ if ! command -v python3 >/dev/null || ! python3 -m pip --version >/dev/null 2>&1
     apt-get update
     apt-get install -y --no-install-recommends python3 python3-pip
 fi
-python3 -m pip install --no-cache-dir -r requirements.txt \\
-    || python3 -m pip install --no-cache-dir --break-system-packages -r requirements.txt
+# The lock pins every package per Python version: the grades here come from the versions the
+# instructor graded with locally.
+python3 -m pip install --no-cache-dir -r requirements-grading.lock \\
+    || python3 -m pip install --no-cache-dir --break-system-packages -r requirements-grading.lock
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
@@ -97,7 +87,7 @@ def bundle_members(kit_root: Path = KIT_ROOT) -> list[tuple[str, Path]]:
     Raises
     ------
     FileNotFoundError
-        If a released notebook or the released ``cs_utils/`` is missing.
+        If a released notebook, the released ``cs_utils/`` or the lock file is missing.
     """
     members = []
     package = kit_root / "autograder"
@@ -116,6 +106,10 @@ def bundle_members(kit_root: Path = KIT_ROOT) -> list[tuple[str, Path]]:
             f"{kit_root / 'cs_utils'} is missing: the bundle carries the released cs_utils/; "
             f"run `python -m autograder release` first"
         )
+    if not (kit_root / LOCK_FILE).is_file():
+        raise FileNotFoundError(f"{kit_root / LOCK_FILE} is missing: the bundle installs the locked grading "
+                                f"environment; run `make lock`")
+    members.append((LOCK_FILE, kit_root / LOCK_FILE))
     for folder in (package / "grading", package / "source" / "cs_utils", kit_root / "cs_utils"):
         for path in sorted(folder.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
@@ -123,15 +117,16 @@ def bundle_members(kit_root: Path = KIT_ROOT) -> list[tuple[str, Path]]:
     return members
 
 
-#: In the bundle: the weaker isolation modes the instructor accepted (``--accept-isolation``).
-ACCEPTED_ISOLATION_FILE = "accept-isolation.txt"
+#: In the bundle: the instructor's choices, ``{"accept_isolation": "...", "notebooks": true}``.
+SETTINGS_FILE = "settings.json"
 
 
-def build_bundle(out: Path, kit_root: Path = KIT_ROOT, accept: str = "") -> Path:
+def build_bundle(out: Path, kit_root: Path = KIT_ROOT, accept: str = "", notebooks: bool = True) -> Path:
     """Write the Gradescope zip to ``out``; return its path.
 
     ``accept`` (``no-uid-drop+no-cgroups``, say) is stored in the bundle: on Gradescope the grader
     probes its sandbox before grading and grades only if every promise that fails was accepted.
+    ``notebooks=False`` (``--no-notebooks``) grades the code only, and every result says so.
     """
     preflight.parse_accepted(accept)  # a typo fails here, not on Gradescope
     out = Path(out)
@@ -140,8 +135,7 @@ def build_bundle(out: Path, kit_root: Path = KIT_ROOT, accept: str = "") -> Path
     with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
         _add_text(bundle, "setup.sh", SETUP_SH, executable=True)
         _add_text(bundle, "run_autograder", RUN_AUTOGRADER, executable=True)
-        _add_text(bundle, "requirements.txt", REQUIREMENTS)
-        _add_text(bundle, ACCEPTED_ISOLATION_FILE, accept + "\n")
+        _add_text(bundle, SETTINGS_FILE, json.dumps({"accept_isolation": accept, "notebooks": notebooks}) + "\n")
         for name, path in bundle_members(kit_root):
             _add_text(bundle, name, path.read_bytes())
     os.replace(temporary, out)
@@ -158,110 +152,22 @@ def _add_text(bundle: zipfile.ZipFile, name: str, data: str | bytes, *, executab
 # ------------------------------------------------------------------------------- at grading time
 
 
-def known_files(source_root: Path = SOURCE_ROOT) -> dict[str, str]:
-    """Basename -> place in the layout, for the reference package's modules and the notebooks
-    (loose uploads)."""
-    places: dict[str, str] = {}
-    for path in sorted((source_root / "cs_utils").rglob("*.py")):
-        relative = path.relative_to(source_root)
-        if "__pycache__" not in relative.parts and path.name != "__init__.py":
-            places.setdefault(path.name, str(relative))
-    places.update(
-        {
-            path.name: str(path.relative_to(source_root))
-            for path in (source_root / "cs_utils" / "classifiers").glob("*.py")
-            if path.name != "__init__.py"
-        }
-    )
-    places.update({f"{name}.ipynb": f"notebooks/{name}.ipynb" for name in NOTEBOOK_NAMES})
-    return places
-
-
-def _loose_cap(name: str) -> int:
-    return MAX_NOTEBOOK_BYTES if name.endswith(".ipynb") else MAX_LOOSE_BYTES
-
-
-def stage(submission: Path, staging: Path, starter: Path = KIT_ROOT / "cs_utils") -> Path:
-    """What to grade for a Gradescope submission folder: the folder, a zip in it, or a layout built
-    in ``staging`` from loose files laid over the released ``starter`` package."""
-    entries = [entry for entry in submission.iterdir() if not entry.name.startswith(".")] if submission.is_dir() else []
-    if any(
-        path.name == "cs_utils" and path.is_dir() and not path.is_symlink() for path in _shallow(submission, depth=3)
-    ):
-        return submission
-    archives = [
-        entry for entry in entries if entry.suffix.lower() == ".zip" and entry.is_file() and not entry.is_symlink()
-    ]
-    if len(archives) == 1 and _zip_has_layout(archives[0]):
-        return archives[0]
-    places = known_files()
-    wanted: dict[str, bytes] = {}
-    for entry in entries:
-        if (
-            entry.is_file()
-            and not entry.is_symlink()
-            and entry.name in places
-            and entry.stat().st_size <= _loose_cap(entry.name)
-        ):
-            wanted[places[entry.name]] = entry.read_bytes()
-    for archive in archives:
-        wanted.update(
-            {places[name]: data for name, data in _loose_members(archive, places).items() if places[name] not in wanted}
-        )
-    if not wanted:
-        return submission  # the grader explains that no cs_utils/ folder was found
-    if starter.is_dir():  # the files a student never edits (data_utils, notebook_setup, ...) come from the release
-        shutil.copytree(starter, staging / "cs_utils", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    for relative, data in wanted.items():
-        target = staging / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-    return staging
-
-
-def _shallow(folder: Path, depth: int) -> list[Path]:
-    found, level = [], [folder]
-    for _ in range(depth):
-        following = []
-        for directory in level:
-            try:
-                children = [child for child in directory.iterdir() if not child.is_symlink()]
-            except OSError:
-                continue
-            found += children
-            following += [child for child in children if child.is_dir()][:50]
-        level = following
-    return found
-
-
-def _zip_has_layout(archive: Path) -> bool:
-    try:
-        with zipfile.ZipFile(archive) as bundle:
-            return any("cs_utils" in PurePosixPath(name).parts[:-1] for name in bundle.namelist())
-    except (zipfile.BadZipFile, OSError):
-        return False
-
-
-def _loose_members(archive: Path, places: dict[str, str]) -> dict[str, bytes]:
-    """Known module and notebook files anywhere in a zip, by basename (first one wins), size-capped."""
-    found: dict[str, bytes] = {}
-    try:
-        with zipfile.ZipFile(archive) as bundle:
-            for member in bundle.infolist():
-                name = PurePosixPath(member.filename.replace("\\", "/")).name
-                if member.is_dir() or name not in places or name in found or member.file_size > _loose_cap(name):
-                    continue
-                with bundle.open(member) as handle:
-                    data = handle.read(_loose_cap(name) + 1)
-                if len(data) <= _loose_cap(name):
-                    found[name] = data
-    except (zipfile.BadZipFile, OSError, RuntimeError):
-        return {}
-    return found
+def read_settings(source: Path) -> dict:
+    """The instructor's choices stored in the bundle (:data:`SETTINGS_FILE`); defaults if absent."""
+    path = source / SETTINGS_FILE
+    settings = {"accept_isolation": "", "notebooks": True}
+    if path.is_file():
+        settings.update(json.loads(path.read_text(encoding="utf-8")))
+    return settings
 
 
 def run(root: Path) -> int:
-    """Grade ``root/submission`` into ``root/results/results.json``; 0 whenever the file was written."""
+    """Grade ``root/submission`` into ``root/results/results.json``; 0 whenever the file was written.
+
+    The submission goes through the same intake and :func:`~.batch.grade_one` as the ``grade``
+    command, with the notebooks and accepted isolation modes stored in the bundle, so a
+    submission gets here the ``results.json`` that ``grade`` and ``grade-all`` give it.
+    """
     from autograder.grading import render
     from autograder.grading.batch import grade_one
     from autograder.grading.manifest import TESTS
@@ -273,16 +179,14 @@ def run(root: Path) -> int:
     results.mkdir(parents=True, exist_ok=True)
     for private in (root / "source", results):
         os.chmod(private, 0o700)  # the grading uid must not read the reference even without namespaces
-    with tempfile.TemporaryDirectory(prefix="gradescope-stage-") as scratch:
-        try:
-            target = stage(root / "submission", Path(scratch) / "submission")
-            accepted = root / "source" / ACCEPTED_ISOLATION_FILE
-            accept = preflight.parse_accepted(accepted.read_text().strip() if accepted.is_file() else "")
-            result = grade_one(target, hide=(root,), notebooks=True, accept=accept)
-        except Exception:
-            result = could_not_grade(
-                "submission", TESTS, INTERNAL_ERROR, staff_log=traceback.format_exc(), seconds=time.monotonic() - start
-            )
+    try:
+        settings = read_settings(root / "source")
+        accept = preflight.parse_accepted(settings["accept_isolation"])
+        result = grade_one(root / "submission", hide=(root,), notebooks=bool(settings["notebooks"]), accept=accept)
+    except Exception:
+        result = could_not_grade(
+            "submission", TESTS, INTERNAL_ERROR, staff_log=traceback.format_exc(), seconds=time.monotonic() - start
+        )
     document = render.gradescope_results(result)
     render.validate_gradescope(document)
     temporary = results / "results.json.tmp"

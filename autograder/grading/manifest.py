@@ -179,3 +179,9 @@ NOTEBOOK_TESTS: tuple[TestSpec, ...] = tuple(
            f"notebooks/results/{name}.json is missing or malformed: run the whole notebook and submit again."),
     )
 )
+
+
+def graded_specs(notebooks: bool, tests: tuple[TestSpec, ...] = TESTS) -> tuple[TestSpec, ...]:
+    """Every test a run scores: the code tests, plus the notebooks' unless the instructor opted out
+    (``--no-notebooks``). A "could not grade" result uses the same list, so its maximum matches."""
+    return (*tests, *NOTEBOOK_TESTS) if notebooks else tuple(tests)

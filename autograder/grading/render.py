@@ -19,7 +19,7 @@ from autograder.grading.safe_text import inert_markdown, markdown_text, spreadsh
 
 SCHEMA_PATH = Path(__file__).with_name("schemas") / "gradescope_results.schema.json"
 STAFF_OUTPUT_CHARS = 20000
-CSV_FIELDS = ("student", "status", "score", "max_score", "content_hash")
+CSV_FIELDS = ("student", "status", "score", "max_score", "notebooks", "content_hash")
 
 
 def gradescope_results(result: SubmissionResult) -> dict:
@@ -62,9 +62,18 @@ def gradescope_results(result: SubmissionResult) -> dict:
     }
 
 
+def notebooks_graded(result: SubmissionResult) -> bool:
+    """Whether this result scores the notebooks (every command does, unless ``--no-notebooks``)."""
+    return any(item.spec.id.startswith("notebook.") for item in result.tests)
+
+
+NOT_GRADED_NOTEBOOKS = "the notebooks were not graded in this run (--no-notebooks)"
+
+
 def _graded_parts(result: SubmissionResult) -> str:
-    notebooks = any(item.spec.id.startswith("notebook.") for item in result.tests)
-    return "the code in cs_utils/ and the notebooks" if notebooks else "the code in cs_utils/"
+    if notebooks_graded(result):
+        return "the code in cs_utils/ and the notebooks"
+    return f"the code in cs_utils/ only; {NOT_GRADED_NOTEBOOKS}"
 
 
 @lru_cache(maxsize=1)
@@ -113,9 +122,12 @@ def csv_header(functions: tuple[str, ...]) -> list[str]:
 def csv_row(result: SubmissionResult, functions: tuple[str, ...]) -> dict[str, str]:
     """One grades.csv row: totals plus points per student function; no cell reads as a formula."""
     row: dict[str, str | float] = {"student": result.student, "status": result.status, "score": result.score,
-                                   "max_score": result.max_score, "content_hash": result.content_hash[:16]}
+                                   "max_score": result.max_score,
+                                   "notebooks": "graded" if notebooks_graded(result) else "not graded",
+                                   "content_hash": result.content_hash[:16]}
     for function in functions:
-        row[function] = sum(t.score for t in result.tests if t.spec.function == function)
+        scored = [t.score for t in result.tests if t.spec.function == function]
+        row[function] = sum(scored) if scored else ""  # empty: not graded in this run
     return {key: spreadsheet_cell(value) for key, value in row.items()}
 
 
@@ -123,6 +135,8 @@ def feedback_markdown(result: SubmissionResult) -> str:
     """Per-student feedback: the total, a table per function, and what to fix."""
     lines = [f"# Autograder feedback for {markdown_text(result.student)}", "",
              f"**Score: {_points(result.score)} / {_points(result.max_score)}**", ""]
+    if not notebooks_graded(result):
+        lines += [f"> Only the code in cs_utils/ was scored: {NOT_GRADED_NOTEBOOKS}.", ""]
     for notice in result.notices:
         lines += [f"> {markdown_text(notice)}", ""]
     functions: dict[str, list] = {}

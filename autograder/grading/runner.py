@@ -59,7 +59,7 @@ class Prepared:
     workspace: Workspace
     notes: tuple[str, ...]  # intake notes for the student
     files: SubmissionFiles
-    intakes: dict[str, notebook_intake.Intake] = field(default_factory=dict)  # with notebooks only
+    intakes: dict[str, notebook_intake.Intake] = field(default_factory=dict)  # answers, always taken in
     submitted: dict[str, object] = field(default_factory=dict)  # name -> submitted results (or None)
 
 
@@ -122,6 +122,7 @@ class Grader:
                  seed: int = 0, tests: tuple[TestSpec, ...] = manifest.TESTS, plans: PlanSet | None = None,
                  notebooks: bool = False, notebook_seconds: float = 120.0, isolation_mode: str = ""):
         self.tests = tests
+        self.specs = manifest.graded_specs(notebooks, tests)  # what a result of this grader scores
         self.isolation_mode = isolation_mode  # what preflight found, recorded in every result
         self.notebooks = notebooks  # also run the notebooks (slow: a kernel per notebook)
         self.notebook_seconds = notebook_seconds
@@ -202,7 +203,7 @@ class Grader:
         surprise = self.sandbox.broken_promises - expected
         if surprise and result.status != COULD_NOT_GRADE:
             result = scoring.could_not_grade(
-                submission.student, self.tests, INTERNAL_ERROR, content_hash=result.content_hash,
+                submission.student, self.specs, INTERNAL_ERROR, content_hash=result.content_hash,
                 seconds=result.seconds, staff_log=f"promises broken while grading: {', '.join(sorted(surprise))}\n"
                 + result.staff_log)
         log = result.staff_log if result.staff_log.startswith("isolation:") else (
@@ -217,16 +218,16 @@ class Grader:
             prepared = self.prepare(submission)
             workspace, notes = prepared.workspace, list(prepared.notes)
             outcomes, log = self.run(prepared)
-            specs = self.tests
-            answers: dict = {}  # notebook name -> its answers (SubmissionResult.notebook_answers)
+            # The written answers reach the gradebook whether or not the notebooks are run.
+            answers = {name: dict(intake.answers) for name, intake in prepared.intakes.items()}
             if self.notebooks:
-                extra, problems, answers = self.run_notebooks(prepared, log)
-                specs, outcomes = (*self.tests, *manifest.NOTEBOOK_TESTS), (*outcomes, *extra)
+                extra, problems = self.run_notebooks(prepared, log)
+                outcomes = (*outcomes, *extra)
                 notes = [*notes, *problems]
             log = [*self.sandbox.notes, *log]
             result = scoring.build_result(
                 submission.student,
-                specs,
+                self.specs,
                 outcomes,
                 content_hash=digest,
                 seconds=time.monotonic() - start,
@@ -237,7 +238,7 @@ class Grader:
         except SubmissionError as error:
             return scoring.could_not_grade(
                 submission.student,
-                self.tests,
+                self.specs,
                 f"Could not grade: {error}.",
                 content_hash=digest,
                 seconds=time.monotonic() - start,
@@ -245,7 +246,7 @@ class Grader:
         except Exception:
             return scoring.could_not_grade(
                 submission.student,
-                self.tests,
+                self.specs,
                 INTERNAL_ERROR,
                 staff_log=traceback.format_exc(),
                 content_hash=digest,
@@ -272,10 +273,8 @@ class Grader:
             shutil.rmtree(workspace.root, ignore_errors=True)
             raise
         files = SubmissionFiles.read(workspace.work)
-        intakes, submitted = {}, {}
-        if self.notebooks:
-            intakes = notebook_intake.take_in_all(workspace.work)
-            submitted = {name: results_check.read_submitted(files, name) for name in intakes}
+        intakes = notebook_intake.take_in_all(workspace.work)  # the answers, even when not run
+        submitted = {name: results_check.read_submitted(files, name) for name in intakes} if self.notebooks else {}
         self.sandbox.prepare_folder(workspace.work)
         return Prepared(workspace, tuple(notes), files, intakes, submitted)
 
@@ -311,11 +310,11 @@ class Grader:
         return tuple(outcomes), state.log
 
     # -- the notebooks ------------------------------------------------------------------------
-    def run_notebooks(self, prepared: Prepared, log: list[str]) -> tuple[list[TestOutcome], list[str], dict]:
+    def run_notebooks(self, prepared: Prepared, log: list[str]) -> tuple[list[TestOutcome], list[str]]:
         """Submitted results, then each rebuilt notebook run on synthetic data, each in a fresh copy.
 
-        Returns the notebook tests' outcomes, the problems to show the student, and the answers
-        (notebook -> grade_id -> text) for the gradebook. Never raises for a student's notebook.
+        Returns the notebook tests' outcomes and the problems to show the student. Never raises
+        for a student's notebook.
         """
         intakes = prepared.intakes
         problems = [p for intake in intakes.values() for p in intake.problems]
@@ -354,8 +353,7 @@ class Grader:
                     for name in usable}
         for name, intake in intakes.items():
             outcomes += _judge_notebook(name, intake, runs.get(name))
-        answers = {name: dict(intake.answers) for name, intake in intakes.items()}
-        return outcomes, problems, answers
+        return outcomes, problems
 
     @contextmanager
     def _copy_for_phase(self, files: SubmissionFiles, changes: dict[str, bytes | None] | None = None):

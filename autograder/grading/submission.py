@@ -1,8 +1,14 @@
 """Find submissions, hash them, and copy one safely into a scratch folder.
 
-A submission is a folder or a ``.zip`` in the student layout: ``cs_utils/`` and ``notebooks/``,
-possibly one folder deeper (``alice/cs_utils/...``). Only those folders are copied, plus an
-assignment notebook lying beside ``cs_utils/``, which goes into ``notebooks/``. Zip members with
+This is the one intake of every command (``grade``, ``grade-all``, the Gradescope bundle), so a
+submission is read the same way wherever it is graded. A submission is a folder or a ``.zip`` in
+the student layout: ``cs_utils/`` and ``notebooks/``, possibly one folder deeper
+(``alice/cs_utils/...``). Only those folders are copied, plus an assignment notebook lying beside
+``cs_utils/``, which goes into ``notebooks/``. A folder without ``cs_utils/`` that holds exactly
+one zip is graded as that zip. Without any ``cs_utils/`` folder, the assignment's files uploaded
+loose (``linear_svm.py``, ``softmax.py``, ``knn.ipynb``, ...; found by name, shallowest first) are
+laid over the released starter package, so the files a student never edits come from the release;
+a note tells the student which files were graded that way. Zip members with
 absolute paths, ``..`` parts or symlink modes are refused, and so are symlinks in folders; sizes
 are capped while bytes are read, not from the zip's own claims, and so are the number of folders
 and their depth. An encrypted, damaged or oddly compressed zip is the student's to fix and says
@@ -13,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import stat
 import zipfile
 import zlib
@@ -20,6 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from autograder import KIT_ROOT, SOURCE_ROOT
 from autograder.grading.intake_limits import (
     MAX_FILES,
     MAX_TOTAL_BYTES,
@@ -97,7 +105,8 @@ def discover(batch: Path) -> list[Submission]:
 def content_hash(path: Path) -> str:
     """A key that changes whenever the submission does: SHA-256 over a tagged, length-framed record.
 
-    A zip is hashed as its bytes; a folder as one record per entry (kind, path, and the link
+    A zip is hashed as its bytes (so is a folder that holds just one zip: it is graded as that
+    zip); a folder as one record per entry (kind, path, and the link
     target or the SHA-256 of the file), each field preceded by its length, so no two different
     submissions give the same sequence of bytes. Paths are the raw file-system bytes. A folder
     over the intake limits (:func:`~.intake_limits.walk`) is hashed up to where the walk stopped,
@@ -111,6 +120,8 @@ def content_hash(path: Path) -> str:
     """
     digest = hashlib.sha256()
     path = Path(path)
+    if path.is_dir():
+        path = _only_zip(path) or path  # graded as that zip (see materialize), so keyed as it too
     if path.is_file():
         _frame(digest, HASH_SCHEME, b"zip")
         with open(path, "rb") as handle:
@@ -149,18 +160,83 @@ def _file_digest(path: Path) -> bytes:
     return digest.digest()
 
 
-def materialize(submission: Submission, destination: Path) -> list[str]:
+#: The released starter package that loose uploads are laid over.
+STARTER = KIT_ROOT / "cs_utils"
+
+
+def materialize(submission: Submission, destination: Path, starter: Path = STARTER) -> list[str]:
     """Copy the student layout of ``submission`` into ``destination``; return notes for the student.
+
+    ``starter`` is the released ``cs_utils/`` that loose files are laid over (see the module
+    docstring).
 
     Raises
     ------
     SubmissionError
-        If there is no ``cs_utils/`` folder, the zip is unreadable, or a size cap is exceeded.
+        If neither a ``cs_utils/`` folder nor any of the assignment's files is found, the zip is
+        unreadable, or a size cap is exceeded.
     """
     destination.mkdir(parents=True, exist_ok=True)
-    if submission.path.is_file():
-        return _extract_zip(submission.path, destination)
-    return _copy_folder(submission.path, destination)
+    path = submission.path
+    if path.is_dir():
+        inner_zip = _only_zip(path)
+        notes = _copy_folder(path, destination) if inner_zip is None else _extract_zip(inner_zip, destination)
+    else:
+        notes = _extract_zip(path, destination)
+    if not (destination / "cs_utils").is_dir() or _laid_loose(notes):
+        _fill_from_starter(destination, starter)
+    return notes
+
+
+def loose_places(source_root: Path = SOURCE_ROOT) -> dict[str, PurePosixPath]:
+    """Basename -> place in the layout for files uploaded without their folders: every module of
+    the reference package except ``__init__.py`` (a name found twice keeps its shallowest place)
+    and the assignment notebooks."""
+    places: dict[str, PurePosixPath] = {}
+    modules = sorted((source_root / "cs_utils").rglob("*.py"), key=lambda p: (len(p.parts), p))
+    for path in modules:
+        relative = PurePosixPath(path.relative_to(source_root).as_posix())
+        if "__pycache__" not in relative.parts and path.name != "__init__.py":
+            places.setdefault(path.name, relative)
+    places.update({f"{name}.ipynb": PurePosixPath("notebooks", f"{name}.ipynb") for name in NOTEBOOK_NAMES})
+    return places
+
+
+LOOSE_NOTE = "no cs_utils/ folder: graded {files} laid over the starter cs_utils/ (every other file is the starter's)"
+
+
+def _laid_loose(notes: list[str]) -> bool:
+    return any(note.startswith("no cs_utils/ folder: graded") for note in notes)
+
+
+def _only_zip(folder: Path) -> Path | None:
+    """The one ``.zip`` at the top of a folder that has no subfolders and no loose assignment
+    files of its own, else None."""
+    try:
+        entries = [entry for entry in os.scandir(folder) if not entry.name.startswith(".")]
+    except OSError:
+        return None
+    if any(entry.is_dir(follow_symlinks=False) for entry in entries):
+        return None
+    places = loose_places()
+    if any(entry.name in places or _is_assignment_notebook(entry.name) for entry in entries):
+        return None  # loose files beside the zip: they are the upload
+    archives = [e for e in entries if e.name.lower().endswith(".zip") and e.is_file(follow_symlinks=False)]
+    return Path(archives[0].path) if len(archives) == 1 else None
+
+
+def _fill_from_starter(destination: Path, starter: Path) -> None:
+    """Copy every file of ``starter`` that the loose upload did not provide."""
+    if not starter.is_dir():
+        return
+    for path in sorted(starter.rglob("*")):
+        relative = path.relative_to(starter)
+        if not path.is_file() or "__pycache__" in relative.parts or path.suffix == ".pyc":
+            continue
+        target = destination / "cs_utils" / relative
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
 
 
 def _layout_prefix(paths: list[PurePosixPath]) -> PurePosixPath:
@@ -179,6 +255,8 @@ def _placements(paths: list[PurePosixPath]) -> tuple[dict[PurePosixPath, PurePos
     upload mistake) is moved into ``notebooks/``, unless ``notebooks/`` has a file of that name.
     Everything else is left out.
     """
+    if not any("cs_utils" in p.parts for p in paths):
+        return _loose_placements(paths)
     prefix = _layout_prefix(paths)
     placed: dict[PurePosixPath, PurePosixPath] = {}
     loose: list[tuple[PurePosixPath, PurePosixPath]] = []
@@ -205,6 +283,37 @@ def _placements(paths: list[PurePosixPath]) -> tuple[dict[PurePosixPath, PurePos
             notes.append(f"{file_label(relative.name)} was beside cs_utils/ instead of in notebooks/; "
                          f"graded it as notebooks/{file_label(inner.name)}")
     return placed, notes
+
+
+def _loose_placements(paths: list[PurePosixPath]) -> tuple[dict[PurePosixPath, PurePosixPath], list[str]]:
+    """Placements for an upload without ``cs_utils/``: the assignment's files by name, shallowest
+    (then first in name order) first; a renamed notebook goes into ``notebooks/`` as it is named.
+
+    Raises
+    ------
+    SubmissionError
+        If none of the assignment's files is there.
+    """
+    places = loose_places()
+    placed: dict[PurePosixPath, PurePosixPath] = {}
+    taken: set[PurePosixPath] = set()
+    for relative in sorted(paths, key=lambda p: (len(p.parts), p)):
+        if IGNORED.intersection(relative.parts):
+            continue
+        target = places.get(relative.name)
+        if target is None and _is_assignment_notebook(relative.name):
+            target = PurePosixPath("notebooks", relative.name)
+        if target is not None and target not in taken:
+            placed[relative] = target
+            taken.add(target)
+    if not placed:
+        raise SubmissionError(
+            "no cs_utils/ folder and none of the assignment's files (k_nearest_neighbor.py, linear_svm.py, "
+            "softmax.py, the notebooks, ...) were found in the submission; submit the zip that "
+            "python -m cs_utils.submit makes"
+        )
+    files = ", ".join(sorted(file_label(target.name) for target in placed.values()))
+    return placed, [LOOSE_NOTE.format(files=files)]
 
 
 def _is_assignment_notebook(name: str) -> bool:

@@ -45,12 +45,15 @@ def test_grade_all_grades_a_stored_could_not_grade_again(releases, tmp_path):
     batch, out = tmp_path / "batch", tmp_path / "out"
     batch.mkdir()
     shutil.copytree(releases["solution"], batch / "dave")
-    first = grade_all(batch, out, workers=1, limits=FAST, progress=False, accept=preflight.WEAKER)
+    first = grade_all(batch, out, workers=1, limits=FAST, progress=False, accept=preflight.WEAKER,
+                  notebooks=False)
     assert first.graded == 1 and first.results[0].score == 100
     digest = first.results[0].content_hash
     stored(out, "dave", digest, graded=False)  # as if the last run had hit a full disk
-    again = grade_all(batch, out, workers=1, limits=FAST, progress=False, accept=preflight.WEAKER)
+    again = grade_all(batch, out, workers=1, limits=FAST, progress=False, accept=preflight.WEAKER,
+                  notebooks=False)
     assert (again.graded, again.reused) == (1, 0)
     assert again.results[0].status == GRADED and again.results[0].score == 100
-    third = grade_all(batch, out, workers=1, limits=FAST, progress=False, accept=preflight.WEAKER)
+    third = grade_all(batch, out, workers=1, limits=FAST, progress=False, accept=preflight.WEAKER,
+                  notebooks=False)
     assert (third.graded, third.reused) == (0, 1)

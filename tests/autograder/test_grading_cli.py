@@ -62,8 +62,8 @@ def test_grade_all_writes_everything_and_resumes(releases, tmp_path):
     assert "2 graded, 0 unchanged" in first.stderr
     for student in ("alice", "bob"):
         assert {p.name for p in (out / student).iterdir()} == {"results.json", "feedback.md", "grading.json"}
-    rows = (out / "grades.csv").read_text().splitlines()
-    assert rows[1].startswith("alice,graded,100,100,") and rows[2].startswith("bob,graded,0,100,")
+    rows = (out / "grades.csv").read_text().splitlines()  # the notebooks are graded by default
+    assert rows[1].startswith("alice,graded,106,106,graded,") and rows[2].startswith("bob,graded,0,106,graded,")
     (batch / "bob" / "cs_utils" / "classifiers" / "softmax.py").write_text("# changed\n")
     again = run("grade-all", str(batch), "--out", str(out), "--workers", "1", "--quiet")
     assert again.returncode == exit_codes.OK and "1 graded, 1 unchanged" in again.stderr
@@ -92,13 +92,23 @@ def test_help_ends_with_examples(command):
 
 
 def test_demo_runs_offline_and_reports_the_four_scores(tmp_path):
-    done = run("demo", "--out", str(tmp_path / "demo"), "--quiet", timeout=60)
+    done = run("demo", "--out", str(tmp_path / "demo"), "--quiet", timeout=600)
     assert done.returncode == exit_codes.OK, done.stderr
     rows, note = done.stdout.split("\n\n", 1)
     table = dict(line.split()[:2] for line in rows.splitlines()[2:])
     # buggy: no 2 * reg * W in svm_loss_naive's gradient (its gradient and edge tests, 6 points)
-    # and vote ties to the larger label (the ties test, 2 points)
-    assert table == {"buggy": "92", "cheater": "0", "solution": "100", "starter": "0"}
-    assert note.startswith("Notebooks were not run") and "python -m autograder grade SUBMISSION" in note
+    # and vote ties to the larger label (the ties test, 2 points); its notebooks earn their 6 points
+    assert table == {"buggy": "98", "cheater": "0", "solution": "106", "starter": "0"}
     assert note.rstrip().endswith("Isolation: full") or "a weaker mode" in note
+    assert "Notebooks were not graded" not in note
+    assert (tmp_path / "demo" / "results" / "grades.csv").is_file() and "Everything is in" in done.stderr
+
+
+def test_demo_with_no_notebooks_says_the_totals_are_code_only(tmp_path):
+    done = run("demo", "--out", str(tmp_path / "demo"), "--quiet", "--no-notebooks", timeout=600)
+    assert done.returncode == exit_codes.OK, done.stderr
+    rows, note = done.stdout.split("\n\n", 1)
+    table = dict(line.split()[:2] for line in rows.splitlines()[2:])
+    assert table == {"buggy": "92", "cheater": "0", "solution": "100", "starter": "0"}
+    assert note.startswith("Notebooks were not graded (--no-notebooks)") and "python -m autograder grade" in note
     assert (tmp_path / "demo" / "results" / "grades.csv").is_file() and "Everything is in" in done.stderr

@@ -38,7 +38,7 @@ def graded(releases, tmp_path_factory) -> dict[str, SubmissionResult]:
     for key, variant in VARIANTS.items():
         submission_for(variant, releases["solution"], root / "submissions" / key)
     summary = grade_all(root / "submissions", root / "out", workers=2, limits=LIMITS, progress=False,
-                        accept=preflight.WEAKER)
+                        accept=preflight.WEAKER, notebooks=False)
     return {result.student: result for result in summary.results}
 
 

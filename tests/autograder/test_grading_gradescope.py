@@ -2,19 +2,17 @@
 from __future__ import annotations
 
 import json
-import os
+import re
 import shutil
-import stat
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+from gradescope_root import autograder_root, run_autograder
 
+from autograder import KIT_ROOT
 from autograder.grading import gradescope
 from autograder.grading.demo import zip_folder
-from autograder.grading.render import validate_gradescope
 
 pytestmark = pytest.mark.e2e  # the Gradescope bundle built and run
 
@@ -22,32 +20,6 @@ pytestmark = pytest.mark.e2e  # the Gradescope bundle built and run
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory) -> Path:
     return gradescope.build_bundle(tmp_path_factory.mktemp("bundle") / "autograder.zip")
-
-
-def autograder_root(bundle: Path, where: Path) -> Path:
-    """A fresh /autograder layout: source/ (the unzipped bundle), submission/, results/."""
-    root = where / "autograder"
-    for folder in ("source", "submission", "results"):
-        (root / folder).mkdir(parents=True)
-    with zipfile.ZipFile(bundle) as archive:
-        for member in archive.infolist():
-            archive.extract(member, root / "source")
-            mode = member.external_attr >> 16
-            if mode:
-                os.chmod(root / "source" / member.filename, stat.S_IMODE(mode))
-    return root
-
-
-def run_autograder(root: Path) -> dict:
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "AUTOGRADER_ROOT": str(root),
-           "AUTOGRADER_PYTHON": sys.executable}
-    done = subprocess.run(
-        [str(root / "source" / "run_autograder")], env=env, capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    document = json.loads((root / "results" / "results.json").read_text())
-    validate_gradescope(document)
-    return document
 
 
 def by_kind(document: dict) -> tuple[list[dict], list[dict], list[str]]:
@@ -62,7 +34,7 @@ def test_the_bundle_has_the_scripts_at_its_root_and_the_grader_inside(bundle):
     with zipfile.ZipFile(bundle) as archive:
         names = set(archive.namelist())
         modes = {info.filename: info.external_attr >> 16 for info in archive.infolist()}
-    assert {"setup.sh", "run_autograder", "requirements.txt"} <= names
+    assert {"setup.sh", "run_autograder", "requirements-grading.lock", "settings.json"} <= names
     assert modes["run_autograder"] & 0o111 and modes["setup.sh"] & 0o111
     assert "autograder/grading/manifest.py" in names and "autograder/grading/harness.py" in names
     assert "autograder/source/cs_utils/classifiers/linear_svm.py" in names  # the reference, for the parent
@@ -77,10 +49,24 @@ def test_the_bundle_has_the_scripts_at_its_root_and_the_grader_inside(bundle):
         assert "raise NotImplementedError" in archive.read("cs_utils/classifiers/linear_svm.py").decode()
     assert not any(name.startswith((".git", "tests/", "assignment/")) or "__pycache__" in name for name in names)
     with zipfile.ZipFile(bundle) as archive:
-        assert "-r requirements.txt" in archive.read("setup.sh").decode()
-        requirements = archive.read("requirements.txt").decode()
-    for package in ("numpy", "jsonschema", "nbclient", "nbformat", "jupyter_client", "ipykernel", "matplotlib"):
-        assert f"{package}>=" in requirements
+        assert "-r requirements-grading.lock" in archive.read("setup.sh").decode()
+        lock = archive.read("requirements-grading.lock").decode()
+        settings = json.loads(archive.read("settings.json"))
+    assert lock == (KIT_ROOT / "requirements-grading.lock").read_text()  # what `make` installs
+    for package in ("numpy", "jsonschema", "nbformat", "ipython", "matplotlib"):
+        assert re.search(rf"^{package}==[0-9.]+", lock, re.MULTILINE), package  # pinned exactly
+    assert settings == {"accept_isolation": "", "notebooks": True}
+
+
+def test_a_bundle_built_with_no_notebooks_grades_the_code_only_and_says_so(releases, tmp_path):
+    bundle = gradescope.build_bundle(tmp_path / "code-only.zip", notebooks=False)
+    root = autograder_root(bundle, tmp_path)
+    for folder in ("cs_utils", "notebooks"):
+        shutil.copytree(releases["solution"] / folder, root / "submission" / folder)
+    document = run_autograder(root)
+    code, notebook, _ = by_kind(document)
+    assert document["score"] == 100 and not notebook
+    assert "the notebooks were not graded in this run (--no-notebooks)" in document["output"]
 
 
 def test_the_bundle_needs_the_released_notebooks(tmp_path):
@@ -136,36 +122,3 @@ def test_run_autograder_grades_loose_files(bundle, releases, tmp_path):
         shutil.copyfile(path, root / "submission" / path.name)  # dragged in one by one, no folders
     document = run_autograder(root)
     assert document["score"] == 106, [test for test in document["tests"] if test["status"] == "failed"]
-
-
-def test_stage_finds_the_layout_a_zip_or_loose_files(releases, tmp_path):
-    nested = tmp_path / "nested"
-    shutil.copytree(releases["starter"] / "cs_utils", nested / "alice" / "cs_utils")
-    assert gradescope.stage(nested, tmp_path / "s1") == nested
-    zipped = tmp_path / "zipped"
-    zipped.mkdir()
-    archive = zip_folder(releases["starter"] / "cs_utils", zipped / "mine.zip")
-    assert gradescope.stage(zipped, tmp_path / "s2") == archive
-    loose_zip = tmp_path / "loose_zip"
-    loose_zip.mkdir()
-    with zipfile.ZipFile(loose_zip / "files.zip", "w") as handle:
-        handle.writestr("softmax.py", "x = 1\n")
-        handle.writestr("Downloads/svm.ipynb", "{}")
-        handle.writestr("notes.txt", "not a module\n")
-    staged = gradescope.stage(loose_zip, tmp_path / "s3")
-    assert (staged / "cs_utils" / "classifiers" / "softmax.py").read_text() == "x = 1\n"
-    assert (staged / "notebooks" / "svm.ipynb").read_text() == "{}"
-    assert not list(staged.rglob("notes.txt"))
-    loose = tmp_path / "loose"
-    loose.mkdir()
-    (loose / "knn.ipynb").write_text("{}")
-    (loose / "k_nearest_neighbor.py").write_text("x = 2\n")
-    staged = gradescope.stage(loose, tmp_path / "s5", starter=releases["starter"] / "cs_utils")
-    assert (staged / "notebooks" / "knn.ipynb").is_file()
-    assert (staged / "cs_utils" / "classifiers" / "k_nearest_neighbor.py").read_text() == "x = 2\n"
-    starter = releases["starter"] / "cs_utils"
-    for relative in ("data_utils.py", "notebook_setup.py", "classifiers/linear_svm.py"):  # not uploaded: the release's
-        assert (staged / "cs_utils" / relative).read_bytes() == (starter / relative).read_bytes()
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    assert gradescope.stage(empty, tmp_path / "s4") == empty  # the grader then says what is missing

@@ -73,9 +73,10 @@ def test_a_batch_refuses_a_weaker_mode_unless_accepted_and_records_it(without_co
     submissions = tmp_path / "submissions"
     make_submission(releases["solution"], submissions / "alice")
     with pytest.raises(preflight.IsolationRefused, match="no-uid-drop"):
-        grade_all(submissions, tmp_path / "out", limits=FAST, progress=False)
+        grade_all(submissions, tmp_path / "out", limits=FAST, progress=False, notebooks=False)
     assert not (tmp_path / "out").exists()  # nothing was graded, nothing written
-    summary = grade_all(submissions, tmp_path / "out", limits=FAST, progress=False, accept=preflight.WEAKER)
+    summary = grade_all(submissions, tmp_path / "out", limits=FAST, progress=False, accept=preflight.WEAKER,
+                        notebooks=False)
     mode = "+".join(f"no-{name}" for name in EVERYTHING)
     assert summary.isolation == mode
     stored = json.loads((tmp_path / "out" / "alice" / "grading.json").read_text())

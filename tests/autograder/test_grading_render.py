@@ -21,7 +21,8 @@ RESULT = build_result(
 
 GOLDEN = {
     "score": 3.0,
-    "output": "3 / 5 points for the code in cs_utils/.",
+    "output": "3 / 5 points for the code in cs_utils/ only; the notebooks were not graded in this run "
+              "(--no-notebooks).",
     "output_format": "md",
     "test_output_format": "md",
     "test_name_format": "text",
@@ -62,6 +63,15 @@ def test_the_summary_line_names_the_notebooks_when_they_were_graded():
     outcomes = (*(item.outcome for item in RESULT.tests), TestOutcome("notebook.knn.runs", True))
     result = build_result("bob", specs, outcomes)
     assert gradescope_results(result)["output"] == "4 / 6 points for the code in cs_utils/ and the notebooks."
+    assert csv_row(result, ("f", "g", "knn.ipynb"))["notebooks"] == "graded"
+    assert "not graded" not in feedback_markdown(result)
+
+
+def test_every_output_says_when_the_notebooks_were_not_graded():
+    assert "(--no-notebooks)" in gradescope_results(RESULT)["output"]
+    assert "the notebooks were not graded in this run (--no-notebooks)" in feedback_markdown(RESULT)
+    row = csv_row(RESULT, ("f", "g", "knn.ipynb"))
+    assert row["notebooks"] == "not graded" and row["knn.ipynb"] == ""  # empty, not a zero
 
 
 def test_gradescope_document_validates_and_broken_ones_do_not():
@@ -90,6 +100,7 @@ def test_csv_row_has_totals_and_points_per_function():
         "status": "graded",
         "score": "3",
         "max_score": "5",
+        "notebooks": "not graded",
         "content_hash": "h" * 16,
         "f": "3",
         "g": "0",

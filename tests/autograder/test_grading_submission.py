@@ -77,6 +77,58 @@ def test_no_cs_utils_or_a_broken_zip_is_a_submission_error(tmp_path):
         materialize(Submission("y", tmp_path / "junk.zip"), tmp_path / "out2")
 
 
+def layout(folder):
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+def test_loose_files_are_laid_over_the_starter_package(releases, tmp_path):
+    loose = tmp_path / "loose"
+    loose.mkdir()
+    (loose / "knn.ipynb").write_text("{}")
+    (loose / "k_nearest_neighbor.py").write_text("x = 2\n")
+    (loose / "notes.txt").write_text("not a module\n")
+    starter = releases["starter"] / "cs_utils"
+    notes = materialize(Submission("loose", loose), tmp_path / "out", starter=starter)
+    out = tmp_path / "out"
+    assert notes == ["no cs_utils/ folder: graded k_nearest_neighbor.py, knn.ipynb laid over the starter "
+                     "cs_utils/ (every other file is the starter's)"]
+    assert (out / "notebooks" / "knn.ipynb").read_text() == "{}"
+    assert (out / "cs_utils" / "classifiers" / "k_nearest_neighbor.py").read_text() == "x = 2\n"
+    for relative in ("data_utils.py", "notebook_setup.py", "classifiers/linear_svm.py"):  # not uploaded: the release's
+        assert (out / "cs_utils" / relative).read_bytes() == (starter / relative).read_bytes()
+    assert not list(out.rglob("notes.txt"))
+
+
+def test_loose_files_in_a_zip_shallowest_first(releases, tmp_path):
+    archive = write_zip(tmp_path / "files.zip", {"softmax.py": "x = 1\n", "old/softmax.py": "x = 0\n",
+                                                 "Downloads/svm.ipynb": "{}", "notes.txt": "no"})
+    materialize(Submission("z", archive), tmp_path / "out", starter=releases["starter"] / "cs_utils")
+    out = tmp_path / "out"
+    assert (out / "cs_utils" / "classifiers" / "softmax.py").read_text() == "x = 1\n"
+    assert (out / "notebooks" / "svm.ipynb").read_text() == "{}"
+    assert not list(out.rglob("notes.txt"))
+
+
+def test_a_folder_holding_one_zip_is_graded_as_that_zip(releases, tmp_path):
+    folder = tmp_path / "upload"
+    folder.mkdir()
+    write_zip(folder / "handin.zip", {"mine/cs_utils/__init__.py": "", "mine/cs_utils/x.py": "A = 1\n"})
+    notes = materialize(Submission("u", folder), tmp_path / "out", starter=releases["starter"] / "cs_utils")
+    assert layout(tmp_path / "out") == ["cs_utils/__init__.py", "cs_utils/x.py"]  # the layout as submitted
+    assert notes == []
+    assert content_hash(folder) == content_hash(folder / "handin.zip")  # the same submission, the same key
+    (folder / "softmax.py").write_text("y = 1\n")  # loose files beside the zip: they are the upload
+    materialize(Submission("u", folder), tmp_path / "out2", starter=releases["starter"] / "cs_utils")
+    assert (tmp_path / "out2" / "cs_utils" / "classifiers" / "softmax.py").read_text() == "y = 1\n"
+
+
+def test_a_loose_upload_is_refused_when_nothing_in_it_belongs_to_the_assignment(tmp_path):
+    (tmp_path / "junk").mkdir()
+    (tmp_path / "junk" / "essay.py").write_text("print('hi')\n")
+    with pytest.raises(SubmissionError, match="none of the assignment's files"):
+        materialize(Submission("j", tmp_path / "junk"), tmp_path / "out")
+
+
 def test_discover_finds_folders_and_zips_with_safe_names(tmp_path):
     (tmp_path / "alice").mkdir()
     write_zip(tmp_path / "carol.zip", {"cs_utils/__init__.py": ""})
