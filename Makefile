@@ -25,6 +25,10 @@ lock: $(STAMP)
 	$(VENV)/bin/uv pip compile --universal --python-version 3.10 --custom-compile-command "make lock" --annotation-style line \
 		requirements-grading.in -o requirements-grading.lock
 
+# The instructor's tools have a file of their own (included by requirements-dev.txt): a change
+# there reinstalls too.
+$(STAMP): requirements-instructor.txt
+
 demo: $(STAMP)
 	$(PY) -m autograder demo
 
@@ -44,6 +48,27 @@ test-slow: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+
+# The student-facing tests (release, student repository, self-check, packager, setup cell, loader,
+# notebooks on synthetic data) under Python 3.12, Colab's, in a virtual environment of its own:
+# the student requirements, the instructor's tools the release needs, and the test runner.
+# .ci/run calls it when a 3.12 interpreter exists (PY312=/path/to/python3.12 picks another).
+PY312   ?= $(lastword $(sort $(wildcard $(HOME)/.pyenv/versions/3.12.*/bin/python3.12)))
+VENV312 := .venv-py312
+STUDENT_TESTS := tests/test_student_repo.py tests/test_release.py tests/test_check.py tests/test_submit.py \
+	tests/test_notebooks.py tests/test_notebook_setup.py tests/test_data_utils.py
+.PHONY: test-student-py312
+$(VENV312)/.installed: requirements.txt requirements-instructor.txt
+	@test -n "$(PY312)" || { echo "no Python 3.12 found: set PY312=/path/to/python3.12" >&2; exit 1; }
+	@test -x $(VENV312)/bin/python || $(PY312) -m venv $(VENV312)
+	$(VENV312)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(VENV312)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-instructor.txt \
+		"pytest>=8.0" "pytest-timeout>=2.2"
+	@touch $@
+
+test-student-py312: $(VENV312)/.installed
+	$(VENV312)/bin/python --version
+	$(VENV312)/bin/python -m pytest $(STUDENT_TESTS)
 
 release: $(STAMP)
 	$(PY) -m autograder release

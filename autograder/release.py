@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import ast
 import filecmp
+import json
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -51,6 +53,8 @@ SHIPPED_GRADER_MODULES = ("cgroups.py", "harness.py", "sandbox.py", "static.py")
 SHIPPED_GRADER_FOLDER = Path("cs_utils") / "_grading"
 #: Written after the notebooks, from them: the graded cells' fingerprints, for ``cs_utils.submit``.
 GRADED_CELLS_FILE = SHIPPED_GRADER_FOLDER / "graded_cells.json"
+#: The line of each notebook's settings cell that says where Colab copies the kit from.
+KIT_SOURCE_LINE = re.compile(r'^KIT_SOURCE = ""', re.MULTILINE)
 
 
 class MarkerError(ValueError):
@@ -162,7 +166,9 @@ def keep_solutions(text: str, path: str = "<source>") -> str:
     return "".join(line for number, line in enumerate(lines) if number not in marker_lines)
 
 
-def build_release(destination: Path, *, solutions: bool = False, source_root: Path = SOURCE_ROOT) -> list[Path]:
+def build_release(
+    destination: Path, *, solutions: bool = False, source_root: Path = SOURCE_ROOT, kit_source: str = ""
+) -> list[Path]:
     """Write the student (or solution) layout into ``destination``.
 
     Parameters
@@ -175,6 +181,10 @@ def build_release(destination: Path, *, solutions: bool = False, source_root: Pa
         Keep the reference code (instructor solution release) instead of writing stubs.
     source_root : Path
         The reference source tree.
+    kit_source : str
+        Where the notebooks' setup cell copies the kit from on Colab without Drive (a git URL,
+        the student repository's): the default of ``KIT_SOURCE`` in each settings cell. Empty
+        leaves it for the student to fill in.
 
     Returns
     -------
@@ -201,7 +211,7 @@ def build_release(destination: Path, *, solutions: bool = False, source_root: Pa
             if final.exists():
                 shutil.rmtree(final)
             staged.rename(final)
-    written.extend(_build_notebooks(destination, solutions=solutions, source_root=source_root))
+    written.extend(_build_notebooks(destination, solutions=solutions, source_root=source_root, kit_source=kit_source))
     written.extend(_write_graded_cells(destination, source_root))
     return written
 
@@ -243,7 +253,7 @@ def notebook_sources(source_root: Path = SOURCE_ROOT) -> list[Path]:
     return sorted(folder.glob("*.py")) if folder.is_dir() else []
 
 
-def _build_notebooks(destination: Path, *, solutions: bool, source_root: Path) -> list[Path]:
+def _build_notebooks(destination: Path, *, solutions: bool, source_root: Path, kit_source: str = "") -> list[Path]:
     sources = notebook_sources(source_root)
     if not sources:
         return []
@@ -254,6 +264,8 @@ def _build_notebooks(destination: Path, *, solutions: bool, source_root: Path) -
         Path(NOTEBOOK_FOLDER) / f"{source.stem}.ipynb": nbgrader_bridge.render_notebook(source, solutions=solutions)
         for source in sources
     }
+    if kit_source:
+        rendered = {relative: with_kit_source(text, kit_source, str(relative)) for relative, text in rendered.items()}
     folder = destination / NOTEBOOK_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     for stale in _released_notebooks(destination):
@@ -262,6 +274,27 @@ def _build_notebooks(destination: Path, *, solutions: bool, source_root: Path) -
     for relative, text in rendered.items():
         (destination / relative).write_text(text, encoding="utf-8")
     return list(rendered)
+
+
+def with_kit_source(notebook_text: str, kit_source: str, label: str = "<notebook>") -> str:
+    """The notebook with ``KIT_SOURCE = "<kit_source>"`` in its settings cell (no other change).
+
+    The settings cell is the one ungraded code cell that sets ``KIT_SOURCE``; it carries no
+    nbgrader metadata, so the graded cells, their checksums and fingerprints stay as they are.
+    """
+    import nbformat
+
+    notebook = nbformat.reads(notebook_text, as_version=4)
+    settings = [
+        cell for cell in notebook.cells
+        if cell.cell_type == "code" and "nbgrader" not in cell.metadata and KIT_SOURCE_LINE.search(cell.source)
+    ]
+    if len(settings) != 1:
+        raise MarkerError(f"{label}: expected one settings cell with the line 'KIT_SOURCE = \"\"', "
+                          f"found {len(settings)}")
+    settings[0].source = KIT_SOURCE_LINE.sub(lambda _: f"KIT_SOURCE = {json.dumps(kit_source)}",
+                                             settings[0].source, count=1)
+    return nbformat.writes(notebook) + "\n"
 
 
 def _released_notebooks(root: Path) -> list[Path]:
