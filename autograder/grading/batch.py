@@ -41,8 +41,8 @@ from autograder.grading.runner import INTERNAL_ERROR, Grader, PlanSet
 from autograder.grading.sandbox import Limits
 from autograder.grading.submission import Submission, content_hash, discover, student_name
 
-#: The grader's own files (a folder stands for every ``.py`` file in it) that decide the scores.
-GRADER_FILES = ("manifest.py", "checks", "harness.py", "runner.py", "static.py", "safe_text.py")
+#: The grader's own files (a folder stands for every ``.py`` file in it) that decide the scores and events.
+GRADER_FILES = ("manifest.py", "checks", "harness.py", "runner.py", "static.py", "safe_text.py", "integrity.py")
 #: The per-function columns of grades.csv: the code's, then the notebooks' (empty when not graded).
 FUNCTIONS = tuple(dict.fromkeys(spec.function for spec in manifest.graded_specs(notebooks=True)))
 

@@ -5,7 +5,9 @@ Three separate frozen types, serialized as JSON with :data:`SCHEMA_VERSION`:
 * :class:`TestSpec` (from the manifest): id, student function, points, display name, the
   author's failure message, visibility;
 * :class:`TestOutcome` (from the parent's checks): passed or not, a student-safe detail, time;
-* :class:`SubmissionResult`: the scored tests of one submission plus staff-only notes.
+* :class:`SubmissionResult`: the scored tests of one submission plus staff-only notes;
+* :class:`GradingEvent`: something the grader saw while grading (a time-out, a forged reply, a
+  patched module), for the staff and the class report only.
 
 Scoring and rendering live in :mod:`.scoring` and :mod:`.render`.
 """
@@ -18,6 +20,15 @@ SCHEMA_VERSION = 2
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 #: ``SubmissionResult.status`` values.
 GRADED, COULD_NOT_GRADE = "graded", "could_not_grade"
+#: ``GradingEvent.kind`` values. A call that ran out of time, or whose process ended (a crash,
+#: ``os._exit``, a resource limit):
+TIMEOUT, DIED = "timeout", "died"
+#: The integrity events: the submission's source assigns to an attribute of a module it did not
+#: write (NumPy's comparisons, builtins); a reply on the control channel the harness did not write;
+#: more reply bytes than a function may send.
+PATCHED_MODULE, FORGED_CHANNEL, REPLY_FLOOD = "patched_module", "forged_channel", "reply_flood"
+INTEGRITY_KINDS = (PATCHED_MODULE, FORGED_CHANNEL, REPLY_FLOOD)
+EVENT_KINDS = (TIMEOUT, DIED, *INTEGRITY_KINDS)
 
 
 @dataclass(frozen=True)
@@ -62,6 +73,23 @@ class ScoredTest:
 
 
 @dataclass(frozen=True)
+class GradingEvent:
+    """Something the grader saw one submission do, recorded for the staff (never in ``results.json``).
+
+    ``where`` names the student function, notebook or file concerned; ``detail`` is written by the
+    grader, except that a patched attribute is named as the source spells it.
+    """
+
+    kind: str  # one of EVENT_KINDS
+    where: str = ""
+    detail: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in EVENT_KINDS:
+            raise ValueError(f"event kind must be one of {EVENT_KINDS}; got {self.kind!r}")
+
+
+@dataclass(frozen=True)
 class SubmissionResult:
     """Everything the grader knows about one submission."""
 
@@ -79,6 +107,8 @@ class SubmissionResult:
     notebook_answers: dict = field(default_factory=dict)
     #: the isolation the grader ran under (``preflight``): "full" or the weaker mode's name
     isolation: str = ""
+    #: time-outs, crashes and integrity events, in the order the grader saw them (staff only)
+    events: tuple[GradingEvent, ...] = ()
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
@@ -92,6 +122,7 @@ class SubmissionResult:
             ScoredTest(TestSpec(**t["spec"]), TestOutcome(**t["outcome"]), t["score"]) for t in data.pop("tests")
         )
         data["notices"] = tuple(data.get("notices", ()))
+        data["events"] = tuple(GradingEvent(**event) for event in data.get("events", ()))
         return SubmissionResult(tests=tests, **data)
 
 

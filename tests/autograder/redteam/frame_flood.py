@@ -1,5 +1,6 @@
 # target: cs_utils/classifiers/linear_svm.py
 # zero: svm_loss_naive
+# events: forged_channel
 # Flood the control socket with well-formed but unexpected frames (each tiny, all together far
 # under any byte cap) to make the parent burn CPU parsing them, then answer correctly. The parent
 # must treat the first unexpected frame as the end of the child.

@@ -1,5 +1,6 @@
 # target: cs_utils/classifiers/k_nearest_neighbor.py
 # zero: compute_distances_two_loops
+# events: timeout
 # Ignore every catchable signal, then loop forever.
 import signal as _signal
 

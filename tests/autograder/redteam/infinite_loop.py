@@ -1,5 +1,6 @@
 # target: cs_utils/classifiers/k_nearest_neighbor.py
 # zero: compute_distances_one_loop
+# events: timeout
 def _spin(self, X):
     while True:
         pass

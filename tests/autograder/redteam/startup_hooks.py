@@ -1,5 +1,6 @@
 # target: cs_utils/classifiers/softmax.py
 # zero: softmax_loss_vectorized
+# events: patched_module
 # file sitecustomize.py: import builtins; builtins.REDTEAM_HOOK = True
 # file usercustomize.py: import builtins; builtins.REDTEAM_HOOK = True
 # file cs_utils/sitecustomize.py: import builtins; builtins.REDTEAM_HOOK = True

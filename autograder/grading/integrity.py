@@ -1,0 +1,141 @@
+"""Integrity events found in the submission's source, read by the parent (never imported).
+
+A submission that assigns to NumPy's comparisons, replaces a builtin or swaps an entry of
+``sys.modules`` gains nothing (the parent judges plain numbers, THREAT_MODEL P1, P15b), but the
+instructors want to know who tried: each such line becomes a :class:`~.results.GradingEvent` of
+kind ``patched_module`` in the staff's ``grading.json`` and in the class report, never in the
+student's feedback. The check is static, on the snapshot the parent read before any of the
+student's code ran, so the code cannot hide a patch it wrote plainly; one built at run time
+(``getattr`` games, ``exec``) is not seen.
+
+This module is the grader's own: unlike :mod:`.static`, it is not shipped with the student's
+self-check.
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from autograder.grading.results import PATCHED_MODULE, GradingEvent
+from autograder.grading.snapshot import SubmissionFiles
+from autograder.grading.submission import STARTER
+
+#: The student's own package: theirs to change.
+OWN_PACKAGE = "cs_utils"
+
+
+#: The kit's runtime shipped inside the student package (the self-check's harness, which sets
+#: ``sys.stdout`` and ``sys.modules`` entries by design); the grader never imports it from a submission.
+KIT_RUNTIME = f"{OWN_PACKAGE}/_grading/"
+
+
+def patch_events(files: SubmissionFiles, starter: Path = STARTER) -> list[GradingEvent]:
+    """One event per module attribute a Python file of the submission patches, file by file.
+
+    Files the student did not write are skipped: the kit's runtime (:data:`KIT_RUNTIME`) and any
+    file identical to the released starter's file of the same name (``starter`` is the released
+    ``cs_utils/`` folder).
+    """
+    events = []
+    for relative in sorted(files.files):
+        if not relative.endswith(".py") or relative.startswith(KIT_RUNTIME) or _as_released(files, relative, starter):
+            continue
+        for patch in patched_modules(files.text(relative) or ""):
+            events.append(GradingEvent(PATCHED_MODULE, relative, patch))
+    return events
+
+
+def _as_released(files: SubmissionFiles, relative: str, starter: Path) -> bool:
+    """Whether ``relative`` holds exactly the released starter's bytes."""
+    if not relative.startswith(f"{OWN_PACKAGE}/"):
+        return False
+    try:
+        return (starter / relative.removeprefix(f"{OWN_PACKAGE}/")).read_bytes() == files.files[relative]
+    except OSError:
+        return False
+
+
+def patched_modules(source: str) -> list[str]:
+    """Attributes of modules the student did not write that ``source`` assigns, deletes or sets.
+
+    ``np.allclose = ...``, ``setattr(numpy.testing, "assert_allclose", f)``, ``del np.isclose``,
+    ``sys.modules["numpy"] = ...`` and ``builtins.float = ...`` each give one entry such as
+    ``"numpy.allclose on line 12"``. The student's own package (``cs_utils``, relative imports) is
+    theirs to change. Empty when the source does not parse.
+
+    >>> patched_modules("import numpy as np\\nnp.allclose = lambda *a, **k: True\\n")
+    ['numpy.allclose on line 2']
+    >>> patched_modules("import numpy as np\\nx = np.zeros(3)\\nx.shape = (3, 1)\\n")
+    []
+    """
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return []
+    modules = {"__builtins__": "builtins"}  # local name -> the module it stands for; reachable without an import
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] != OWN_PACKAGE:
+                    local = alias.asname or alias.name.split(".")[0]
+                    modules[local] = alias.name if alias.asname else local
+        elif (isinstance(node, ast.ImportFrom) and node.module and not node.level
+              and node.module.split(".")[0] != OWN_PACKAGE):
+            for alias in node.names:
+                modules[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    found = []
+    for node in ast.walk(tree):
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets = [leaf for target in node.targets for leaf in _leaves(target)]
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+            targets = [node.target]
+        elif isinstance(node, ast.Delete):
+            targets = [leaf for target in node.targets for leaf in _leaves(target)]
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("setattr", "delattr")
+              and node.args):
+            owner = _module_path(node.args[0], modules)
+            if owner:
+                name = node.args[1].value if len(node.args) > 1 and isinstance(node.args[1], ast.Constant) else "?"
+                name = name if isinstance(name, str) else "?"
+                found.append((node.lineno, f"{owner}.{name}"))
+        for target in targets:
+            if isinstance(target, ast.Attribute):
+                owner = _module_path(target.value, modules)
+                if owner:
+                    found.append((target.lineno, f"{owner}.{target.attr}"))
+            elif isinstance(target, ast.Subscript):
+                owner = _module_path(target.value, modules)
+                if owner in ("sys.modules", "builtins"):
+                    found.append((target.lineno, f"{owner}[...]"))
+    return [f"{name} on line {line}" for line, name in sorted(set(found))]
+
+
+def _leaves(target: ast.expr) -> list[ast.expr]:
+    """The single targets of an assignment target (``a, (b.c, d) = ...`` gives a, b.c and d)."""
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [leaf for element in target.elts for leaf in _leaves(element)]
+    if isinstance(target, ast.Starred):
+        return _leaves(target.value)
+    return [target]
+
+
+def _dotted(node: ast.AST) -> str:
+    """``np.linalg`` for the expression ``np.linalg``; empty for anything else."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        inner = _dotted(node.value)
+        return f"{inner}.{node.attr}" if inner else ""
+    return ""
+
+
+def _module_path(node: ast.AST, modules: dict[str, str]) -> str:
+    """``numpy.testing`` for ``npt`` or ``np.testing`` when those names are imported modules; else empty."""
+    dotted = _dotted(node)
+    if not dotted:
+        return ""
+    root, _, rest = dotted.partition(".")
+    if root not in modules:
+        return ""
+    return f"{modules[root]}.{rest}" if rest else modules[root]
