@@ -206,6 +206,33 @@ def _nbgrader_course(args: argparse.Namespace) -> int:
     return exit_codes.OK
 
 
+def _similarity(args: argparse.Namespace) -> int:
+    from autograder.grading.submission import NameCollision
+    from autograder.similarity import run_similarity
+
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        print(f"error: {folder} is not a folder of submissions", file=sys.stderr)
+        return exit_codes.BAD_INPUT
+    known = Path(args.known) if args.known else None
+    if known is not None and not known.is_dir():
+        print(f"error: --known {known} is not a folder (one folder, .zip or .py file per known solution)",
+              file=sys.stderr)
+        return exit_codes.BAD_INPUT
+    if not 0.0 < args.threshold <= 1.0:
+        print("error: --threshold is a score between 0 (exclusive) and 1", file=sys.stderr)
+        return exit_codes.USAGE
+    try:
+        run = run_similarity(folder, Path(args.out), known, threshold=args.threshold)
+    except NameCollision as error:
+        print(f"error: {error}; nothing was compared", file=sys.stderr)
+        return exit_codes.BAD_INPUT
+    print(f"{len(run.documents)} students, {len(run.pairs)} pairs compared; {run.flagged} scored "
+          f"{args.threshold:g} or more. Open {run.index} (every pair is in {run.csv}). A high score is a reason "
+          f"to look, not proof.", file=sys.stderr)
+    return exit_codes.OK
+
+
 def _notebooks_option(command: argparse.ArgumentParser) -> None:
     """``--no-notebooks``: the one opt-out from the default (every command grades the notebooks)."""
     command.add_argument(
@@ -392,6 +419,33 @@ def build_parser() -> argparse.ArgumentParser:
         "(then nbgrader has no solutions or hidden tests to strip)",
     )
     course.set_defaults(handler=_nbgrader_course)
+
+    similarity = commands.add_parser(
+        "similarity",
+        help="compare the students' own code with each other and with known public solutions",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            "Compare what each student wrote in the graded modules (the starter's lines left out) with\n"
+            "every classmate and every known solution, using copydetect's fingerprints. Student code is\n"
+            "only read, never run. Writes OUT/index.html (ranked pairs, flagged pairs side by side) and\n"
+            "OUT/pairs.csv (highest score first). A high score is a reason to look, not proof."
+        ),
+        epilog=(
+            "examples:\n"
+            "  python -m autograder similarity submissions/ --out similarity/\n"
+            "  python -m autograder similarity submissions/ --out similarity/ --known public-solutions/\n"
+        ),
+    )
+    similarity.add_argument("folder", metavar="SUBMISSIONS", help="one subfolder or .zip per student, as grade-all")
+    similarity.add_argument("--out", required=True, metavar="REPORT", help="output folder")
+    similarity.add_argument(
+        "--known", metavar="DIR", help="known public solutions: one folder, .zip or .py file each"
+    )
+    similarity.add_argument(
+        "--threshold", type=float, default=0.5,
+        help="pairs scoring at least this get a side-by-side page (default 0.5)",
+    )
+    similarity.set_defaults(handler=_similarity)
     return parser
 
 

@@ -1,0 +1,60 @@
+"""Similarity scores on a planted class: the disguised copy first, independent code low, blanks zero."""
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from similarity_class import ROTATIONS, build_class
+
+from autograder.similarity import run_similarity
+from autograder.similarity.detect import CLASSMATE, fingerprint, starter_hashes
+from autograder.similarity.sources import STUDENT, Document
+
+INDEPENDENT = ("alice", "carol", "dave")
+
+
+@pytest.fixture(scope="module")
+def planted(releases, tmp_path_factory):
+    root = tmp_path_factory.mktemp("similarity")
+    reordered = build_class(releases, root / "submissions")
+    run = run_similarity(root / "submissions", root / "report", starter=releases["starter"] / "cs_utils")
+    scores = {frozenset((pair.a.name, pair.b.name)): pair for pair in run.pairs}
+    return run, scores, reordered
+
+
+def test_the_copy_was_disguised_by_every_edit(planted):
+    _, _, reordered = planted
+    assert reordered >= len(ROTATIONS)
+
+
+def test_a_disguised_copy_scores_high_and_ranks_first(planted):
+    run, scores, _ = planted
+    first = run.pairs[0]
+    assert {first.a.name, first.b.name} == {"alice", "bob"}
+    assert first.source == CLASSMATE
+    assert first.score >= 0.8 and min(first.share_a, first.share_b) >= 0.75, first
+    assert first.spans_a and first.spans_b  # something to highlight on both sides
+    assert run.flagged == 1
+
+
+@pytest.mark.parametrize("a, b", [*itertools.combinations(INDEPENDENT, 2), ("bob", "carol"), ("bob", "dave")])
+def test_independent_implementations_score_low(planted, a, b):
+    _, scores, _ = planted
+    assert scores[frozenset((a, b))].score < 0.4, scores[frozenset((a, b))]
+
+
+def test_the_untouched_starter_scores_zero(planted):
+    run, scores, _ = planted
+    blanks = {document.name: document for document in run.documents if document.name in ("erin", "frank")}
+    assert blanks["erin"].text == "" and blanks["frank"].text == ""
+    assert scores[frozenset(("erin", "frank"))].score == 0
+    assert all(scores[frozenset((blank, other))].score == 0 for blank in blanks
+               for other in ("alice", "bob", "carol", "dave"))
+
+
+def test_repeated_code_is_not_dropped_as_starter_code():
+    """copydetect 0.5.0's own boilerplate filter drops a document's repeated k-grams; ours must not."""
+    line = "total = total + weights[i] * values[i] - offsets[i]\n"
+    repeated = Document("a", STUDENT, line * 3)
+    unrelated = frozenset(starter_hashes(["result = compute(arguments, more_arguments, yet_more)\n"]))
+    assert fingerprint(repeated, unrelated).size == fingerprint(repeated).size > 0
