@@ -33,10 +33,11 @@ from autograder.release import find_solution_regions
 
 #: Whose code a document holds.
 STUDENT, KNOWN = "student", "known"
-#: A graded module larger than this is not compared (the reference modules are under 10 kB).
-MAX_MODULE_BYTES = 256 << 10
+#: A graded module larger than this is not compared: the reference modules are under 10 kB, and
+#: tokenizing costs about 40 microseconds a token, so the cap bounds a hostile module to seconds.
+MAX_MODULE_BYTES = 64 << 10
 #: Lines of one graded module that are compared; the rest is left out (and a note says so).
-MAX_MODULE_LINES = 4000
+MAX_MODULE_LINES = 2000
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,92 @@
+"""What is compared of a submission: the student's own lines, read through the grader's intake, and
+never more than the intake allows (a zip bomb, a symlink, a huge or unparsable module, a FIFO)."""
+from __future__ import annotations
+
+import os
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder.similarity import sources
+from autograder.similarity.run import run_similarity
+
+SVM = Path("cs_utils") / "classifiers" / "linear_svm.py"
+STARTER_SVM = '''def svm_loss_naive(W, X, y, reg):
+    """The loss.
+
+    Parameters: many.
+    """
+    W, X, y, reg = check_loss_inputs(W, X, y, reg)
+    dW = np.zeros_like(W)
+    # TODO: write your code here, then delete the raise below.
+    raise NotImplementedError("svm_loss_naive is not implemented yet")
+    return float(loss), dW
+'''
+
+
+def test_renamed_reindented_or_commented_starter_lines_are_not_the_students():
+    student = '''def svm_loss_naive(weights, X, y, reg):
+    """My own docstring, rewritten entirely
+    over two lines."""
+    weights, X, y, reg = check_loss_inputs(weights, X, y, reg)  # checks
+    grad = np.zeros_like(weights)
+        # my plan: loop over the examples
+    scores = X @ weights
+    return float(loss), grad
+'''
+    assert sources.own_code(student, STARTER_SVM, "linear_svm.py") == "# linear_svm.py, line 7\nscores = X @ weights\n"
+
+
+def test_the_untouched_starter_has_no_own_code():
+    assert sources.own_code(STARTER_SVM, STARTER_SVM, "linear_svm.py") == ""
+
+
+def test_code_that_does_not_parse_is_still_compared():
+    student = STARTER_SVM.replace("    raise NotImplementedError", "    loss = (1 +\n    raise NotImplementedError")
+    assert "loss = (1 +" in sources.own_code(student, STARTER_SVM, "linear_svm.py")
+
+
+def test_the_graded_modules_are_those_holding_solution_regions():
+    assert sources.graded_modules() == tuple(f"cs_utils/classifiers/{name}.py" for name in (
+        "k_nearest_neighbor", "linear_classifier", "linear_svm", "softmax"))
+
+
+@pytest.fixture
+def hostile_class(releases, tmp_path) -> Path:
+    """alice and bob (the solution), and one submission per way to hurt a reader."""
+    batch = tmp_path / "submissions"
+    for name in ("alice", "bob"):
+        shutil.copytree(releases["solution"], batch / name, ignore=shutil.ignore_patterns("__pycache__"))
+    with zipfile.ZipFile(batch / "bomb.zip", "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+        bundle.writestr(SVM.as_posix(), b"\0" * (40 << 20))  # 40 MB of zeros, about 40 kB zipped
+    secret = tmp_path / "secret.py"
+    secret.write_text("SECRET_OUTSIDE_THE_SUBMISSION = 1\n", encoding="utf-8")
+    shutil.copytree(releases["starter"], batch / "linker", ignore=shutil.ignore_patterns("__pycache__"))
+    (batch / "linker" / SVM).unlink()
+    (batch / "linker" / SVM).symlink_to(secret)
+    shutil.copytree(releases["starter"], batch / "huge", ignore=shutil.ignore_patterns("__pycache__"))
+    (batch / "huge" / SVM).write_text("x = 1\n" * (sources.MAX_MODULE_BYTES // 6 + 1), encoding="utf-8")
+    shutil.copytree(releases["starter"], batch / "deep", ignore=shutil.ignore_patterns("__pycache__"))
+    (batch / "deep" / SVM).write_text("x = " + "[" * 100 + "]" * 100 + "\ny = x" + "[0]" * 10_000 + "\n",
+                                      encoding="utf-8")
+    shutil.copytree(releases["starter"], batch / "fifo", ignore=shutil.ignore_patterns("__pycache__"))
+    (batch / "fifo" / SVM).unlink()
+    os.mkfifo(batch / "fifo" / SVM)
+    return batch
+
+
+def test_hostile_submissions_cost_only_themselves(hostile_class, releases, tmp_path):
+    run = run_similarity(hostile_class, tmp_path / "report", starter=releases["starter"] / "cs_utils")
+    documents = {document.name: document for document in run.documents}
+    assert set(documents) == {"alice", "bob", "bomb", "linker", "huge", "deep", "fifo"}
+    assert any("larger than" in note for note in documents["bomb"].notes) and not documents["bomb"].text
+    assert any(f"larger than {sources.MAX_MODULE_BYTES >> 10} kB" in note for note in documents["huge"].notes)
+    assert all("SECRET_OUTSIDE" not in document.text for document in documents.values())
+    assert "[0][0]" in documents["deep"].text  # read as text although the parser gives up on it
+    assert documents["fifo"].text == "" and documents["linker"].text == ""
+    best = run.pairs[0]
+    assert {best.a.name, best.b.name} == {"alice", "bob"} and best.score >= 0.99
+    html = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
+    assert "Not compared" in html and "bomb" in html
