@@ -160,6 +160,21 @@ def _demo(args: argparse.Namespace) -> int:
     return exit_codes.OK
 
 
+def _report(args: argparse.Namespace) -> int:
+    from autograder.report import write_report
+
+    out = Path(args.folder)
+    if not out.is_dir():
+        print(f"error: {out} is not a folder: give the --out folder of grade-all", file=sys.stderr)
+        return exit_codes.BAD_INPUT
+    files = write_report(out)
+    report = files.report
+    print(f"{report.students} results: {report.graded} graded, {len(report.not_graded)} could not be graded, "
+          f"{len(report.integrity)} integrity events, {len(report.problems)} folders not read", file=sys.stderr)
+    print(f"wrote {files.html}, {files.json.name} and {files.csv.name}", file=sys.stderr)
+    return exit_codes.OK
+
+
 def _gradescope(args: argparse.Namespace) -> int:
     from autograder.grading import gradescope
 
@@ -362,6 +377,26 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--quiet", action="store_true", help="no progress bar")
     _notebooks_option(demo)
     demo.set_defaults(handler=_demo)
+
+    report = commands.add_parser(
+        "report",
+        help="the class report of a grade-all output folder: report.html, report.json, report.csv",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            "Read every OUT/<student>/grading.json that grade-all wrote and write OUT/report.html (one\n"
+            "self-contained page: grade histogram, per-test pass rates, frequent hints, time-outs, could-not-grade\n"
+            "results, integrity events, notebooks and isolation), OUT/report.json (the same numbers) and\n"
+            "OUT/report.csv (a row per test). Automatic points only: hand-graded answers are not included.\n"
+            "A student folder that cannot be read is listed in the report."
+        ),
+        epilog=(
+            "examples:\n"
+            "  python -m autograder report graded/\n"
+            "  python -m autograder report demo-output/results/\n"
+        ),
+    )
+    report.add_argument("folder", metavar="OUT", help="the --out folder of grade-all")
+    report.set_defaults(handler=_report)
 
     gradescope = commands.add_parser(
         "gradescope",
