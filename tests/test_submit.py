@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -114,7 +116,8 @@ def test_the_starter_is_packed_with_warnings(built, tmp_path):
         ("deleted graded cell", "notebooks/svm.ipynb: the cell starting 'learning_rates"),
         ("duplicated graded cell", "appears 2 times"),
         ("graded cell not run", "has not been run"),
-        ("package does not import", "cs_utils does not import: SyntaxError"),
+        ("package does not import", "cs_utils does not import: NameError: name 'undefined_name' is not defined "
+                                    "(cs_utils/classifiers/softmax.py, line 2)"),
     ],
 )
 def test_an_incomplete_submission_is_refused(built, tmp_path, damage, message):
@@ -137,7 +140,7 @@ def test_an_incomplete_submission_is_refused(built, tmp_path, damage, message):
             ],
         )
     elif damage == "package does not import":
-        (kit / "cs_utils" / "classifiers" / "softmax.py").write_text("def broken(:\n")
+        (kit / "cs_utils" / "classifiers" / "softmax.py").write_text("import numpy as np\nundefined_name + 1\n")
     result = submit(kit)
     assert result.returncode == 1
     assert message in result.stderr, result.stderr
@@ -158,7 +161,7 @@ def test_giant_outputs_and_oversized_submissions_are_refused(built, tmp_path):
     assert not (kit / "submission.zip").exists()
 
 
-def test_the_cap_is_below_the_graders_limit():
+def load_reference_submit():
     from importlib.util import module_from_spec, spec_from_file_location
 
     from autograder import SOURCE_ROOT
@@ -170,7 +173,11 @@ def test_the_cap_is_below_the_graders_limit():
         spec.loader.exec_module(module)
     finally:
         del sys.modules[spec.name]
-    assert module.MAX_TOTAL_BYTES < GRADER_MAX_BYTES
+    return module
+
+
+def test_the_cap_is_below_the_graders_limit():
+    assert load_reference_submit().MAX_TOTAL_BYTES < GRADER_MAX_BYTES
 
 
 def strip_metadata(notebook: Path) -> None:
@@ -249,3 +256,161 @@ def test_the_notebook_helper_on_colab(built, tmp_path):
     assert f"returned {kit / 'submission.zip'}" in result.stdout
     assert "Files panel" in result.stdout and "Upload this one file to" in result.stdout
     assert not (elsewhere / "submission.zip").exists()
+
+
+# ---------------------------------------------------------------------------------- what students really do
+
+
+def set_saved(path: Path, mtime: float) -> None:
+    os.utime(path, (mtime, mtime))
+
+
+def unzip(archive: Path, destination: Path) -> Path:
+    with zipfile.ZipFile(archive) as bundle:
+        bundle.extractall(destination)
+    return destination
+
+
+def test_a_browser_renamed_notebook_is_packed_under_its_own_name(built, tmp_path):
+    """Only `knn (1).ipynb`: packed, unchanged, as notebooks/knn.ipynb; the grader reads the zip
+    exactly as it reads the student's folder."""
+    from autograder.grading.notebook_intake import take_in
+
+    kit = kit_from(built["solution"], tmp_path / "kit")
+    original = kit / "notebooks" / "knn.ipynb"
+    renamed = kit / "notebooks" / "knn (1).ipynb"
+    original.rename(renamed)
+    result = submit(kit)
+    assert result.returncode == 0, result.stderr
+    assert ("warning: notebooks/knn.ipynb is not there, but notebooks/knn (1).ipynb is: it was packed as "
+            "notebooks/knn.ipynb, unchanged") in result.stderr
+    assert "Rename it to knn.ipynb in notebooks/" in result.stderr
+    with zipfile.ZipFile(kit / "submission.zip") as archive:
+        names = archive.namelist()
+        assert archive.read("notebooks/knn.ipynb") == renamed.read_bytes()
+    assert "notebooks/knn (1).ipynb" not in names
+
+    from_folder = take_in(kit, "knn")
+    from_zip = take_in(unzip(kit / "submission.zip", tmp_path / "unzipped"), "knn")
+    assert from_folder.found == "notebooks/knn (1).ipynb" and from_zip.found == "notebooks/knn.ipynb"
+    assert from_zip.answers == from_folder.answers and from_zip.notebook == from_folder.notebook
+
+
+def test_a_renamed_notebook_beside_cs_utils_is_found(built, tmp_path):
+    kit = kit_from(built["solution"], tmp_path / "kit")
+    (kit / "notebooks" / "svm.ipynb").rename(kit / "Copy of svm.ipynb")
+    result = submit(kit)
+    assert result.returncode == 0, result.stderr
+    assert "but Copy of svm.ipynb (in the kit folder, not in notebooks/) is: it was packed as notebooks/svm.ipynb" \
+        in result.stderr
+
+
+def test_a_newer_copy_beside_the_notebook_stops_the_packing(built, tmp_path):
+    """`knn.ipynb` and a newer, different `knn (1).ipynb`: which one holds the work is the student's call."""
+    kit = kit_from(built["solution"], tmp_path / "kit")
+    knn = kit / "notebooks" / "knn.ipynb"
+    copy = kit / "notebooks" / "knn (1).ipynb"
+    shutil.copyfile(knn, copy)
+    edit_cells(copy, lambda cells: [*cells, {"cell_type": "markdown", "metadata": {}, "source": "more work"}])
+    set_saved(knn, 1_700_000_000)
+    set_saved(copy, 1_700_003_600)
+    result = submit(kit)
+    assert result.returncode == 1
+    assert "error: notebooks/knn (1).ipynb (saved " in result.stderr
+    assert "is newer than notebooks/knn.ipynb (saved " in result.stderr
+    assert ("If your work is in 'knn (1).ipynb': delete knn.ipynb and rename 'knn (1).ipynb' to knn.ipynb. "
+            "If not: delete 'knn (1).ipynb'") in result.stderr
+    assert not (kit / "submission.zip").exists()
+
+
+def test_an_older_copy_is_left_out_and_named(built, tmp_path):
+    kit = kit_from(built["solution"], tmp_path / "kit")
+    knn = kit / "notebooks" / "knn.ipynb"
+    copy = kit / "notebooks" / "knn-Copy1.ipynb"
+    shutil.copyfile(knn, copy)
+    edit_cells(copy, lambda cells: cells[:3])
+    set_saved(copy, 1_700_000_000)
+    set_saved(knn, 1_700_003_600)
+    identical = kit / "notebooks" / "Copy of knn.ipynb"
+    shutil.copyfile(knn, identical)  # saved now, later than knn.ipynb, but the same bytes
+    result = submit(kit)
+    assert result.returncode == 0, result.stderr
+    saved = time.strftime("%Y-%m-%d %H:%M", time.localtime(1_700_003_600))
+    assert (f"warning: packed notebooks/knn.ipynb (saved {saved}) " in result.stderr
+            and "and left out notebooks/Copy of knn.ipynb, notebooks/knn-Copy1.ipynb: older or identical copies"
+            in result.stderr)
+    with zipfile.ZipFile(kit / "submission.zip") as archive:
+        notebooks = sorted(name for name in archive.namelist() if name.endswith(".ipynb"))
+        assert archive.read("notebooks/knn.ipynb") == knn.read_bytes()
+    assert notebooks == [f"notebooks/{name}.ipynb" for name in sorted(NAMES)]
+
+
+def test_several_copies_and_no_original_stop_the_packing(built, tmp_path):
+    kit = kit_from(built["solution"], tmp_path / "kit")
+    softmax = kit / "notebooks" / "softmax.ipynb"
+    shutil.copyfile(softmax, kit / "notebooks" / "softmax (2).ipynb")
+    softmax.rename(kit / "notebooks" / "softmax (1).ipynb")
+    result = submit(kit)
+    assert result.returncode == 1
+    assert ("error: notebooks/softmax.ipynb is not there, and there are 2 copies of it: notebooks/softmax (1).ipynb "
+            "(saved ") in result.stderr
+    assert "Rename the one that holds your work to notebooks/softmax.ipynb, delete the others" in result.stderr
+
+
+def test_the_packer_accepts_the_same_renamed_names_as_the_grader():
+    from autograder.grading.notebook_intake import RENAMED
+
+    module = load_reference_submit()
+    assert module.RENAMED_COPY == RENAMED
+    assert module.NOTEBOOK_NAMES == ("knn", "svm", "softmax")
+
+
+def test_a_syntax_error_names_the_file_the_line_and_the_code(built, tmp_path):
+    kit = kit_from(built["solution"], tmp_path / "kit")
+    svm = kit / "cs_utils" / "classifiers" / "linear_svm.py"
+    lines = svm.read_text().splitlines()
+    body = next(i for i, line in enumerate(lines) if line.strip() == "loss = 0.0")
+    lines[body] = lines[body].replace("loss = 0.0", "loss = (0.0")
+    svm.write_text("\n".join(lines) + "\n")
+    result = submit(kit)
+    assert result.returncode == 1
+    assert f"error: cs_utils/classifiers/linear_svm.py, line {body + 1}: '(' was never closed" in result.stderr
+    assert "\n        loss = (0.0\n" in result.stderr and "save the file and run this again" in result.stderr
+    assert "cs_utils does not import" not in result.stderr  # said once, with its line
+
+
+def test_an_error_saved_in_a_graded_cell_is_a_warning(built, tmp_path):
+    kit = kit_from(built["solution"], tmp_path / "kit")
+    svm = kit / "notebooks" / "svm.ipynb"
+    position = index_of(svm, "svm-tuning")
+    error = {"output_type": "error", "ename": "ValueError", "evalue": "X has 3072 columns but W has 3073 rows",
+             "traceback": ["Traceback (most recent call last)", "ValueError: X has 3072 columns"]}
+    edit_cells(svm, lambda cells: [dict(c, outputs=[error]) if i == position else c for i, c in enumerate(cells)])
+    result = submit(kit)
+    assert result.returncode == 0, result.stderr
+    assert (f"warning: notebooks/svm.ipynb: the cell starting 'learning_rates = [1e-7, 2e-7]' (cell {position + 1}) "
+            "was saved showing an error (ValueError: X has 3072 columns but W has 3073 rows)") in result.stderr
+    assert (kit / "submission.zip").is_file()
+
+
+def test_packing_from_inside_notebooks(built, tmp_path):
+    """`python -m` finds cs_utils only in the current folder; the script's path works from anywhere."""
+    kit = kit_from(built["solution"], tmp_path / "kit")
+    inside = kit / "notebooks"
+    as_module = subprocess.run([sys.executable, "-m", "cs_utils.submit"], cwd=inside, capture_output=True, text=True,
+                               timeout=120)
+    assert as_module.returncode != 0 and "No module named 'cs_utils'" in as_module.stderr  # what the handout explains
+    result = subprocess.run([sys.executable, "../cs_utils/submit.py"], cwd=inside, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert f"Wrote {kit / 'submission.zip'}" in result.stdout
+
+    (kit / "submission.zip").unlink()
+    result = submit(kit, "--kit", str(inside / "results"))
+    assert result.returncode == 0, result.stderr and (kit / "submission.zip").is_file()
+    result = submit(kit, "--kit", str(tmp_path))
+    assert result.returncode == 1 and "is not inside a kit folder" in result.stderr
+    from autograder import KIT_ROOT
+
+    handout = (KIT_ROOT / "assignment" / "README.md").read_text(encoding="utf-8")
+    assert "python ../cs_utils/submit.py" in handout and "No module named 'cs_utils'" in handout

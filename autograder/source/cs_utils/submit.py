@@ -1,9 +1,15 @@
 """Check your work is complete, then pack exactly the graded files into one zip.
 
-From a terminal in the kit folder::
+From a terminal in the kit folder (the one holding ``cs_utils/`` and ``notebooks/``)::
 
     python -m cs_utils.submit                   # writes submission.zip in the kit folder
     python -m cs_utils.submit --out ~/a1.zip
+
+``python -m`` looks for ``cs_utils`` in the current folder only, so inside ``notebooks/`` it
+answers ``No module named 'cs_utils'``. From there (or from any other folder) give the path to
+this file instead; it finds the kit by itself::
+
+    python ../cs_utils/submit.py
 
 In a notebook (on Colab, this is the way), in a cell after the setup cell::
 
@@ -11,20 +17,25 @@ In a notebook (on Colab, this is the way), in a cell after the setup cell::
     submit()
 
 It refuses (exit code 1, no zip) when something would cost you points for sure: a notebook
-missing, never run, or not saved after running; a graded cell deleted or duplicated; an output so
-large the grader cannot take it; a results file the last cells write missing; ``cs_utils`` not
-importing. It warns, and still packs, when a function still raises ``NotImplementedError`` or a
-written answer is still empty: partial work earns partial credit.
+missing, never run, or not saved after running; two different copies of one notebook (``knn.ipynb``
+and ``knn (1).ipynb``) where the copy is newer; a graded cell deleted or duplicated; an output so
+large the grader cannot take it; a results file the last cells write missing; a syntax error in
+``cs_utils`` (with the file and line) or ``cs_utils`` not importing. It warns, and still packs,
+when a function still raises ``NotImplementedError``, a written answer is still empty, or a graded
+cell was saved showing an error: partial work earns partial credit.
 
-The zip holds ``cs_utils/**/*.py``, ``notebooks/*.ipynb``, ``notebooks/results/*.json`` and a
-``MANIFEST.json`` (every file with its size and SHA-256); nothing else (no data sets, caches or
-checkpoints).
+The zip holds ``cs_utils/**/*.py``, the three notebooks as ``notebooks/<name>.ipynb``,
+``notebooks/results/*.json`` and a ``MANIFEST.json`` (every file with its size and SHA-256);
+nothing else (no data sets, caches, checkpoints or other notebooks). A notebook found only under
+a renamed copy's name (``knn (1).ipynb``, ``Copy of knn.ipynb``: the names the grader also
+accepts, :data:`RENAMED_COPY`) is packed under its own name, ``notebooks/knn.ipynb``, unchanged:
+the grader reads it exactly as it would have read the copy.
 
 Graded cells are found by their nbgrader ``grade_id``. Colab drops cell metadata, so each graded
 cell is also recognised by content: ``cs_utils/_grading/graded_cells.json``, written by the
 release, lists the lines of every graded cell as it was handed out (:func:`graded_cells_manifest`).
 
-Standard library only: this module must run wherever the notebooks run.
+Standard library only: this module must run wherever the notebooks run, also as a plain script.
 """
 from __future__ import annotations
 
@@ -33,6 +44,7 @@ import ast
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -55,6 +67,12 @@ STUB_MESSAGE = "is not implemented yet"
 #: Fraction of a graded cell's lines that a cell without metadata must contain to count as it.
 MATCH_FRACTION = 0.5
 SKIPPED = {"__pycache__", ".ipynb_checkpoints"}
+#: The assignment's notebooks.
+NOTEBOOK_NAMES = ("knn", "svm", "softmax")
+#: The names under which the grader also accepts notebook ``{name}``: what browsers, Jupyter and
+#: Colab call a copy ("knn (1).ipynb", "knn-Copy1.ipynb", "Copy of knn.ipynb", "knn_v2.ipynb").
+#: Keep it equal to the grader's ``notebook_intake.RENAMED`` (a test checks).
+RENAMED_COPY = r"^(copy of )?{name}([ _.-].*)?\.ipynb$"
 
 
 # ---------------------------------------------------------------------------------- fingerprints
@@ -148,6 +166,90 @@ class Findings:
 
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: The file packed as ``notebooks/<name>.ipynb``, for each notebook found.
+    notebooks: dict[str, Path] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------- which notebook
+
+
+def _label(kit: Path, path: Path) -> str:
+    relative = path.relative_to(kit).as_posix()
+    return relative if "/" in relative else f"{relative} (in the kit folder, not in notebooks/)"
+
+
+def _saved(path: Path) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(path.stat().st_mtime))
+
+
+def notebook_copies(kit: Path, name: str) -> list[Path]:
+    """``notebooks/<name>.ipynb`` first, then every renamed copy the grader would also accept.
+
+    Copies are looked for in ``notebooks/`` and in the kit folder itself, by :data:`RENAMED_COPY`,
+    case-insensitively, in name order; symbolic links are not files the grader reads.
+    """
+    pattern = re.compile(RENAMED_COPY.format(name=re.escape(name)), re.IGNORECASE)
+    exact = kit / "notebooks" / f"{name}.ipynb"
+    found = [exact] if exact.is_file() and not exact.is_symlink() else []
+    for folder in (kit / "notebooks", kit):
+        if folder.is_dir():
+            found += sorted(path for path in folder.iterdir() if pattern.match(path.name) and path != exact
+                            and path.is_file() and not path.is_symlink())
+    return found
+
+
+def choose_notebook(kit: Path, name: str, findings: Findings) -> Path | None:
+    """The one file to pack as ``notebooks/<name>.ipynb``, or None (with an error) when unsure.
+
+    * only ``notebooks/<name>.ipynb``: that one;
+    * only one renamed copy (``notebooks/knn (1).ipynb``): that one, with a warning saying so;
+    * ``notebooks/<name>.ipynb`` and copies that are older or identical: ``<name>.ipynb``, with a
+      warning naming the copies left out;
+    * anything else (a copy saved later than ``<name>.ipynb``, or several copies and no
+      ``<name>.ipynb``): an error listing every copy with the time it was saved. Which one holds
+      the student's work is theirs to say; the grader would read only one of them.
+    """
+    proper = f"notebooks/{name}.ipynb"
+    copies = notebook_copies(kit, name)
+    if not copies:
+        findings.errors.append(f"{proper} is missing: it must be in the notebooks folder, with this name")
+        return None
+    exact = kit / proper
+    if copies == [exact]:
+        return exact
+    if len(copies) == 1:
+        findings.warnings.append(
+            f"{proper} is not there, but {_label(kit, copies[0])} is: it was packed as {proper}, unchanged, "
+            f"and is graded as your {name} notebook. (A browser adds ' (1)' to a download when a file of that "
+            f"name exists.) Rename it to {name}.ipynb in notebooks/ and this warning goes away"
+        )
+        return copies[0]
+    if copies[0] == exact:
+        data = exact.read_bytes()
+        others = copies[1:]
+        newer = [path for path in others
+                 if path.stat().st_mtime > exact.stat().st_mtime and path.read_bytes() != data]
+        if not newer:
+            findings.warnings.append(
+                f"packed {proper} (saved {_saved(exact)}) and left out {', '.join(_label(kit, p) for p in others)}: "
+                f"older or identical copies of it. The grader reads one notebook per name; delete the copies, or "
+                f"move them out of the kit folder, if you no longer need them"
+            )
+            return exact
+        shown = newer[0].name
+        findings.errors.append(
+            f"{_label(kit, newer[0])} (saved {_saved(newer[0])}) is newer than {proper} (saved {_saved(exact)}), "
+            f"and the two differ. The grader reads only one of them. If your work is in '{shown}': delete "
+            f"{name}.ipynb and rename '{shown}' to {name}.ipynb. If not: delete '{shown}'. Then package again"
+        )
+        return None
+    listed = "; ".join(f"{_label(kit, path)} (saved {_saved(path)})" for path in copies)
+    findings.errors.append(
+        f"{proper} is not there, and there are {len(copies)} copies of it: {listed}. The grader reads only one. "
+        f"Rename the one that holds your work to notebooks/{name}.ipynb, delete the others (or move them out of "
+        f"the kit folder), then package again"
+    )
+    return None
 
 
 def _describe(entry: dict) -> str:
@@ -167,9 +269,9 @@ def _output_bytes(output: dict) -> int:
     return len(json.dumps(output))
 
 
-def check_notebook(name: str, path: Path, entries: list[dict], findings: Findings) -> None:
-    """Validate one notebook against its graded-cell fingerprints."""
-    label = f"notebooks/{path.name}"
+def check_notebook(name: str, path: Path, entries: list[dict], findings: Findings, label: str | None = None) -> None:
+    """Validate one notebook against its graded-cell fingerprints; ``label`` names it in messages."""
+    label = label or f"notebooks/{path.name}"
     if not path.is_file():
         findings.errors.append(f"{label} is missing: it must be in the notebooks folder, with this name")
         return
@@ -212,9 +314,26 @@ def check_notebook(name: str, path: Path, entries: list[dict], findings: Finding
             findings.warnings.append(f"{label}: {_describe(entry)} is still empty")
         if entry["kind"] == "code_answer" and "raise NotImplementedError()" in _lines(cell.get("source", "")):
             findings.warnings.append(f"{label}: {_describe(entry)} still has 'raise NotImplementedError()'")
+        elif entry["cell_type"] == "code" and _saved_error(cell):
+            findings.warnings.append(
+                f"{label}: {_describe(entry)} (cell {where[0] + 1}) was saved showing an error ({_saved_error(cell)}). "
+                f"The grader runs the notebook again and would meet it too: fix it, run the notebook from the top, "
+                f"save it and package again"
+            )
+
+
+def _saved_error(cell: dict) -> str:
+    """``"ValueError: ..."`` when a cell's saved outputs hold an error traceback, else ``""``."""
+    for output in cell.get("outputs", []) or []:
+        if isinstance(output, dict) and output.get("output_type") == "error":
+            value = str(output.get("evalue", "")).strip().splitlines()
+            shown = f"{output.get('ename', 'Error')}: {value[0][:100]}" if value else str(output.get("ename", "Error"))
+            return shown
+    return ""
 
 
 def check_results(kit: Path, names: list[str], findings: Findings) -> None:
+    """Each notebook's results file exists, is a JSON object, and is not newer than the notebook."""
     for name in names:
         path = kit / "notebooks" / "results" / f"{name}.json"
         label = f"notebooks/results/{name}.json"
@@ -227,9 +346,9 @@ def check_results(kit: Path, names: list[str], findings: Findings) -> None:
         except (ValueError, UnicodeDecodeError):
             findings.errors.append(f"{label} is not a JSON object: run the last cells of {name}.ipynb again")
             continue
-        notebook = kit / "notebooks" / f"{name}.ipynb"
+        notebook = findings.notebooks.get(name, kit / "notebooks" / f"{name}.ipynb")
         if notebook.is_file() and path.stat().st_mtime > notebook.stat().st_mtime + 120:
-            findings.warnings.append(f"{label} is newer than {name}.ipynb: save the notebook (File > Save) so "
+            findings.warnings.append(f"{label} is newer than {notebook.name}: save the notebook (File > Save) so "
                                      f"its outputs match the results")
 
 
@@ -252,18 +371,55 @@ def unfinished_functions(package: Path) -> list[str]:
     return unfinished
 
 
+def syntax_errors(kit: Path) -> list[str]:
+    """One message per file of ``cs_utils`` that Python cannot read: file, line, the line itself."""
+    messages = []
+    for path in sorted((kit / "cs_utils").rglob("*.py")):
+        relative = path.relative_to(kit).as_posix()
+        if SKIPPED.intersection(path.relative_to(kit).parts):
+            continue
+        try:
+            source = path.read_bytes()
+            ast.parse(source, filename=relative)
+        except SyntaxError as error:  # also IndentationError and TabError
+            lines = source.decode("utf-8", "replace").splitlines()
+            number = error.lineno or 0
+            shown = lines[number - 1].rstrip() if 0 < number <= len(lines) else ""
+            message = f"{relative}, line {number}: {error.msg}"
+            if shown.strip():
+                caret = " " * (max(error.offset or 1, 1) - 1 - (len(shown) - len(shown.lstrip())))
+                message += f"\n        {shown.strip()}\n        {caret}^"
+            messages.append(f"{message}\n    fix this line (or the one above it), save the file and run this again")
+        except ValueError:  # a NUL byte
+            messages.append(f"{relative} holds a NUL byte, so it is not a Python file: copy it again from your work")
+    return messages
+
+
+def _import_error(stderr: str, kit: Path) -> str:
+    """The last line of a traceback, and where in ``cs_utils`` it happened when it did."""
+    lines = stderr.strip().splitlines() or ["unknown error"]
+    where = ""
+    for line in lines:
+        match = re.match(r'\s*File "(.+)", line (\d+)', line)
+        if match and Path(match.group(1)).is_relative_to(kit / "cs_utils"):
+            where = f" ({Path(match.group(1)).relative_to(kit).as_posix()}, line {match.group(2)})"
+    return f"{lines[-1]}{where}"
+
+
 def check_package(kit: Path, findings: Findings) -> None:
+    """``cs_utils`` parses and imports; list the functions that are still stubs."""
     package = kit / "cs_utils"
     if not (package / "classifiers").is_dir():
         findings.errors.append("cs_utils/classifiers is missing: package from the kit folder")
         return
+    broken = syntax_errors(kit)
+    findings.errors.extend(broken)
     script = "import sys; sys.path.insert(0, sys.argv[1]); import cs_utils.classifiers"
     try:
         result = subprocess.run([sys.executable, "-c", script, str(kit)], cwd=kit, capture_output=True, text=True,
                                 timeout=120)
-        if result.returncode != 0:
-            last = (result.stderr.strip().splitlines() or ["unknown error"])[-1]
-            findings.errors.append(f"cs_utils does not import: {last}")
+        if result.returncode != 0 and not broken:  # a syntax error was reported above, with its line
+            findings.errors.append(f"cs_utils does not import: {_import_error(result.stderr, kit.resolve())}")
     except subprocess.TimeoutExpired:
         findings.errors.append("importing cs_utils did not finish within 2 minutes (code at module level?)")
     for function in unfinished_functions(package):
@@ -281,7 +437,10 @@ def validate(kit: Path = KIT_ROOT, manifest_path: Path | None = None) -> Finding
                                "from the assignment kit")
         return findings
     for name, entries in sorted(graded.items()):
-        check_notebook(name, kit / "notebooks" / f"{name}.ipynb", entries, findings)
+        path = choose_notebook(kit, name, findings)
+        if path is not None:
+            findings.notebooks[name] = path
+            check_notebook(name, path, entries, findings, label=path.relative_to(kit).as_posix())
     check_results(kit, sorted(graded), findings)
     check_package(kit, findings)
     return findings
@@ -290,51 +449,75 @@ def validate(kit: Path = KIT_ROOT, manifest_path: Path | None = None) -> Finding
 # ---------------------------------------------------------------------------------- packing
 
 
-def graded_files(kit: Path) -> list[Path]:
-    """The files that go into the zip, relative to ``kit``, sorted."""
-    patterns = (("cs_utils", "**/*.py"), ("notebooks", "*.ipynb"), ("notebooks/results", "*.json"))
-    chosen = set()
-    for folder, pattern in patterns:
+def graded_files(kit: Path, notebooks: dict[str, Path] | None = None) -> dict[str, Path]:
+    """The files that go into the zip: name in the zip -> file, sorted by name.
+
+    ``notebooks`` maps each notebook to the file chosen for it (:attr:`Findings.notebooks`);
+    default: ``notebooks/<name>.ipynb`` where it exists. No other notebook is packed.
+    """
+    if notebooks is None:
+        notebooks = {name: kit / "notebooks" / f"{name}.ipynb" for name in NOTEBOOK_NAMES
+                     if (kit / "notebooks" / f"{name}.ipynb").is_file()}
+    chosen = {f"notebooks/{name}.ipynb": path for name, path in notebooks.items()}
+    for folder, pattern in (("cs_utils", "**/*.py"), ("notebooks/results", "*.json")):
         for path in (kit / folder).glob(pattern):
             relative = path.relative_to(kit)
             if path.is_file() and not path.is_symlink() and not SKIPPED.intersection(relative.parts):
-                chosen.add(relative)
-    return sorted(chosen)
+                chosen[relative.as_posix()] = path
+    return dict(sorted(chosen.items()))
 
 
-def write_zip(kit: Path, out: Path, files: list[Path]) -> int:
-    """Write the zip with ``MANIFEST.json``; return its size. ValueError when over the cap."""
-    total = sum((kit / relative).stat().st_size for relative in files)
+def write_zip(out: Path, files: dict[str, Path]) -> int:
+    """Write the zip with ``MANIFEST.json``; return its size. ValueError when over the cap.
+
+    ``files`` maps each name in the zip to the file it holds (:func:`graded_files`).
+    """
+    total = sum(path.stat().st_size for path in files.values())
     if total > MAX_TOTAL_BYTES:
-        largest = sorted(files, key=lambda relative: (kit / relative).stat().st_size, reverse=True)[:3]
+        largest = sorted(files, key=lambda name: files[name].stat().st_size, reverse=True)[:3]
         raise ValueError(f"the graded files add up to {total / 2**20:.1f} MB, more than "
-                         f"{MAX_TOTAL_BYTES >> 20} MB; largest: {', '.join(map(str, largest))}")
+                         f"{MAX_TOTAL_BYTES >> 20} MB; largest: {', '.join(largest)}")
     entries = []
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for relative in files:
-            data = (kit / relative).read_bytes()
-            archive.writestr(relative.as_posix(), data)
+        for name, path in files.items():
+            data = path.read_bytes()
+            archive.writestr(name, data)
             digest = hashlib.sha256(data).hexdigest()
-            entries.append({"path": relative.as_posix(), "bytes": len(data), "sha256": digest})
+            entries.append({"path": name, "bytes": len(data), "sha256": digest})
         manifest = {"created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "files": entries}
         archive.writestr("MANIFEST.json", json.dumps(manifest, indent=1) + "\n")
     os.replace(partial, out)
     return out.stat().st_size
 
 
+def find_kit(start: Path) -> Path | None:
+    """The kit folder: ``start`` or the nearest folder above it holding ``cs_utils/`` and ``notebooks/``."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / "cs_utils" / "__init__.py").is_file() and (folder / "notebooks").is_dir():
+            return folder
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code (0: zip written, 1: not)."""
     parser = argparse.ArgumentParser(
         prog="python -m cs_utils.submit",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Validate your notebooks and cs_utils, then write the zip to hand in.",
         epilog="examples:\n  python -m cs_utils.submit\n  python -m cs_utils.submit --out ~/submission.zip\n",
     )
-    parser.add_argument("--kit", default=str(KIT_ROOT), help="the kit folder (default: the one holding this cs_utils)")
+    parser.add_argument("--kit", default=str(KIT_ROOT), help="the kit folder, or any folder inside it (default: the "
+                        "one holding this cs_utils)")
     parser.add_argument("--out", help="where to write the zip (default: KIT/submission.zip)")
     args = parser.parse_args(argv)
-    kit = Path(args.kit).resolve()
+    kit = find_kit(Path(args.kit).expanduser())
+    if kit is None:
+        print(f"error: {args.kit} is not inside a kit folder (one holding cs_utils/ and notebooks/). Give --kit the "
+              f"kit folder, or run this file from the kit: python path/to/kit/cs_utils/submit.py", file=sys.stderr)
+        return 1
     out = Path(args.out).expanduser().resolve() if args.out else kit / "submission.zip"
     findings = validate(kit)
     for warning in findings.warnings:
@@ -344,9 +527,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {error}", file=sys.stderr)
         print(f"\nNo zip written: fix the {len(findings.errors)} error(s) above and run this again.", file=sys.stderr)
         return 1
-    files = graded_files(kit)
+    files = graded_files(kit, findings.notebooks)
     try:
-        size = write_zip(kit, out, files)
+        size = write_zip(out, files)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -369,6 +552,7 @@ def submit(out: str | Path | None = None) -> Path | None:
     In a cell after the setup cell: ``from cs_utils.submit import submit; submit()``.
     """
     target = Path(out).expanduser().resolve() if out is not None else KIT_ROOT / "submission.zip"
+    print("Packing your notebooks as they were last saved: save this one first (File > Save).")
     code = main(["--kit", str(KIT_ROOT), "--out", str(target)])
     return target if code == 0 else None
 
