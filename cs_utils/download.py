@@ -95,6 +95,7 @@ def fetch_cifar10(
     md5: str | None = None,
     retries: int = 3,
     progress: bool = True,
+    in_notebook: bool = False,
 ) -> Path:
     """Make sure ``<dest>/cifar-10-batches-py`` holds CIFAR-10, downloading it if needed.
 
@@ -115,6 +116,10 @@ def fetch_cifar10(
         Pooch waits 1 s, 2 s, ... (at most 10 s) between tries.
     progress : bool
         Show a progress bar and pooch's messages on stderr.
+    in_notebook : bool
+        Called from a notebook's setup cell: a failed download's message says how to retry there
+        and how to point the notebook at a copy you already have (``CIFAR10_DIR``), instead of
+        naming command-line options.
 
     Returns
     -------
@@ -159,7 +164,8 @@ def fetch_cifar10(
             "write to."
         ) from error
     with workspace as scratch, _pooch_messages(pooch, shown=progress):
-        tarball = _download(pooch, url, md5, Path(scratch), retries=retries, progress=progress, dest=dest)
+        tarball = _download(pooch, url, md5, Path(scratch), retries=retries, progress=progress, dest=dest,
+                            in_notebook=in_notebook)
         unpacked = _unpack(tarball, Path(scratch) / "unpacked", url=url, dest=dest)
         try:
             os.replace(unpacked, target)
@@ -264,7 +270,17 @@ def _pooch_messages(pooch: ModuleType, *, shown: bool) -> Iterator[None]:
         logger.setLevel(previous)
 
 
-def _download(pooch: ModuleType, url: str, md5: str, folder: Path, *, retries: int, progress: bool, dest: Path) -> Path:
+#: What a notebook's setup cell adds to a failed download: how to use data you already have.
+NOTEBOOK_ADVICE = (
+    "If you already have CIFAR-10 (a {folder} folder holding data_batch_1 ... test_batch), point the "
+    "notebook at it instead: in a new cell above the setup cell run\n"
+    "    import os; os.environ[\"CIFAR10_DIR\"] = \"/path/to/{folder}\"\n"
+    "then run the setup cell again (or set CIFAR10_DIR before you start Jupyter)."
+)
+
+
+def _download(pooch: ModuleType, url: str, md5: str, folder: Path, *, retries: int, progress: bool, dest: Path,
+              in_notebook: bool = False) -> Path:
     """Download ``url`` to ``folder`` with pooch; translate its failures into one clear message."""
     import requests  # installed with pooch, which uses it for HTTP
 
@@ -276,25 +292,32 @@ def _download(pooch: ModuleType, url: str, md5: str, folder: Path, *, retries: i
         retry_if_failed=retries,
     )
     tries = f"{retries + 1} {'try' if retries == 0 else 'tries'}"
+    have_it = NOTEBOOK_ADVICE.format(folder=BATCHES_FOLDER)
     try:
         return Path(registry.fetch(TARBALL_NAME, downloader=pooch.HTTPDownloader(progressbar=progress)))
     except ValueError as error:  # pooch's hash mismatch
-        advice = (
-            "if it keeps failing, try a mirror with --url"
-            if url == CIFAR10_URL
-            else (f"or use the official address (--url {CIFAR10_URL})")
-        )
+        if in_notebook:
+            other = "" if url == CIFAR10_URL else " (to use the official address: del os.environ['CIFAR10_URL'])"
+            advice = f"Rerun the setup cell to try again{other}. {have_it}"
+        elif url == CIFAR10_URL:
+            advice = "Run again; if it keeps failing, try a mirror with --url."
+        else:
+            advice = f"Run again, or use the official address (--url {CIFAR10_URL})."
         raise ChecksumError(
             f"The file downloaded from {url} does not have the expected MD5 checksum {md5} "
             f"(after {tries}): the download was corrupted, or the mirror serves a different file. "
-            f"Nothing was kept in {dest}. Run again; {advice}."
+            f"Nothing was kept in {dest}. {advice}"
         ) from error
     except requests.exceptions.RequestException as error:
+        advice = (
+            f"Check your internet connection and rerun the setup cell to try again. {have_it}"
+            if in_notebook
+            else "Check your internet connection and run again; if this address keeps failing, pass --url (or "
+            f"set CIFAR10_URL) with a mirror of {TARBALL_NAME}."
+        )
         raise NetworkError(
             f"Could not download CIFAR-10 from {url} after {tries}: {_network_reason(error)}. "
-            f"Nothing was kept in {dest}. Check your internet connection and run again; if this "
-            "address keeps failing, pass --url (or set CIFAR10_URL) with a mirror of "
-            f"{TARBALL_NAME}."
+            f"Nothing was kept in {dest}. {advice}"
         ) from error
 
 

@@ -152,10 +152,12 @@ def setup_notebook(kit_root, setting="local", *, ipython=None, fetch=True, envir
         ipython.run_line_magic("autoreload", "2")
 
     data_dir = data_location(kit_root, setting, environ)
+    if environ.get("CIFAR10_DIR") and not holds_cifar10(data_dir):
+        data_dir = _one_level_off(data_dir)
     if fetch and not (data_dir / "test_batch").is_file():
         from cs_utils.download import fetch_cifar10
 
-        data_dir = fetch_cifar10(dest=data_dir.parent)
+        data_dir = fetch_cifar10(dest=data_dir.parent, in_notebook=True)
     environ["CIFAR10_DIR"] = str(data_dir)
     results_dir = kit_root / "notebooks" / "results"
     print(version_report(kit_root, setting, data_dir))
@@ -174,6 +176,39 @@ def data_location(kit_root, setting: str, environ=None) -> Path:
     if setting.startswith("colab"):
         return COLAB_CONTENT / "datasets" / "cifar-10-batches-py"
     return Path(kit_root) / "datasets" / "cifar-10-batches-py"
+
+
+def holds_cifar10(folder) -> bool:
+    """Whether ``folder`` holds the batch files of the CIFAR-10 python version."""
+    from cs_utils.data_utils import TEST_BATCH, TRAIN_BATCHES
+
+    return all((Path(folder) / name).is_file() for name in (*TRAIN_BATCHES, TEST_BATCH))
+
+
+def _one_level_off(data_dir: Path) -> Path:
+    """The data folder meant by a ``CIFAR10_DIR`` that holds no CIFAR-10 itself.
+
+    One level too high (the folder *holding* ``cifar-10-batches-py``) or too low (a file or
+    folder inside it) is recognised: the right folder is used and a note says what to set.
+    A ``CIFAR10_DIR`` named ``cifar-10-batches-py`` is where the data will be downloaded (or a
+    damaged copy reported). Anything else is an error that says what to set, rather than a download into
+    some other folder.
+    """
+    folder_name = "cifar-10-batches-py"
+    for meant, how in ((data_dir / folder_name, "is the folder that holds"), (data_dir.parent, "is inside")):
+        if holds_cifar10(meant):
+            print(f"Note: CIFAR10_DIR={data_dir} {how} the data set's folder; using {meant}.\n"
+                  f"Set CIFAR10_DIR={meant} (the {folder_name} folder itself) and this note goes away.")
+            return meant
+    if data_dir.name == folder_name:  # to be downloaded (or reported as incomplete) right there
+        return data_dir
+    raise FileNotFoundError(
+        f"CIFAR10_DIR={data_dir}, but that folder holds no CIFAR-10 (data_batch_1 ... test_batch). Set CIFAR10_DIR "
+        f"to your {folder_name} folder itself, for example in a cell above the setup cell:\n"
+        f'    import os; os.environ["CIFAR10_DIR"] = "/path/to/{folder_name}"\n'
+        f'or remove it (del os.environ["CIFAR10_DIR"]) to download CIFAR-10 to the default place; then run the '
+        f"setup cell again."
+    )
 
 
 def file_fingerprint(path) -> str:

@@ -402,3 +402,25 @@ def test_get_datasets_sh_help():
     assert "usage: get_datasets.sh" in result.stdout
     for option in ("--dest", "--url", "--md5", "--retries", "--quiet"):
         assert option in result.stdout
+
+
+def test_server_down_from_a_notebook(tmp_path, closed_port_url):
+    """In a notebook, command-line options mean nothing: the message says how to retry in the
+    notebook and how to use a copy the student already has."""
+    with pytest.raises(NetworkError) as caught:
+        fetch_cifar10(tmp_path, url=closed_port_url, md5="0" * 32, retries=0, progress=False, in_notebook=True)
+    message = str(caught.value)
+    assert "Check your internet connection and rerun the setup cell to try again." in message
+    assert 'import os; os.environ["CIFAR10_DIR"] = "/path/to/cifar-10-batches-py"' in message
+    assert "--url" not in message
+    assert_nothing_kept(tmp_path)
+
+
+def test_checksum_mismatch_from_a_notebook(tmp_path, tarball, serve):
+    payload, _ = tarball
+    server = serve(payload)
+    with pytest.raises(ChecksumError) as caught:
+        fetch_cifar10(tmp_path, url=server.url, md5="0" * 32, retries=0, progress=False, in_notebook=True)
+    message = str(caught.value)
+    assert "Rerun the setup cell to try again (to use the official address: del os.environ['CIFAR10_URL'])" in message
+    assert "CIFAR10_DIR" in message and "--url" not in message

@@ -172,3 +172,90 @@ def test_drive_report_tells_how_to_spot_a_stale_copy(tmp_path):
     assert "Rerun this cell" in version_report(kit, "colab-drive", "/content/datasets")
     assert "Rerun this cell" not in version_report(kit, "local", "/x")
     assert "download your edited files" in version_report(kit, "colab-copy", "/content/datasets")
+
+
+@pytest.fixture
+def no_download(monkeypatch):
+    """fetch_cifar10 replaced by a recorder: a test fails loudly if the setup tries to download."""
+    asked: list[tuple[Path, dict]] = []
+
+    def fake_fetch(dest=None, **kwargs):
+        asked.append((Path(dest), kwargs))
+        return Path(dest) / "cifar-10-batches-py"
+
+    import cs_utils.download
+
+    monkeypatch.setattr(cs_utils.download, "fetch_cifar10", fake_fetch)
+    return asked
+
+
+def test_cifar10_dir_one_folder_too_high_is_recognised(tmp_path, capsys, synthetic_cifar10_dir, no_download):
+    """CIFAR10_DIR at the folder that holds cifar-10-batches-py: the data inside is used, nothing is
+    downloaded into the parent, and the note says exactly what to set."""
+    kit = make_kit(tmp_path / "kit")
+    holder = synthetic_cifar10_dir.parent
+    assert synthetic_cifar10_dir.name == "cifar-10-batches-py"
+    environ = {"CIFAR10_DIR": str(holder)}
+    env = setup_notebook(kit, "local", environ=environ)
+    assert no_download == []
+    assert env.data_dir == synthetic_cifar10_dir and environ["CIFAR10_DIR"] == str(synthetic_cifar10_dir)
+    out = capsys.readouterr().out
+    assert f"Note: CIFAR10_DIR={holder} is the folder that holds the data set's folder" in out
+    assert f"Set CIFAR10_DIR={synthetic_cifar10_dir} (the cifar-10-batches-py folder itself)" in out
+
+
+def test_cifar10_dir_one_level_too_low_is_recognised(tmp_path, capsys, synthetic_cifar10_dir, no_download):
+    kit = make_kit(tmp_path / "kit")
+    inside = synthetic_cifar10_dir / "data_batch_1"
+    env = setup_notebook(kit, "local", environ={"CIFAR10_DIR": str(inside)})
+    assert no_download == [] and env.data_dir == synthetic_cifar10_dir
+    assert f"CIFAR10_DIR={inside} is inside the data set's folder; using {synthetic_cifar10_dir}" in \
+        capsys.readouterr().out
+
+
+def test_cifar10_dir_elsewhere_is_an_error_not_a_download(tmp_path, no_download):
+    kit = make_kit(tmp_path / "kit")
+    empty = tmp_path / "my-data"
+    empty.mkdir()
+    with pytest.raises(FileNotFoundError) as caught:
+        setup_notebook(kit, "local", environ={"CIFAR10_DIR": str(empty)})
+    message = str(caught.value)
+    assert f"CIFAR10_DIR={empty}, but that folder holds no CIFAR-10" in message
+    assert 'os.environ["CIFAR10_DIR"] = "/path/to/cifar-10-batches-py"' in message
+    assert no_download == []
+
+
+def test_a_cifar10_dir_to_be_filled_is_downloaded_into(tmp_path, no_download):
+    """CIFAR10_DIR naming a cifar-10-batches-py folder that does not exist yet: downloaded there."""
+    kit = make_kit(tmp_path / "kit")
+    target = tmp_path / "data" / "cifar-10-batches-py"
+    env = setup_notebook(kit, "local", environ={"CIFAR10_DIR": str(target)})
+    assert [dest for dest, _ in no_download] == [target.parent] and env.data_dir == target
+    assert no_download[0][1] == {"in_notebook": True}
+
+
+def test_an_offline_setup_cell_says_how_to_use_data_you_have(tmp_path, monkeypatch):
+    """No network: the message says how to retry in the notebook and how to set CIFAR10_DIR."""
+    import socket
+
+    from cs_utils.download import NetworkError
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("CIFAR10_URL", f"http://127.0.0.1:{port}/cifar-10-python.tar.gz")
+    monkeypatch.setenv("CIFAR10_MD5", "0" * 32)
+    import functools
+
+    import cs_utils.download
+
+    quick = functools.partial(cs_utils.download.fetch_cifar10, retries=0, progress=False)  # no waits between tries
+    monkeypatch.setattr(cs_utils.download, "fetch_cifar10", quick)
+    kit = make_kit(tmp_path / "kit")
+    with pytest.raises(NetworkError) as caught:
+        setup_notebook(kit, "local", environ={})
+    message = str(caught.value)
+    assert "could not connect" in message and "rerun the setup cell to try again" in message
+    assert 'os.environ["CIFAR10_DIR"] = "/path/to/cifar-10-batches-py"' in message
+    assert "--url" not in message
+    assert not (kit / "datasets" / "cifar-10-batches-py").exists()
