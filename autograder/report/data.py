@@ -204,7 +204,7 @@ def histogram(scores: list[float], top: float, width: float = BIN_POINTS) -> tup
 
 def test_rates(graded: list[SubmissionResult]) -> tuple[TestRate, ...]:
     """Each test's full, partial and zero counts, hardest first (fewest full marks, then the most
-    points, then the manifest's order)."""
+    points, then the manifest's order); tests worth no points (informational) come last."""
     order: dict[str, int] = {}
     specs: dict[str, TestSpec] = {}
     counts: dict[str, tuple[int, int, int]] = {}
@@ -223,7 +223,7 @@ def test_rates(graded: list[SubmissionResult]) -> tuple[TestRate, ...]:
             counts[spec.id] = (full, partial, zero)
     rates = [TestRate(test_id, specs[test_id].function, specs[test_id].name, float(specs[test_id].points),
                       sum(counts[test_id]), *counts[test_id]) for test_id in order]
-    return tuple(sorted(rates, key=lambda r: (r.share_full, -r.points, order[r.test_id])))
+    return tuple(sorted(rates, key=lambda r: (r.points == 0, r.share_full, -r.points, order[r.test_id])))
 
 
 def hints(graded: list[SubmissionResult], top: int = TOP_HINTS) -> tuple[Hint, ...]:
