@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import bisect
 import difflib
+import functools
 import os
 import stat
 import tempfile
@@ -93,8 +94,7 @@ def own_code(text: str, starter: str, label: str) -> str:
     """
     lines = _without_docstrings(text)
     shapes = line_shapes("\n".join(lines))
-    matcher = difflib.SequenceMatcher(None, line_shapes("\n".join(_without_docstrings(starter))), shapes,
-                                      autojunk=False)
+    matcher = difflib.SequenceMatcher(None, _starter_shapes(starter), shapes, autojunk=False)
     runs = []
     for tag, _, _, first, last in matcher.get_opcodes():
         if tag not in ("insert", "replace"):
@@ -107,6 +107,12 @@ def own_code(text: str, starter: str, label: str) -> str:
         block = textwrap.dedent("\n".join(lines[first:last]))
         runs.append(f"# {label}, {where}\n{block}\n")
     return "\n".join(runs)
+
+
+@functools.lru_cache(maxsize=32)
+def _starter_shapes(starter: str) -> tuple[str, ...]:
+    """:func:`line_shapes` of a starter module, computed once per module (each student needs it)."""
+    return tuple(line_shapes("\n".join(_without_docstrings(starter))))
 
 
 def line_shapes(text: str) -> list[str]:
