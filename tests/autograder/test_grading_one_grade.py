@@ -83,3 +83,27 @@ def test_the_buggy_sample_gets_one_grade_from_every_command(graded_by_grade_all,
 @pytest.mark.parametrize("name", [name for name in SAMPLES if name != "buggy"])
 def test_every_demo_sample_gets_one_grade_from_every_command(name, graded_by_grade_all, bundle, tmp_path):
     check_one_grade(name, graded_by_grade_all, bundle, tmp_path)
+
+
+def test_written_answers_reach_the_gradebook_without_notebook_grading(releases, tmp_path):
+    """``--no-notebooks`` skips running the notebooks, never the written answers: a TA still sees
+    them in formgrader, waiting for a grade, and an unanswered question stays empty."""
+    from notebook_edits import set_answer
+
+    from autograder import nbgrader_bridge
+    from autograder.grading import gradebook
+
+    submissions = tmp_path / "submissions"
+    shutil.copytree(releases["solution"], submissions / "alice",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints"))
+    set_answer(submissions / "alice", "knn", "knn-q1-answer", "Bright rows: test images far from all the rest.")
+    set_answer(submissions / "alice", "knn", "knn-q2-answer", "YOUR ANSWER HERE")
+    course = tmp_path / "course"
+    command("grade-all", str(submissions), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet",
+            "--no-notebooks", "--gradebook", str(course))
+    knn = json.loads((course / "autograded" / "alice" / gradebook.ASSIGNMENT / "knn.ipynb").read_text())
+    assert any("Bright rows: test images" in "".join(cell["source"]) for cell in knn["cells"])
+    scores = nbgrader_bridge.manual_scores(course, gradebook.ASSIGNMENT, "alice")
+    assert scores["knn/knn-q1-answer"]["flagged"] is True  # waits for a TA
+    assert scores["knn/knn-q2-answer"]["flagged"] is False and scores["knn/knn-q2-answer"]["auto"] == 0.0
+    assert json.loads((tmp_path / "out" / "alice" / "results.json").read_text())["score"] == 100.0
