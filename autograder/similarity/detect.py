@@ -45,6 +45,7 @@ class Fingerprint:
     filtered: str
     offsets: object  # copydetect's (M, 2) array mapping filtered positions back to the text
     hashes: dict[int, list[int]]
+    keys: frozenset[int]  # the keys of ``hashes``, for the set intersections of every pair
     size: int  # filtered characters covered by a kept fingerprint
 
 
@@ -72,7 +73,7 @@ def fingerprint(document: Document, boilerplate: frozenset[int] = frozenset(),
     code = CodeFingerprint(f"{document.name}.py", k, 1, language="python", fp=io.StringIO(document.text))
     hashes = {h: list(where) for h, where in code.hash_idx.items() if h not in boilerplate}
     size = int(get_token_coverage(hashes, k, len(code.filtered_code))) if hashes else 0
-    return Fingerprint(document, code.filtered_code, code.offsets, hashes, size)
+    return Fingerprint(document, code.filtered_code, code.offsets, hashes, frozenset(hashes), size)
 
 
 def starter_hashes(texts: Iterable[str], k: int = NOISE_THRESHOLD) -> frozenset[int]:
@@ -88,7 +89,7 @@ def compare(first: Fingerprint, second: Fingerprint, k: int = NOISE_THRESHOLD) -
     from copydetect import compare_files
 
     source = KNOWN_SOLUTION if second.document.kind == KNOWN else CLASSMATE
-    if not first.size or not second.size or not set(first.hashes).intersection(second.hashes):
+    if not first.size or not second.size or first.keys.isdisjoint(second.keys):
         return Pair(first.document, second.document, source, 0.0, 0.0, 0.0, 0, (), ())
     matched_a, (share_a, share_b), (slices_a, slices_b) = compare_files(_Adapter(first, k), _Adapter(second, k))
     if source == KNOWN_SOLUTION:
@@ -113,7 +114,7 @@ class _Adapter:
 
     def __init__(self, fingerprint: Fingerprint, k: int):
         self.k = k
-        self.hashes = set(fingerprint.hashes)
+        self.hashes = fingerprint.keys
         self.hash_idx = fingerprint.hashes
         self.filtered_code = fingerprint.filtered
         self.offsets = fingerprint.offsets

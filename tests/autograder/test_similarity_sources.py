@@ -90,3 +90,24 @@ def test_hostile_submissions_cost_only_themselves(hostile_class, releases, tmp_p
     assert {best.a.name, best.b.name} == {"alice", "bob"} and best.score >= 0.99
     html = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
     assert "Not compared" in html and "bomb" in html
+
+
+def test_loose_files_and_a_folder_holding_one_zip_are_read_as_grade_all_reads_them(releases, tmp_path):
+    batch = tmp_path / "submissions"
+    shutil.copytree(releases["solution"], batch / "alice", ignore=shutil.ignore_patterns("__pycache__"))
+    (batch / "loose").mkdir()  # two modules uploaded without their folders
+    for name in ("linear_svm.py", "softmax.py"):
+        shutil.copyfile(releases["solution"] / "cs_utils" / "classifiers" / name, batch / "loose" / name)
+    (batch / "zipped").mkdir()
+    with zipfile.ZipFile(batch / "zipped" / "upload.zip", "w") as bundle:
+        for module in (releases["solution"] / "cs_utils" / "classifiers").glob("*.py"):
+            bundle.write(module, f"a1/cs_utils/classifiers/{module.name}")
+    run = run_similarity(batch, tmp_path / "report", starter=releases["starter"] / "cs_utils")
+    documents = {document.name: document for document in run.documents}
+    assert "# linear_svm.py" in documents["loose"].text and "# softmax.py" in documents["loose"].text
+    assert "# k_nearest_neighbor.py" not in documents["loose"].text  # the starter's, laid under the upload
+    assert documents["zipped"].text == documents["alice"].text
+    pairs = {frozenset((pair.a.name, pair.b.name)): pair for pair in run.pairs}
+    loose = pairs[frozenset(("alice", "loose"))]
+    assert (loose.share_a if loose.a.name == "loose" else loose.share_b) >= 0.99
+    assert pairs[frozenset(("alice", "zipped"))].score >= 0.99
