@@ -93,7 +93,12 @@ def points_table(tests, graded_cells: dict, notebook_tests=()) -> str:
     if graded_runs:
         summary += (f"notebooks: {_number(total_runs)} points from {len(graded_runs)} automatic checks (the grader "
                     "runs each notebook on a small synthetic data set); ")
-    lines.append(summary + f"written answers: {_number(total_written)} points, graded by the course staff.")
+    summary += f"written answers: {_number(total_written)} points, graded by the course staff."
+    if total_written:
+        summary += (f" The autograder's feedback shows the automatic points only (out of "
+                    f"{_number(total_code + total_runs)}); the staff's points for the written answers come on top, "
+                    f"{_number(total_code + total_runs + total_written)} in all.")
+    lines.append(summary)
     return "\n".join(lines)
 
 

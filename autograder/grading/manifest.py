@@ -5,6 +5,11 @@ Pure data; the implementations are in :mod:`.checks`, keyed by the same ids. Poi
 """
 from __future__ import annotations
 
+import json
+from functools import cache
+from pathlib import Path
+
+from autograder import KIT_ROOT
 from autograder.grading.results import TestSpec
 
 V, LATER = "visible", "after_published"
@@ -185,3 +190,26 @@ def graded_specs(notebooks: bool, tests: tuple[TestSpec, ...] = TESTS) -> tuple[
     """Every test a run scores: the code tests, plus the notebooks' unless the instructor opted out
     (``--no-notebooks``). A "could not grade" result uses the same list, so its maximum matches."""
     return (*tests, *NOTEBOOK_TESTS) if notebooks else tuple(tests)
+
+
+#: The released fingerprints of the graded notebook cells, with the written answers' points; the
+#: Gradescope bundle carries this file too.
+GRADED_CELLS = KIT_ROOT / "cs_utils" / "_grading" / "graded_cells.json"
+
+
+@cache
+def written_answer_points(graded_cells: Path = GRADED_CELLS) -> float:
+    """The points of the written answers, which the course staff grade by hand, not this grader.
+
+    Read from ``graded_cells.json`` (written by the release from the notebooks' nbgrader
+    metadata): the ``points`` of every cell of kind ``written_answer``.
+    """
+    notebooks = json.loads(Path(graded_cells).read_text(encoding="utf-8"))["notebooks"]
+    return float(sum(cell["points"] or 0 for cells in notebooks.values() for cell in cells
+                     if cell["kind"] == "written_answer"))
+
+
+def assignment_points() -> float:
+    """What the whole assignment is worth: the code, the notebook runs and the written answers."""
+    return max_score(graded_specs(True)) + written_answer_points()
+

@@ -14,6 +14,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+from autograder.grading.manifest import assignment_points, written_answer_points
 from autograder.grading.results import COULD_NOT_GRADE, SubmissionResult
 from autograder.grading.safe_text import inert_markdown, markdown_text, spreadsheet_cell
 
@@ -50,7 +51,8 @@ def gradescope_results(result: SubmissionResult) -> dict:
     # for anything it read (the hidden inputs); the staff have it in grading.json.
     return {
         "score": result.score,
-        "output": f"{_points(result.score)} / {_points(result.max_score)} points for {_graded_parts(result)}.",
+        "output": f"{_points(result.score)} / {_points(result.max_score)} automatic points for "
+                  f"{_graded_parts(result)}. {written_answers_note()}",
         "output_format": "md",
         "test_output_format": "md",
         "test_name_format": "text",
@@ -68,6 +70,12 @@ def notebooks_graded(result: SubmissionResult) -> bool:
 
 
 NOT_GRADED_NOTEBOOKS = "the notebooks were not graded in this run (--no-notebooks)"
+
+
+def written_answers_note() -> str:
+    """The sentence that keeps the hand-graded points apart from the automatic score."""
+    return (f"Written answers: {_points(written_answer_points())} more points, graded by the course staff "
+            f"separately ({_points(assignment_points())} points in all).")
 
 
 def _graded_parts(result: SubmissionResult) -> str:
@@ -134,7 +142,8 @@ def csv_row(result: SubmissionResult, functions: tuple[str, ...]) -> dict[str, s
 def feedback_markdown(result: SubmissionResult) -> str:
     """Per-student feedback: the total, a table per function, and what to fix."""
     lines = [f"# Autograder feedback for {markdown_text(result.student)}", "",
-             f"**Score: {_points(result.score)} / {_points(result.max_score)}**", ""]
+             f"**Score: {_points(result.score)} / {_points(result.max_score)}** automatic points", "",
+             written_answers_note(), ""]
     if not notebooks_graded(result):
         lines += [f"> Only the code in cs_utils/ was scored: {NOT_GRADED_NOTEBOOKS}.", ""]
     for notice in result.notices:

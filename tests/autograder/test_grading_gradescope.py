@@ -88,7 +88,8 @@ def test_run_autograder_grades_code_without_notebooks(bundle, releases, tmp_path
     assert len(notebook) == 9 and all(test["status"] == "failed" and test["score"] == 0 for test in notebook)
     assert sum(test["max_score"] for test in notebook) == 6
     assert any("notebooks/knn.ipynb is missing" in note for note in notes)
-    assert document["output"] == "100 / 106 points for the code in cs_utils/ and the notebooks."
+    assert document["output"] == ("100 / 106 automatic points for the code in cs_utils/ and the notebooks. Written "
+                                  "answers: 18 more points, graded by the course staff separately (124 points in all).")
 
 
 @pytest.mark.slow

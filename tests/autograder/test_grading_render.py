@@ -21,8 +21,9 @@ RESULT = build_result(
 
 GOLDEN = {
     "score": 3.0,
-    "output": "3 / 5 points for the code in cs_utils/ only; the notebooks were not graded in this run "
-              "(--no-notebooks).",
+    "output": "3 / 5 automatic points for the code in cs_utils/ only; the notebooks were not graded in this run "
+              "(--no-notebooks). Written answers: 18 more points, graded by the course staff separately (124 points "
+              "in all).",
     "output_format": "md",
     "test_output_format": "md",
     "test_name_format": "text",
@@ -62,7 +63,8 @@ def test_the_summary_line_names_the_notebooks_when_they_were_graded():
     specs = (*SPECS, TestSpec("notebook.knn.runs", "knn.ipynb", 1, "knn runs", "fix knn", "visible"))
     outcomes = (*(item.outcome for item in RESULT.tests), TestOutcome("notebook.knn.runs", True))
     result = build_result("bob", specs, outcomes)
-    assert gradescope_results(result)["output"] == "4 / 6 points for the code in cs_utils/ and the notebooks."
+    assert gradescope_results(result)["output"].startswith(
+        "4 / 6 automatic points for the code in cs_utils/ and the notebooks. ")
     assert csv_row(result, ("f", "g", "knn.ipynb"))["notebooks"] == "graded"
     assert "not graded" not in feedback_markdown(result)
 
@@ -82,6 +84,20 @@ def test_gradescope_document_validates_and_broken_ones_do_not():
         validate_gradescope(broken)
     with pytest.raises(jsonschema.ValidationError):
         validate_gradescope({"tests": []})  # no score
+
+
+def test_automatic_and_hand_graded_points_are_stated_apart():
+    """106 automatic points are not the whole assignment: the 18 written-answer points are named
+    beside them, read from the notebook sources; no score changes."""
+    from autograder.grading.manifest import NOTEBOOK_TESTS, TESTS, assignment_points, written_answer_points
+
+    assert written_answer_points() == 18 and assignment_points() == 124
+    assert sum(spec.points for spec in (*TESTS, *NOTEBOOK_TESTS)) == 106
+    sentence = "Written answers: 18 more points, graded by the course staff separately (124 points in all)."
+    document = gradescope_results(RESULT)
+    assert document["output"].endswith(sentence) and document["score"] == RESULT.score == 3
+    text = feedback_markdown(RESULT)
+    assert "**Score: 3 / 5** automatic points\n\n" + sentence in text
 
 
 def test_the_staff_log_never_reaches_students_unless_grading_failed():
