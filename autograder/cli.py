@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 from autograder import KIT_ROOT, exit_codes
-from autograder.release import MarkerError, build_release, release_differences
+from autograder.grading.declarations import DeclarationError
+from autograder.release import MarkerError, StaleRelease, build_release, release_differences
 
 DEFAULT_DEMO_OUT = "demo-output"
 
@@ -21,6 +22,14 @@ def _release(args: argparse.Namespace) -> int:
     from autograder import handout
 
     if args.check:
+        from autograder.grading import declarations
+
+        declared = declarations.problems()
+        if declared:
+            print("The hidden tests are declared inconsistently:", file=sys.stderr)
+            for problem in declared:
+                print(f"  {problem}", file=sys.stderr)
+            return exit_codes.CHECK_FAILED
         problems = release_differences(KIT_ROOT) + handout.differences(KIT_ROOT)
         if problems:
             print("The committed student release is out of date with autograder/source:", file=sys.stderr)
@@ -492,6 +501,9 @@ def main(argv: list[str] | None = None) -> int:
     except MarkerError as error:
         print(f"error: {error}", file=sys.stderr)
         return exit_codes.BAD_INPUT
+    except (DeclarationError, StaleRelease) as error:  # the instructor's tree, before anyone is graded
+        print(f"error: {error}", file=sys.stderr)
+        return exit_codes.CHECK_FAILED
     except KeyboardInterrupt:
         print("interrupted; run the same command again to resume", file=sys.stderr)
         return exit_codes.INTERRUPTED

@@ -1,12 +1,14 @@
 """Integrity events found in the submission's source, read by the parent (never imported).
 
 A submission that assigns to NumPy's comparisons, replaces a builtin or swaps an entry of
-``sys.modules`` gains nothing (the parent judges plain numbers, THREAT_MODEL P1, P15b), but the
-instructors want to know who tried: each such line becomes a :class:`~.results.GradingEvent` of
-kind ``patched_module`` in the staff's ``grading.json`` and in the class report, never in the
-student's feedback. The check is static, on the snapshot the parent read before any of the
-student's code ran, so the code cannot hide a patch it wrote plainly; one built at run time
-(``getattr`` games, ``exec``) is not seen.
+``sys.modules`` gains nothing (the parent judges plain numbers, THREAT_MODEL P1, P15b), and one
+that opens the reference solution, a classmate's folder or ``/autograder/results`` finds those
+covered (P10, P11); but the instructors want to know who tried. Each patched attribute becomes a
+:class:`~.results.GradingEvent` of kind ``patched_module``, each path outside the submission in a
+file that calls a file function one of kind ``outside_path``, in the staff's ``grading.json`` and
+the class report, never in the student's feedback. The checks are static, on the snapshot the
+parent read before any of the student's code ran, so the code cannot hide what it wrote plainly;
+a patch or a path built at run time (``getattr`` games, ``exec``, joined strings) is not seen.
 
 This module is the grader's own: unlike :mod:`.static`, it is not shipped with the student's
 self-check.
@@ -16,7 +18,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from autograder.grading.results import PATCHED_MODULE, GradingEvent
+from autograder.grading.results import OUTSIDE_PATH, PATCHED_MODULE, GradingEvent
+from autograder.grading.safe_text import file_label
 from autograder.grading.snapshot import SubmissionFiles
 from autograder.grading.submission import STARTER
 
@@ -29,8 +32,19 @@ OWN_PACKAGE = "cs_utils"
 KIT_RUNTIME = f"{OWN_PACKAGE}/_grading/"
 
 
+#: Calls (by their last name) that read, write or list files: ``open``, ``glob.glob``,
+#: ``os.listdir``, ``Path(...).read_text``, ``np.load`` and their kin.
+FILE_CALLS = frozenset({"open", "glob", "iglob", "listdir", "scandir", "walk", "Path", "read_text", "read_bytes",
+                        "write_text", "write_bytes", "load", "loadtxt", "genfromtxt", "fromfile", "copy",
+                        "copyfile", "copytree", "makedirs", "mkdir", "remove", "unlink", "rename", "replace",
+                        "symlink", "exists", "isfile", "isdir", "stat"})
+#: Longest path quoted in an event.
+MAX_PATH_CHARS = 80
+
+
 def patch_events(files: SubmissionFiles, starter: Path = STARTER) -> list[GradingEvent]:
-    """One event per module attribute a Python file of the submission patches, file by file.
+    """The integrity events of the submission's Python files, file by file: patched module
+    attributes, then paths outside the submission.
 
     Files the student did not write are skipped: the kit's runtime (:data:`KIT_RUNTIME`) and any
     file identical to the released starter's file of the same name (``starter`` is the released
@@ -40,9 +54,60 @@ def patch_events(files: SubmissionFiles, starter: Path = STARTER) -> list[Gradin
     for relative in sorted(files.files):
         if not relative.endswith(".py") or relative.startswith(KIT_RUNTIME) or _as_released(files, relative, starter):
             continue
-        for patch in patched_modules(files.text(relative) or ""):
+        source = files.text(relative) or ""
+        for patch in patched_modules(source):
             events.append(GradingEvent(PATCHED_MODULE, relative, patch))
+        for path in outside_paths(source):
+            events.append(GradingEvent(OUTSIDE_PATH, relative, path))
     return events
+
+
+def outside_paths(source: str) -> list[str]:
+    """Paths outside the submission that ``source`` spells out, when it also calls a file function.
+
+    A string is such a path when it is absolute with at least two parts
+    (``/autograder/results/results.json``, ``/tmp/*/work``; not a key such as ``"/race"``), starts
+    at the home folder (``~/``) or climbs out (``../results.json``); docstrings do not count. Each
+    gives ``"'/tmp/x' on line 4"``, the path cut to :data:`MAX_PATH_CHARS` characters. Empty when
+    the source does not parse or calls no file function.
+
+    >>> outside_paths("for p in ('../r.json', '/tmp/r.json'):\\n    open(p, 'w')\\n")
+    ["'../r.json' on line 1", "'/tmp/r.json' on line 1"]
+    >>> outside_paths("x = '/not/a/file/use'\\n")
+    []
+    """
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return []
+    if not any(isinstance(node, ast.Call) and _last_name(node.func) in FILE_CALLS for node in ast.walk(tree)):
+        return []
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                  and node.body and isinstance(node.body[0], ast.Expr)}
+    found = []
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+                and _outside(node.value)):
+            found.append((node.lineno, node.col_offset, f"'{file_label(node.value, MAX_PATH_CHARS)}'"))
+    return [f"{text} on line {line}" for line, _, text in sorted(found)]
+
+
+def _outside(text: str) -> bool:
+    """Whether ``text`` reads as a path outside the working folder (one line, no spaces at the ends)."""
+    if not text or "\n" in text or text != text.strip() or len(text) < 2:
+        return False
+    absolute = text.startswith("/") and text[1] not in "/ " and "/" in text[1:].rstrip("/")
+    return absolute or text.startswith(("~/", "../")) or "/../" in text
+
+
+def _last_name(node: ast.AST) -> str:
+    """``glob`` for ``glob.glob`` or ``glob``; empty for anything else."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return ""
 
 
 def _as_released(files: SubmissionFiles, relative: str, starter: Path) -> bool:

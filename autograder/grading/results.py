@@ -24,10 +24,12 @@ GRADED, COULD_NOT_GRADE = "graded", "could_not_grade"
 #: ``os._exit``, a resource limit):
 TIMEOUT, DIED = "timeout", "died"
 #: The integrity events: the submission's source assigns to an attribute of a module it did not
-#: write (NumPy's comparisons, builtins); a reply on the control channel the harness did not write;
-#: more reply bytes than a function may send.
-PATCHED_MODULE, FORGED_CHANNEL, REPLY_FLOOD = "patched_module", "forged_channel", "reply_flood"
-INTEGRITY_KINDS = (PATCHED_MODULE, FORGED_CHANNEL, REPLY_FLOOD)
+#: write (NumPy's comparisons, builtins); its source names a file outside the submission (an
+#: absolute or parent path) and calls a file function; a reply on the control channel the harness
+#: did not write; more reply bytes than a function may send.
+PATCHED_MODULE, OUTSIDE_PATH = "patched_module", "outside_path"
+FORGED_CHANNEL, REPLY_FLOOD = "forged_channel", "reply_flood"
+INTEGRITY_KINDS = (PATCHED_MODULE, OUTSIDE_PATH, FORGED_CHANNEL, REPLY_FLOOD)
 EVENT_KINDS = (TIMEOUT, DIED, *INTEGRITY_KINDS)
 
 

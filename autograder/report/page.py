@@ -12,7 +12,7 @@ from pathlib import Path
 import jinja2
 
 from autograder.grading.preflight import FULL
-from autograder.grading.results import FORGED_CHANNEL, PATCHED_MODULE, REPLY_FLOOD
+from autograder.grading.results import FORGED_CHANNEL, OUTSIDE_PATH, PATCHED_MODULE, REPLY_FLOOD
 from autograder.report import figures
 from autograder.report.data import ClassReport
 
@@ -21,6 +21,9 @@ TEMPLATE = "report.html.j2"
 KINDS = (
     (PATCHED_MODULE, "the submission's source assigns to an attribute of a module the student did not write "
                      "(NumPy's comparisons, a builtin, an entry of sys.modules)"),
+    (OUTSIDE_PATH, "the submission's source names a file outside the submission (an absolute path, ../) and "
+                   "calls a file function: an attempt to read the solutions, a classmate's work or the results, "
+                   "or to plant files (those folders are hidden from student code, so it found nothing)"),
     (FORGED_CHANNEL, "the grader received a reply on the control channel that the harness did not write "
                      "(forged or garbled frames)"),
     (REPLY_FLOOD, "a function sent back far more data than any answer needs; the grader stopped reading"),

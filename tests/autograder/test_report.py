@@ -25,6 +25,7 @@ from autograder.grading.batch import grade_all, write_outputs
 from autograder.grading.demo import write_samples
 from autograder.grading.results import (
     FORGED_CHANNEL,
+    OUTSIDE_PATH,
     PATCHED_MODULE,
     TIMEOUT,
     GradingEvent,
@@ -204,9 +205,11 @@ def test_the_report_of_the_demo_class_matches_its_results(demo_class):
     assert document["notebooks"] == "not graded"
     assert set(document["isolation"]) == {results["solution"].isolation}
     cheats = {(e["student"], e["kind"]) for e in document["integrity"]}
-    assert cheats == {("cheater", PATCHED_MODULE), (HOSTILE, PATCHED_MODULE)}  # NumPy's comparisons, patched
-    assert {e["detail"].split(" on line")[0] for e in document["integrity"]} == {
-        "numpy.allclose", "numpy.testing.assert_allclose", "numpy.array_equal"}
+    assert cheats == {(student, kind) for student in ("cheater", HOSTILE) for kind in (PATCHED_MODULE, OUTSIDE_PATH)}
+    cheater = [e for e in document["integrity"] if e["student"] == "cheater"]
+    assert {e["detail"].split(" on line")[0] for e in cheater if e["kind"] == PATCHED_MODULE} == {
+        "numpy.allclose", "numpy.testing.assert_allclose", "numpy.array_equal"}  # NumPy's comparisons
+    assert "'/autograder/results/results.json'" in {e["detail"].split(" on line")[0] for e in cheater}
     html = (demo_class / "report.html").read_text()
     assert "lambda" not in html and "_steal" not in html  # no student code
     assert "random/0" not in html  # no call keys from the staff log

@@ -1,5 +1,6 @@
 # target: cs_utils/classifiers/k_nearest_neighbor.py
 # zero: predict_labels
+# events: outside_path
 # needs: root
 # Start a swarm of spinning processes (each under every per-process limit) and report what
 # caps them all together: the control group it was born in, its CPU quota and how many of 200

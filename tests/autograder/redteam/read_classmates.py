@@ -1,5 +1,6 @@
 # target: cs_utils/classifiers/linear_svm.py
 # zero: svm_loss_naive
+# events: outside_path
 # needs: root
 # Copy a classmate's work: other submissions of the batch, their results and the output folder.
 import glob as _glob

@@ -1,5 +1,6 @@
 # target: cs_utils/classifiers/linear_svm.py
 # zero: svm_loss_vectorized
+# events: outside_path
 # needs: root
 # Load the reference solution (or the hidden tests) from disk and use it.
 def svm_loss_vectorized(W, X, y, reg):

@@ -1,5 +1,6 @@
 # target: cs_utils/classifiers/k_nearest_neighbor.py
 # zero: predict_labels
+# events: outside_path
 # needs: root
 # Write outside the scratch folder: the kit, the batch (a classmate's code), the outputs, /tmp, $HOME/..
 import os as _os
