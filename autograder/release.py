@@ -57,6 +57,10 @@ GRADED_CELLS_FILE = SHIPPED_GRADER_FOLDER / "graded_cells.json"
 KIT_SOURCE_LINE = re.compile(r'^KIT_SOURCE = ""', re.MULTILINE)
 
 
+class StaleRelease(Exception):
+    """The committed student release (or the handout's generated parts) no longer matches the source."""
+
+
 class MarkerError(ValueError):
     """A solution marker is unbalanced, nested or misplaced in a source file."""
 
@@ -300,6 +304,22 @@ def with_kit_source(notebook_text: str, kit_source: str, label: str = "<notebook
 def _released_notebooks(root: Path) -> list[Path]:
     folder = root / NOTEBOOK_FOLDER
     return sorted(path.relative_to(root) for path in folder.glob("*.ipynb")) if folder.is_dir() else []
+
+
+def require_current(kit_root: Path = KIT_ROOT) -> None:
+    """Raise :class:`StaleRelease` when the release in ``kit_root`` is not what the source generates.
+
+    What grades submissions elsewhere (the Gradescope bundle) must carry the notebooks and
+    ``cs_utils`` the students got from this source, never an older or hand-edited copy.
+    """
+    from autograder import handout
+
+    problems = release_differences(kit_root) + handout.differences(kit_root)
+    if problems:
+        shown = "\n  ".join(problems[:10]) + ("\n  ..." if len(problems) > 10 else "")
+        raise StaleRelease(f"the student release in {kit_root} is out of date with autograder/source:\n  {shown}\n"
+                           "Run 'python -m autograder release', check the student files it changed, and commit "
+                           "them first.")
 
 
 def release_differences(kit_root: Path = KIT_ROOT, *, source_root: Path = SOURCE_ROOT) -> list[str]:

@@ -127,8 +127,23 @@ def build_bundle(out: Path, kit_root: Path = KIT_ROOT, accept: str = "", noteboo
     ``accept`` (``no-uid-drop+no-cgroups``, say) is stored in the bundle: on Gradescope the grader
     probes its sandbox before grading and grades only if every promise that fails was accepted.
     ``notebooks=False`` (``--no-notebooks``) grades the code only, and every result says so.
+
+    Raises
+    ------
+    FileNotFoundError
+        If a released file the bundle carries is missing.
+    StaleRelease
+        If the release in ``kit_root`` is not what ``autograder/source`` generates.
+    DeclarationError
+        If the hidden tests and their plans disagree (:mod:`.declarations`).
     """
+    from autograder.grading import declarations
+    from autograder.release import require_current
+
     preflight.parse_accepted(accept)  # a typo fails here, not on Gradescope
+    members = bundle_members(kit_root)
+    require_current(kit_root)  # never a bundle from a stale or hand-edited release
+    declarations.require_consistent()
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = out.with_name(out.name + ".tmp")
@@ -136,7 +151,7 @@ def build_bundle(out: Path, kit_root: Path = KIT_ROOT, accept: str = "", noteboo
         _add_text(bundle, "setup.sh", SETUP_SH, executable=True)
         _add_text(bundle, "run_autograder", RUN_AUTOGRADER, executable=True)
         _add_text(bundle, SETTINGS_FILE, json.dumps({"accept_isolation": accept, "notebooks": notebooks}) + "\n")
-        for name, path in bundle_members(kit_root):
+        for name, path in members:
             _add_text(bundle, name, path.read_bytes())
     os.replace(temporary, out)
     return out

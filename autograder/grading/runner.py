@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder import KIT_ROOT, SOURCE_ROOT
-from autograder.grading import checks, manifest, notebook_intake, notebook_run, results_check, scoring
+from autograder.grading import checks, declarations, manifest, notebook_intake, notebook_run, results_check, scoring
 from autograder.grading.checks import Call, Plan, Returned, SourceView
 from autograder.grading.integrity import patch_events
 from autograder.grading.reference import load_reference
@@ -107,6 +107,9 @@ class PlanSet:
                  timing: Callable[[Call], float] | None = None):
         self.tests = tests
         self._builders = checks.plan_builders(load_reference(), seed, timing=timing)
+        declarations.require_consistent([f"test {spec.id!r} is in the manifest but no plan builder in "
+                                         "autograder/grading/checks/ makes it (a typo in the id?)"
+                                         for spec in tests if spec.id not in self._builders])
         self._plans: dict[str, Plan] = {}
         self._payloads: dict[str, list[tuple[str, str, list[int], bytes]]] = {}
 

@@ -15,7 +15,9 @@ from pathlib import Path
 import jinja2
 
 from autograder.grading.safe_text import spreadsheet_cell
+from autograder.report.figures import data_uri
 from autograder.similarity.detect import NOISE_THRESHOLD, Pair
+from autograder.similarity.figure import score_histogram
 from autograder.similarity.sources import STUDENT, Document
 
 #: The columns of pairs.csv.
@@ -94,7 +96,8 @@ def write_report(out: Path, pairs: list[Pair], documents: list[Document], known:
     everyone = [*documents, *known]
     index = environment.get_template("index.html").render(
         modules=[module.rsplit("/", 1)[-1] for module in modules], noise=NOISE_THRESHOLD,
-        threshold=threshold, students=len(documents), known=len(known), total=len(pairs),
+        threshold=threshold, histogram=data_uri(score_histogram(pairs, threshold)),
+        students=len(documents), known=len(known), total=len(pairs),
         flagged=[row for row in rows if row.page], rows=rows, hidden=max(0, len(pairs) - MAX_ROWS),
         unread=[(document.name, note) for document in everyone for note in document.notes],
         empty=[d.name for d in documents if d.kind == STUDENT and not d.text.strip() and not d.notes],

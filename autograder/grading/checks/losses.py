@@ -99,11 +99,13 @@ def loss_plans(ref: ModuleType, family: str, seed: int, timing: Timing | None = 
     for variant in ("naive", "vectorized"):
         plans[f"{family}.{variant}.loss"] = random_plan(variant, "loss")
         plans[f"{family}.{variant}.gradient"] = random_plan(variant, "gradient")
-        plans[f"{family}.{variant}.edge"] = random_plan(
-            variant, "both", sizes=((1, 4, 2), (1, 1, 2), (3, 2, 2)), tag="edge",
-            fixed=(AT_THE_KINK,) if family == "svm" else (),
-        )
-        plans[f"{family}.{variant}.large_scores"] = large_scores_plan(variant)
+        if family == "svm" or variant == "naive":  # the manifest has no softmax.vectorized.edge
+            plans[f"{family}.{variant}.edge"] = random_plan(
+                variant, "both", sizes=((1, 4, 2), (1, 1, 2), (3, 2, 2)), tag="edge",
+                fixed=(AT_THE_KINK,) if family == "svm" else (),
+            )
+        if family == "softmax":  # overflow is softmax's: the SVM's hinge needs no shift
+            plans[f"{family}.{variant}.large_scores"] = large_scores_plan(variant)
 
     def matches_naive() -> Plan:
         """The vectorized function on the naive test's inputs: only the vectorized one is charged.

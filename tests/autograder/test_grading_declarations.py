@@ -1,0 +1,73 @@
+"""An instructor's slip in the hidden tests' declarations is caught before anyone is graded."""
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+import pytest
+
+from autograder import KIT_ROOT, cli, exit_codes
+from autograder.grading import declarations, gradescope, manifest
+from autograder.grading.declarations import DeclarationError
+from autograder.grading.runner import PlanSet
+from autograder.release import StaleRelease, require_current
+
+FIRST = manifest.TESTS[0]
+
+
+def test_the_kits_own_declarations_agree():
+    assert declarations.problems() == []
+
+
+def test_a_typo_in_a_test_id_is_named_with_its_consequence():
+    typo = dataclasses.replace(FIRST, id=FIRST.id + "s")
+    found = declarations.problems(code_tests=(typo, *manifest.TESTS[1:]))
+    assert any(repr(typo.id) in problem and "could not grade" in problem for problem in found)
+    assert any(repr(FIRST.id) in problem and "no entry in manifest.TESTS" in problem for problem in found)
+
+
+def test_duplicates_and_unknown_functions_are_named():
+    stranger = dataclasses.replace(FIRST, function="compute_distances_three_loops")
+    found = declarations.problems(code_tests=(*manifest.TESTS, FIRST), builders=[s.id for s in manifest.TESTS])
+    assert found == [f"test id {FIRST.id!r} is declared 2 times in manifest.py: ids must be unique"]
+    found = declarations.problems(code_tests=(stranger, *manifest.TESTS[1:]))
+    assert len(found) == 1 and "compute_distances_three_loops" in found[0]
+    notebook = dataclasses.replace(manifest.NOTEBOOK_TESTS[0], function="knn.ipnyb")
+    assert "knn.ipnyb" in declarations.problems(notebook_tests=(notebook,))[0]
+
+
+def test_methods_are_known_by_their_qualified_names():
+    functions = declarations.reference_functions()
+    assert {"LinearClassifier.train", "train", "svm_loss_naive", "KNearestNeighbor.predict_labels"} <= functions
+
+
+def test_grading_stops_before_anyone_when_a_declared_test_has_no_plan():
+    typo = dataclasses.replace(FIRST, id="knn.two_loops.randon")
+    with pytest.raises(DeclarationError, match=r"'knn\.two_loops\.randon'.*typo"):
+        PlanSet(tests=(typo,))
+
+
+def test_release_check_reports_the_slip(monkeypatch, capsys):
+    monkeypatch.setattr(manifest, "TESTS", (dataclasses.replace(FIRST, id="knn.two_loops.randon"),
+                                            *manifest.TESTS[1:]))
+    assert cli.main(["release", "--check"]) == exit_codes.CHECK_FAILED
+    assert "knn.two_loops.randon" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def kit_copy(tmp_path_factory) -> Path:
+    """The kit's files without its environments, history and outputs: a tree to make stale."""
+    copy = tmp_path_factory.mktemp("kit") / "kit"
+    shutil.copytree(KIT_ROOT, copy, ignore=shutil.ignore_patterns(
+        ".git", ".venv*", "build", "demo-output", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"))
+    return copy
+
+
+def test_the_gradescope_bundle_refuses_a_stale_release(kit_copy, tmp_path):
+    require_current(kit_copy)  # as committed: current
+    edited = kit_copy / "cs_utils" / "classifiers" / "linear_svm.py"
+    edited.write_text(edited.read_text() + "\n# a hand edit that the source does not have\n")
+    with pytest.raises(StaleRelease, match=r"cs_utils/classifiers/linear_svm\.py: changed"):
+        gradescope.build_bundle(tmp_path / "autograder.zip", kit_root=kit_copy)
+    assert not (tmp_path / "autograder.zip").exists()
