@@ -130,7 +130,39 @@ def read_source_notebook(path: Path, source_root: Path | None = None):
     for index, cell in enumerate(notebook.cells):
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         cell["id"] = grade_id or f"{stem}-{index:03d}"
+    write_point_headings(notebook, str(path))
     return notebook
+
+
+#: "(3 points)" or "(1 point)" in a question's heading line: written from the answer's metadata.
+POINTS_IN_HEADING = re.compile(r"^(#+ .*?)\(\d+(?:\.\d+)? points?\)", re.MULTILINE)
+
+
+def write_point_headings(notebook, label: str = "<notebook>") -> None:
+    """Make every question's heading state the points of its answer cell.
+
+    A question is a markdown cell with ``grade_id`` ``<name>-question``; its answer is the cell
+    ``<name>-answer``, whose nbgrader ``points`` are what the gradebook counts. The heading's
+    "(N points)" is rewritten from them, so changing the points is one edit (the metadata).
+
+    Raises
+    ------
+    ValueError
+        If a question has no answer cell, or its heading has no "(N points)" to rewrite.
+    """
+    cells = {cell.metadata.get("nbgrader", {}).get("grade_id"): cell for cell in notebook.cells}
+    for grade_id, cell in cells.items():
+        if not grade_id or not grade_id.endswith("-question"):
+            continue
+        answer = cells.get(grade_id.removesuffix("-question") + "-answer")
+        if answer is None:
+            raise ValueError(f"{label}: question {grade_id!r} has no answer cell {grade_id[:-9]}-answer")
+        points = float(answer.metadata["nbgrader"].get("points", 0))
+        stated = f"({points:g} point{'' if points == 1 else 's'})"
+        cell.source, count = POINTS_IN_HEADING.subn(rf"\g<1>{stated}", cell.source, count=1)
+        if not count:
+            raise ValueError(f"{label}: the heading of {grade_id!r} must say its points, e.g. '### Question 1 "
+                             f"{stated}'; the release writes the number from the answer cell's metadata")
 
 
 def render_notebook(source: Path, *, solutions: bool) -> str:
