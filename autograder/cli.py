@@ -471,8 +471,8 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Compare what each student wrote in the graded modules (the starter's lines left out) with\n"
             "every classmate and every known solution, using copydetect's fingerprints. Student code is\n"
-            "only read, never run. Writes OUT/index.html (ranked pairs, flagged pairs side by side) and\n"
-            "OUT/pairs.csv (highest score first). A high score is a reason to look, not proof."
+            "only read, never run. Writes REPORT/index.html (ranked pairs, flagged pairs side by side)\n"
+            "and REPORT/pairs.csv (highest score first). A high score is a reason to look, not proof."
         ),
         epilog=(
             "examples:\n"

@@ -5,7 +5,8 @@ zips, folders and loose files, with its caps on sizes, file counts and folder de
 unsafe zip paths refused) into a scratch folder, and nothing in it is ever imported or run. Of
 each graded module (``cs_utils/classifiers/*.py`` holding a solution region in the reference
 source) only the lines the student added or changed are kept: the module is compared line by
-line with the released starter module (:mod:`difflib`), and every line that matches the starter
+line with the released starter module (:mod:`difflib`, each line reduced to its tokens with names
+made alike and comments dropped: :func:`line_shapes`), and every line that matches the starter
 is left out. Two students who wrote nothing therefore have empty documents, and the
 docstrings, hints and argument checks every student received never count as similarity.
 
