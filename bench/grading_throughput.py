@@ -47,7 +47,7 @@ if str(KIT_ROOT) not in sys.path:
 import nbformat  # noqa: E402
 
 from autograder import SOURCE_ROOT  # noqa: E402
-from autograder.grading import nbgrader_course, notebook_run  # noqa: E402
+from autograder.grading import manifest, nbgrader_course, notebook_run  # noqa: E402
 from autograder.release import build_release  # noqa: E402
 
 ASSIGNMENT = "ps1"
@@ -185,8 +185,8 @@ def make_submissions(solution: Path, count: int, folder: Path) -> list[str]:
 def grade_all_side(tool: str, batch: Path, single: Path, out: Path, workers: int, *, notebooks: bool) -> Side:
     one, _ = _grade_all(single, out / "single", workers, notebooks)
     seconds, scores = _grade_all(batch, out / "batch", workers, notebooks)
-    full = 106 if notebooks else 100
-    return Side(tool, len(scores), one, seconds, f"{_mean(scores):.1f} / {full}")
+    full = manifest.max_score(manifest.graded_specs(notebooks))
+    return Side(tool, len(scores), one, seconds, f"{_mean(scores):.1f} / {full:g}")
 
 
 def _grade_all(batch: Path, out: Path, workers: int, notebooks: bool) -> tuple[float, list[float]]:

@@ -65,6 +65,11 @@ def problems(code_tests: tuple[TestSpec, ...] | None = None, notebook_tests: tup
     found += [f"test {spec.id!r} is charged to {spec.function!r}, which the reference in "
               f"autograder/source/cs_utils/classifiers/ does not define" for spec in code_tests
               if spec.function not in functions]
+    from autograder.handout import FUNCTIONS as HANDOUT_FUNCTIONS
+
+    found += [f"test {spec.id!r} is charged to {spec.function!r}, which autograder/handout.py FUNCTIONS does not "
+              "list: the handout's points table would leave it out" for spec in code_tests
+              if spec.function in functions and spec.function not in HANDOUT_FUNCTIONS]
     notebooks = {f"{path.stem}.ipynb" for path in NOTEBOOKS.glob("*.py")}
     found += [f"notebook test {spec.id!r} is charged to {spec.function!r}, which is not one of the notebooks "
               f"({', '.join(sorted(notebooks))})" for spec in notebook_tests if spec.function not in notebooks]

@@ -71,3 +71,10 @@ def test_the_gradescope_bundle_refuses_a_stale_release(kit_copy, tmp_path):
     with pytest.raises(StaleRelease, match=r"cs_utils/classifiers/linear_svm\.py: changed"):
         gradescope.build_bundle(tmp_path / "autograder.zip", kit_root=kit_copy)
     assert not (tmp_path / "autograder.zip").exists()
+
+
+def test_a_function_the_handout_does_not_list_is_named():
+    train = next(spec for spec in manifest.TESTS if spec.function == "LinearClassifier.train")
+    unlisted = dataclasses.replace(train, function="train")  # the reference defines it (a method), the handout not
+    found = declarations.problems(code_tests=(unlisted, *(s for s in manifest.TESTS if s.id != train.id)))
+    assert len(found) == 1 and "handout.py FUNCTIONS" in found[0] and repr(train.id) in found[0]
