@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.grading import manifest
 from autograder.grading.render import notebooks_graded
 from autograder.grading.results import COULD_NOT_GRADE, DIED, INTEGRITY_KINDS, TIMEOUT, SubmissionResult, TestSpec
 
@@ -117,6 +118,8 @@ class ClassReport:
     notebooks: str  # "graded", "not graded" or "graded for N of M students"
     isolation: dict[str, int]  # mode -> results graded under it
     problems: tuple[Problem, ...] = field(default_factory=tuple)
+    #: the written answers' points, graded by hand and not part of any number here (None: unknown)
+    written_points: float | None = None
 
     @property
     def graded(self) -> int:
@@ -185,7 +188,16 @@ def build_report(out: Path) -> ClassReport:
         notebooks=notebooks,
         isolation=dict(Counter(r.isolation or "not recorded" for r in results)),
         problems=tuple(problems),
+        written_points=_written_points(),
     )
+
+
+def _written_points() -> float | None:
+    """What the hand-graded written answers are worth, from the release's ``graded_cells.json``."""
+    try:
+        return manifest.written_answer_points()
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def histogram(scores: list[float], top: float, width: float = BIN_POINTS) -> tuple[tuple[float, float, int], ...]:
@@ -259,6 +271,7 @@ def to_json(report: ClassReport) -> dict:
         "score_summary": report.score_summary,
         "max_score": list(report.max_scores),
         "manual_points_included": False,
+        "written_answer_points": report.written_points,
         "histogram": [{"from": low, "to": high, "students": n} for low, high, n in report.histogram],
         "tests": [{"test_id": t.test_id, "function": t.function, "name": t.name, "points": t.points,
                    "students": t.students, "full": t.full, "partial": t.partial, "zero": t.zero,

@@ -114,6 +114,7 @@ def test_the_three_files_hold_the_same_numbers(small_class):
     document = json.loads(files.json.read_text())
     report = files.report
     assert document["scores"] == report.scores and document["manual_points_included"] is False
+    assert document["written_answer_points"] == manifest.written_answer_points() > 0
     assert [t["test_id"] for t in document["tests"]] == [t.test_id for t in report.tests]
     rows = list(csv.DictReader(io.StringIO(files.csv.read_text())))
     assert [row["test_id"] for row in rows] == [t.test_id for t in report.tests]
@@ -131,7 +132,8 @@ def test_the_page_is_self_contained_and_holds_no_staff_log(small_class):
                                                       for src in re.findall(r'src="([^"]*)"', html))
     assert "href=" not in html and "@import" not in html and "url(" not in html
     assert "Traceback: secret" not in html  # the staff log never reaches the page
-    assert "hand-graded written answers are <strong>not included</strong>" in html
+    written = manifest.written_answer_points()
+    assert f"hand-graded written answers ({written:g} points) are <strong>not included</strong>" in html
 
 
 def test_student_names_and_messages_are_escaped(small_class):
