@@ -215,17 +215,25 @@ def layout_document(name: str, kind: str, root: Path, starter: Path, modules: tu
 
 def read_submission(submission: Submission, starter: Path = STARTER,
                     modules: tuple[str, ...] | None = None, kind: str = STUDENT) -> Document:
-    """One submission's document, read through the grader's intake into a scratch folder."""
+    """One submission's document, read through the grader's intake into a scratch folder.
+
+    Never raises for a submission: what stops the reading (the intake's refusal, an unreadable
+    file, a failure of this check itself) becomes the document's note, shown on the report, and
+    its text stays empty, so the rest of the class is still compared.
+    """
     modules = graded_modules() if modules is None else modules
     with tempfile.TemporaryDirectory(prefix="kit-similarity-") as scratch:
         root = Path(scratch) / "submission"
         try:
             materialize(submission, root, starter=starter)
+            return layout_document(submission.student, kind, root, starter, modules)
         except SubmissionError as error:
-            return Document(submission.student, kind, "", (f"not compared: {error}",))
+            note = f"not compared: {error}"
         except OSError as error:
-            return Document(submission.student, kind, "", (f"not compared: it could not be read ({error.strerror})",))
-        return layout_document(submission.student, kind, root, starter, modules)
+            note = f"not compared: it could not be read ({error.strerror or type(error).__name__})"
+        except Exception as error:  # our failure, not the student's: say so, and go on with the class
+            note = f"not compared: the similarity check failed on it ({type(error).__name__}: {error})"
+        return Document(submission.student, kind, "", (note,))
 
 
 def read_submissions(folder: Path, starter: Path = STARTER) -> list[Document]:

@@ -111,3 +111,23 @@ def test_loose_files_and_a_folder_holding_one_zip_are_read_as_grade_all_reads_th
     loose = pairs[frozenset(("alice", "loose"))]
     assert (loose.share_a if loose.a.name == "loose" else loose.share_b) >= 0.99
     assert pairs[frozenset(("alice", "zipped"))].score >= 0.99
+
+
+def test_a_failure_of_the_check_on_one_submission_is_reported_and_the_class_goes_on(releases, tmp_path,
+                                                                                   monkeypatch):
+    batch = tmp_path / "submissions"
+    for name in ("alice", "bob", "carol"):
+        shutil.copytree(releases["solution"], batch / name, ignore=shutil.ignore_patterns("__pycache__"))
+    real = sources.layout_document
+
+    def failing_for_bob(name, *args):
+        if name == "bob":
+            raise RuntimeError("a bug of ours")
+        return real(name, *args)
+
+    monkeypatch.setattr(sources, "layout_document", failing_for_bob)
+    run = run_similarity(batch, tmp_path / "report", starter=releases["starter"] / "cs_utils")
+    documents = {document.name: document for document in run.documents}
+    assert documents["bob"].notes == ("not compared: the similarity check failed on it (RuntimeError: a bug of ours)",)
+    assert {run.pairs[0].a.name, run.pairs[0].b.name} == {"alice", "carol"} and run.pairs[0].score >= 0.99
+    assert "a bug of ours" in (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
