@@ -247,7 +247,7 @@ def _similarity(args: argparse.Namespace) -> int:
         print("error: --threshold is a score between 0 (exclusive) and 1", file=sys.stderr)
         return exit_codes.USAGE
     try:
-        run = run_similarity(folder, Path(args.out), known, threshold=args.threshold)
+        run = run_similarity(folder, Path(args.out), known, threshold=args.threshold, progress=not args.quiet)
     except NameCollision as error:
         print(f"error: {error}; nothing was compared", file=sys.stderr)
         return exit_codes.BAD_INPUT
@@ -489,6 +489,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--threshold", type=float, default=0.5,
         help="pairs scoring at least this get a side-by-side page (default 0.5)",
     )
+    similarity.add_argument("--quiet", action="store_true", help="no progress bars")
     similarity.set_defaults(handler=_similarity)
     return parser
 

@@ -100,12 +100,23 @@ def compare(first: Fingerprint, second: Fingerprint, k: int = NOISE_THRESHOLD) -
                 int(matched_a), _spans(slices_a), _spans(slices_b))
 
 
-def compare_all(students: list[Document], known: list[Document], boilerplate: frozenset[int]) -> list[Pair]:
-    """Every pair of students and every student with every known solution, highest score first."""
+def compare_all(students: list[Document], known: list[Document], boilerplate: frozenset[int], *,
+                progress: bool = False) -> list[Pair]:
+    """Every pair of students and every student with every known solution, highest score first.
+
+    With ``progress``, a progress bar on stderr counts the pairs (a class of 400 makes 79,800).
+    """
+    from tqdm import tqdm
+
     prints = [fingerprint(document, boilerplate) for document in students]
     known_prints = [fingerprint(document, boilerplate) for document in known]
-    pairs = [compare(prints[i], prints[j]) for i in range(len(prints)) for j in range(i + 1, len(prints))]
-    pairs += [compare(student, solution) for student in prints for solution in known_prints]
+    work = [(prints[i], prints[j]) for i in range(len(prints)) for j in range(i + 1, len(prints))]
+    work += [(student, solution) for student in prints for solution in known_prints]
+    with tqdm(total=len(work), unit="pair", desc="comparing", dynamic_ncols=True, disable=not progress) as bar:
+        pairs = []
+        for first, second in work:
+            pairs.append(compare(first, second))
+            bar.update()
     return sorted(pairs, key=lambda p: (-p.score, -p.matched, p.source, p.a.name, p.b.name))
 
 

@@ -23,7 +23,8 @@ class SimilarityRun:
 
 
 def run_similarity(submissions: Path, out: Path, known: Path | None = None, *,
-                   threshold: float = DEFAULT_THRESHOLD, starter: Path = STARTER) -> SimilarityRun:
+                   threshold: float = DEFAULT_THRESHOLD, starter: Path = STARTER,
+                   progress: bool = False) -> SimilarityRun:
     """Compare every student of ``submissions`` with each other and with each known solution.
 
     Parameters
@@ -38,6 +39,8 @@ def run_similarity(submissions: Path, out: Path, known: Path | None = None, *,
         Pairs scoring at least this get a side-by-side page.
     starter : Path
         The released ``cs_utils/`` whose lines never count.
+    progress : bool
+        Show progress bars on stderr (reading, then comparing).
 
     Raises
     ------
@@ -45,11 +48,11 @@ def run_similarity(submissions: Path, out: Path, known: Path | None = None, *,
         If two entries of ``submissions`` would be the same student.
     """
     modules = sources.graded_modules()
-    documents = sources.read_submissions(Path(submissions), starter)
+    documents = sources.read_submissions(Path(submissions), starter, progress=progress)
     solutions = sources.read_known(Path(known), starter) if known is not None else []
     starter_texts = [sources.read_module(starter.parent.joinpath(*module.split("/")))[0] or ""
                      for module in modules]
-    pairs = detect.compare_all(documents, solutions, detect.starter_hashes(starter_texts))
+    pairs = detect.compare_all(documents, solutions, detect.starter_hashes(starter_texts), progress=progress)
     index = report.write_report(Path(out), pairs, documents, solutions, threshold=threshold, modules=modules)
     flagged = sum(1 for pair in pairs if pair.score >= threshold and pair.matched)
     return SimilarityRun(index, Path(out) / "pairs.csv", tuple(pairs), tuple(documents), flagged)

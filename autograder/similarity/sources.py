@@ -236,16 +236,22 @@ def read_submission(submission: Submission, starter: Path = STARTER,
         return Document(submission.student, kind, "", (note,))
 
 
-def read_submissions(folder: Path, starter: Path = STARTER) -> list[Document]:
-    """Every student of a ``grade-all`` folder, named as ``grade-all`` names them.
+def read_submissions(folder: Path, starter: Path = STARTER, *, progress: bool = False) -> list[Document]:
+    """Every student of a ``grade-all`` folder, named as ``grade-all`` names them (with
+    ``progress``, a progress bar on stderr).
 
     Raises
     ------
     NameCollision
         If two entries would be the same student (see :func:`~autograder.grading.submission.discover`).
     """
+    from tqdm import tqdm
+
     modules = graded_modules()
-    return [read_submission(submission, starter, modules) for submission in discover(folder)]
+    submissions = discover(folder)
+    return [read_submission(submission, starter, modules)
+            for submission in tqdm(submissions, unit="submission", desc="reading", dynamic_ncols=True,
+                                   disable=not progress)]
 
 
 def read_known(folder: Path, starter: Path = STARTER) -> list[Document]:

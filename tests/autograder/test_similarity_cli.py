@@ -24,7 +24,7 @@ def similarity(*args: str, seed: str = "0", cwd: Path = KIT_ROOT) -> subprocess.
 
 def test_the_command_writes_the_report_and_the_same_scores_under_any_hash_seed(releases, tmp_path):
     build_class(releases, tmp_path / "submissions")
-    first = similarity(str(tmp_path / "submissions"), "--out", str(tmp_path / "one"), seed="1")
+    first = similarity(str(tmp_path / "submissions"), "--out", str(tmp_path / "one"), "--quiet", seed="1")
     second = similarity(str(tmp_path / "submissions"), "--out", str(tmp_path / "two"), seed="2")
     assert first.returncode == second.returncode == exit_codes.OK, first.stderr + second.stderr
     assert "reason to look, not proof" in first.stderr and "1 scored 0.5 or more" in first.stderr
