@@ -4,6 +4,9 @@ The pages are rendered by Jinja2 with autoescaping on, so every student name, fi
 of code is HTML-escaped; they carry their own style, no script, and a Content-Security-Policy
 that forbids loading anything, so they open offline and nothing in them can run. Every CSV cell
 goes through :func:`~autograder.grading.safe_text.spreadsheet_cell`, like ``grades.csv``.
+
+copydetect's own HTML report is not used: it loads Bootstrap's CSS and JavaScript from a CDN
+and writes file names into the page unescaped.
 """
 from __future__ import annotations
 
