@@ -131,3 +131,13 @@ def test_a_failure_of_the_check_on_one_submission_is_reported_and_the_class_goes
     assert documents["bob"].notes == ("not compared: the similarity check failed on it (RuntimeError: a bug of ours)",)
     assert {run.pairs[0].a.name, run.pairs[0].b.name} == {"alice", "carol"} and run.pairs[0].score >= 0.99
     assert "a bug of ours" in (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
+
+
+def test_docstring_examples():
+    import doctest
+
+    from autograder.similarity import report
+
+    for module in (sources, report):
+        failures, tried = doctest.testmod(module)
+        assert failures == 0 and tried > 0, module.__name__
