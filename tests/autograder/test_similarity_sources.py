@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.grading.intake_limits import MAX_TOTAL_BYTES
 from autograder.similarity import sources
 from autograder.similarity.run import run_similarity
 
@@ -60,7 +61,7 @@ def hostile_class(releases, tmp_path) -> Path:
     for name in ("alice", "bob"):
         shutil.copytree(releases["solution"], batch / name, ignore=shutil.ignore_patterns("__pycache__"))
     with zipfile.ZipFile(batch / "bomb.zip", "w", compression=zipfile.ZIP_DEFLATED) as bundle:
-        bundle.writestr(SVM.as_posix(), b"\0" * (40 << 20))  # 40 MB of zeros, about 40 kB zipped
+        bundle.writestr(SVM.as_posix(), b"\0" * (MAX_TOTAL_BYTES + (1 << 20)))  # zeros: about 20 kB zipped
     secret = tmp_path / "secret.py"
     secret.write_text("SECRET_OUTSIDE_THE_SUBMISSION = 1\n", encoding="utf-8")
     shutil.copytree(releases["starter"], batch / "linker", ignore=shutil.ignore_patterns("__pycache__"))
