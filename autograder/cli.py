@@ -246,8 +246,12 @@ def _similarity(args: argparse.Namespace) -> int:
     if not 0.0 < args.threshold <= 1.0:
         print("error: --threshold is a score between 0 (exclusive) and 1", file=sys.stderr)
         return exit_codes.USAGE
+    if args.ignore_common is not None and args.ignore_common < 1:
+        print("error: --ignore-common is a number of students, 1 or more", file=sys.stderr)
+        return exit_codes.USAGE
     try:
-        run = run_similarity(folder, Path(args.out), known, threshold=args.threshold, progress=not args.quiet)
+        run = run_similarity(folder, Path(args.out), known, threshold=args.threshold,
+                             ignore_common=args.ignore_common, progress=not args.quiet)
     except NameCollision as error:
         print(f"error: {error}; nothing was compared", file=sys.stderr)
         return exit_codes.BAD_INPUT
@@ -478,6 +482,7 @@ def build_parser() -> argparse.ArgumentParser:
             "examples:\n"
             "  python -m autograder similarity submissions/ --out similarity/\n"
             "  python -m autograder similarity submissions/ --out similarity/ --known public-solutions/\n"
+            "  python -m autograder similarity submissions/ --out similarity/ --ignore-common 20 --quiet\n"
         ),
     )
     similarity.add_argument("folder", metavar="SUBMISSIONS", help="one subfolder or .zip per student, as grade-all")
@@ -488,6 +493,11 @@ def build_parser() -> argparse.ArgumentParser:
     similarity.add_argument(
         "--threshold", type=float, default=0.5,
         help="pairs scoring at least this get a side-by-side page (default 0.5)",
+    )
+    similarity.add_argument(
+        "--ignore-common", type=int, metavar="N",
+        help="in classmate pairs, ignore code found in more than N students' (like MOSS's -m; for large "
+             "classes, where everyone writes the same canonical lines); known solutions still see it",
     )
     similarity.add_argument("--quiet", action="store_true", help="no progress bars")
     similarity.set_defaults(handler=_similarity)

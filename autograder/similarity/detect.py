@@ -25,6 +25,7 @@ Scores, each between 0 and 1:
 """
 from __future__ import annotations
 
+import collections
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -101,16 +102,22 @@ def compare(first: Fingerprint, second: Fingerprint, k: int = NOISE_THRESHOLD) -
 
 
 def compare_all(students: list[Document], known: list[Document], boilerplate: frozenset[int], *,
-                progress: bool = False) -> list[Pair]:
+                ignore_common: int | None = None, progress: bool = False) -> list[Pair]:
     """Every pair of students and every student with every known solution, highest score first.
 
-    With ``progress``, a progress bar on stderr counts the pairs (a class of 400 makes 79,800).
+    With ``ignore_common`` = M, a fingerprint found in the code of more than M students is left
+    out of the classmate pairs (MOSS's ``-m``): in a large class the canonical lines everyone
+    writes stop counting, but a copy shared by more than M students is then missed among
+    classmates. Known solutions are always compared with every fingerprint, so a public solution
+    that many copied is still found. With ``progress``, a progress bar on stderr counts the pairs
+    (a class of 400 makes 79,800).
     """
     from tqdm import tqdm
 
     prints = [fingerprint(document, boilerplate) for document in students]
     known_prints = [fingerprint(document, boilerplate) for document in known]
-    work = [(prints[i], prints[j]) for i in range(len(prints)) for j in range(i + 1, len(prints))]
+    classmates = prints if ignore_common is None else without_common(prints, ignore_common)
+    work = [(classmates[i], classmates[j]) for i in range(len(prints)) for j in range(i + 1, len(prints))]
     work += [(student, solution) for student in prints for solution in known_prints]
     with tqdm(total=len(work), unit="pair", desc="comparing", dynamic_ncols=True, disable=not progress) as bar:
         pairs = []
@@ -118,6 +125,20 @@ def compare_all(students: list[Document], known: list[Document], boilerplate: fr
             pairs.append(compare(first, second))
             bar.update()
     return sorted(pairs, key=lambda p: (-p.score, -p.matched, p.source, p.a.name, p.b.name))
+
+
+def without_common(prints: list[Fingerprint], most: int, k: int = NOISE_THRESHOLD) -> list[Fingerprint]:
+    """The fingerprints with every hash held by more than ``most`` of them removed (sizes recomputed)."""
+    from copydetect.utils import get_token_coverage
+
+    counts = collections.Counter(h for item in prints for h in item.keys)
+    common = {h for h, count in counts.items() if count > most}
+    kept = []
+    for item in prints:
+        hashes = {h: where for h, where in item.hashes.items() if h not in common}
+        size = int(get_token_coverage(hashes, k, len(item.filtered))) if hashes else 0
+        kept.append(Fingerprint(item.document, item.filtered, item.offsets, hashes, frozenset(hashes), size))
+    return kept
 
 
 class _Adapter:

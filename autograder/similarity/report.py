@@ -76,7 +76,7 @@ def segments(text: str, spans: tuple[tuple[int, int], ...]) -> list[tuple[str, b
 
 
 def write_report(out: Path, pairs: list[Pair], documents: list[Document], known: list[Document], *,
-                 threshold: float, modules: tuple[str, ...]) -> Path:
+                 threshold: float, modules: tuple[str, ...], ignore_common: int | None = None) -> Path:
     """Write ``out/pairs.csv``, ``out/index.html`` and ``out/pairs/NNNN.html``; return the index."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "pairs").mkdir(exist_ok=True)
@@ -99,7 +99,8 @@ def write_report(out: Path, pairs: list[Pair], documents: list[Document], known:
     everyone = [*documents, *known]
     index = environment.get_template("index.html").render(
         modules=[module.rsplit("/", 1)[-1] for module in modules], noise=NOISE_THRESHOLD,
-        threshold=threshold, histogram=data_uri(score_histogram(pairs, threshold)),
+        threshold=threshold, ignore_common=ignore_common,
+        histogram=data_uri(score_histogram(pairs, threshold)),
         students=len(documents), known=len(known), total=len(pairs),
         flagged=[row for row in rows if row.page], rows=rows, hidden=max(0, len(pairs) - MAX_ROWS),
         unread=[(document.name, note) for document in everyone for note in document.notes],

@@ -23,8 +23,8 @@ class SimilarityRun:
 
 
 def run_similarity(submissions: Path, out: Path, known: Path | None = None, *,
-                   threshold: float = DEFAULT_THRESHOLD, starter: Path = STARTER,
-                   progress: bool = False) -> SimilarityRun:
+                   threshold: float = DEFAULT_THRESHOLD, ignore_common: int | None = None,
+                   starter: Path = STARTER, progress: bool = False) -> SimilarityRun:
     """Compare every student of ``submissions`` with each other and with each known solution.
 
     Parameters
@@ -37,6 +37,9 @@ def run_similarity(submissions: Path, out: Path, known: Path | None = None, *,
         One folder, zip or ``.py`` file per known public solution.
     threshold : float
         Pairs scoring at least this get a side-by-side page.
+    ignore_common : int, optional
+        Leave out of classmate pairs the fingerprints found in more than this many students'
+        code (see :func:`~.detect.compare_all`); None keeps them all.
     starter : Path
         The released ``cs_utils/`` whose lines never count.
     progress : bool
@@ -52,7 +55,9 @@ def run_similarity(submissions: Path, out: Path, known: Path | None = None, *,
     solutions = sources.read_known(Path(known), starter) if known is not None else []
     starter_texts = [sources.read_module(starter.parent.joinpath(*module.split("/")))[0] or ""
                      for module in modules]
-    pairs = detect.compare_all(documents, solutions, detect.starter_hashes(starter_texts), progress=progress)
-    index = report.write_report(Path(out), pairs, documents, solutions, threshold=threshold, modules=modules)
+    pairs = detect.compare_all(documents, solutions, detect.starter_hashes(starter_texts),
+                               ignore_common=ignore_common, progress=progress)
+    index = report.write_report(Path(out), pairs, documents, solutions, threshold=threshold, modules=modules,
+                                ignore_common=ignore_common)
     flagged = sum(1 for pair in pairs if pair.score >= threshold and pair.matched)
     return SimilarityRun(index, Path(out) / "pairs.csv", tuple(pairs), tuple(documents), flagged)

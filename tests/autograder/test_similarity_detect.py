@@ -7,8 +7,8 @@ import pytest
 from similarity_class import ROTATIONS, build_class
 
 from autograder.similarity import run_similarity
-from autograder.similarity.detect import CLASSMATE, fingerprint, starter_hashes
-from autograder.similarity.sources import STUDENT, Document
+from autograder.similarity.detect import CLASSMATE, compare_all, fingerprint, starter_hashes
+from autograder.similarity.sources import KNOWN, STUDENT, Document
 
 INDEPENDENT = ("alice", "carol", "dave")
 
@@ -58,3 +58,27 @@ def test_repeated_code_is_not_dropped_as_starter_code():
     repeated = Document("a", STUDENT, line * 3)
     unrelated = frozenset(starter_hashes(["result = compute(arguments, more_arguments, yet_more)\n"]))
     assert fingerprint(repeated, unrelated).size == fingerprint(repeated).size > 0
+
+
+CANONICAL = """for i in range(num_test):
+    for j in range(num_train):
+        dists[i, j] = np.sqrt(np.sum((X[i] - self.X_train[j]) ** 2))
+"""
+SHARED = """margins = np.maximum(0, scores - scores[np.arange(N), y][:, None] + 1)
+margins[np.arange(N), y] = 0
+loss = margins.sum() / N + reg * np.sum(W * W)
+"""
+
+
+def test_code_everyone_writes_can_be_ignored_between_classmates_but_not_against_known_solutions():
+    own = [f"value_{n} = compute_{n}(alpha_{n}, beta_{n}, gamma_{n}) + {n} * offset_{n}.sum(axis={n})\n"
+           for n in range(8)]
+    students = [Document(f"s{n}", STUDENT, CANONICAL + own[n] + (SHARED if n < 2 else "")) for n in range(8)]
+    known = [Document("public", KNOWN, CANONICAL)]
+    plain = {frozenset((p.a.name, p.b.name)): p.score for p in compare_all(students, known, frozenset())}
+    quiet = {frozenset((p.a.name, p.b.name)): p.score
+             for p in compare_all(students, known, frozenset(), ignore_common=3)}
+    assert plain[frozenset(("s2", "s3"))] >= 0.3  # the canonical loop alone makes them alike
+    assert quiet[frozenset(("s2", "s3"))] == 0
+    assert quiet[frozenset(("s0", "s1"))] >= 0.5  # the block only the two of them share still counts
+    assert quiet[frozenset(("s5", "public"))] == plain[frozenset(("s5", "public"))] > 0
