@@ -47,6 +47,8 @@ def test_unusable_inputs_get_named_exit_codes(tmp_path):
     assert collision.returncode == exit_codes.BAD_INPUT and "nothing was compared" in collision.stderr
     threshold = similarity(str(tmp_path / "submissions"), "--out", str(tmp_path / "out"), "--threshold", "0")
     assert threshold.returncode == exit_codes.USAGE
+    common = similarity(str(tmp_path / "submissions"), "--out", str(tmp_path / "out"), "--ignore-common", "0")
+    assert common.returncode == exit_codes.USAGE and "--ignore-common" in common.stderr
 
 
 def test_the_demo_class_is_read_never_run(releases, tmp_path):
