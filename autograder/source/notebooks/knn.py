@@ -172,8 +172,9 @@ for name, seconds in timings.items():
 # the work to one matrix product, which NumPy runs in optimised, multi-threaded code. Between two
 # loops and one loop there is no rule. The one-loop version builds a whole `(num_train, 3072)`
 # temporary array for every test image and walks through far more memory than fits in the
-# cache, so on many machines it is *slower* than two loops (on the reference machine it took
-# about twice as long). On all 500 test images each loop version would take minutes, which is
+# cache, so on many machines it is *slower* than two loops (on a 2-core test machine it took
+# between about as long and three times as long, depending on what else was running). On all 500
+# test images each loop version would take roughly 40 s to 3 minutes on such a machine, which is
 # why they only get a slice here.
 
 # %% [markdown]
@@ -210,10 +211,12 @@ print(f"k = 5: {num_correct} / {NUM_TEST} correct, accuracy {num_correct / NUM_T
 # **Your code.** Fill `k_to_accuracies[k]` with a list of `num_folds` accuracies for every `k` in
 # `k_choices`. Hints: `np.array_split` makes the folds, `np.concatenate` joins the other four.
 # Compute the distance matrix once per fold. Calling `predict_labels` for every `k` gives the
-# right answer but sorts every row again for every `k`, which takes minutes with 10000 images;
-# sort each fold's rows once instead (`np.argsort(..., kind="stable")`) and let the first `k`
-# neighbours vote for each `k`, with the same tie rule as `predict_labels`. Then the cell takes
-# seconds.
+# right answer but sorts every row again for every `k`, which takes one to three minutes with
+# 10000 images on a 2-core machine; sort each fold's rows once instead
+# (`np.argsort(..., kind="stable")`) and let the first `k` neighbours vote for each `k`, with the
+# same tie rule as `predict_labels`. Then the cell takes about 20 s on a 2-core machine, up to
+# about a minute when other programs keep its cores busy (most of it goes into the five distance
+# matrices and sorting their rows).
 
 # %% nbgrader={"grade": false, "solution": true, "locked": false, "grade_id": "knn-cross-validation", "schema_version": 3}
 num_folds = 5

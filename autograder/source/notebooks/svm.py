@@ -231,7 +231,7 @@ for reg in (0.0, 5e1):
 # **Implement `svm_loss_vectorized`** without loops over examples or classes. It must agree
 # with the naive version: losses to 1e-9 and gradients to 1e-9 (largest absolute difference). How
 # much faster it is depends on the machine and on what else runs on it: about 18 times on an idle
-# 2-core reference machine, only about 5 times when other programs keep its cores busy.
+# 2-core reference machine, only about 4 to 5 times when other programs keep its cores busy.
 
 # %%
 def best_time(function, repeats=5):
@@ -424,9 +424,11 @@ print(f"validation accuracy {np.mean(svm.predict(X_val) == y_val):.3f}")
 # exactly), and store
 # `results[(learning_rate, reg)] = (training accuracy, validation accuracy)`. Keep the best
 # classifier by validation accuracy in `best_svm` and its accuracy in `best_val`, and the pair in
-# `best_params`. The grid was chosen so that no run diverges; each run takes a few seconds. On
-# full CIFAR-10 you should see the best validation accuracy **0.392** at learning rate 2e-7 and
-# reg 1e3 (exact for the seeded runs; the target is at least 0.39), and a test accuracy of 0.389.
+# `best_params`. The grid was chosen so that no run diverges. On full CIFAR-10 each run takes
+# about 20 s to a minute on a 2-core machine, depending on what else runs on it, so the cell
+# takes about 1.5 to 4 minutes, and you should see the best validation accuracy **0.392** at
+# learning rate 2e-7 and reg 1e3 (exact for the seeded runs; the target is at least 0.39), and a
+# test accuracy of 0.389.
 
 # %% nbgrader={"grade": false, "solution": true, "locked": false, "grade_id": "svm-tuning", "schema_version": 3}
 learning_rates = [1e-7, 2e-7]
@@ -494,9 +496,11 @@ plt.show()
 # you about the limits of a linear classifier on raw pixels?
 
 # %% [markdown] nbgrader={"grade": true, "solution": true, "locked": false, "points": 2, "grade_id": "svm-q2-answer", "schema_version": 3}
-# They are blurry colour blobs, each like an average of its class: blue sky or water for
-# airplane and ship, green and brown ground for frog, deer and horse, a reddish body in the
-# centre for car and truck, sometimes a faint two-headed horse. The score is a dot product with
-# the template, so one template has to match every image of its class at once; it ends up close
-# to their average colour layout. A linear classifier on pixels can only hold one such template
-# per class, so it cannot cope with objects in different poses, positions or colours.
+# They are blurry colour blobs, each like an average of its class, under fine pixel-by-pixel
+# noise: blue sky or water for airplane and ship, green and brown ground for frog, deer and
+# horse, a reddish body in the centre for car and truck, sometimes a faint two-headed horse. The
+# score is a dot product with the template, so one template has to match every image of its
+# class at once; it ends up close to their average colour layout. (The noise is left over from
+# the random starting weights, which the weak regularization has only halved after 1500 steps.)
+# A linear classifier on pixels can only hold one such template per class, so it cannot cope
+# with objects in different poses, positions or colours.
