@@ -18,8 +18,11 @@ Scores, each between 0 and 1:
 * two classmates: the matching share of both documents together,
   ``(matched_a + matched_b) / (size_a + size_b)``, so a short document that shares one common
   line with a long one scores low, and two copies of each other score near 1;
-* a student and a known solution: the share of the student's document found in the known one
-  (a public repository holds much else, so its own share says little).
+* a student and a known solution: the larger of the two shares, so a student whose code comes
+  from a public solution scores high, and so does one who took a public solution's two functions
+  into otherwise original code (the solution's share is then high, the student's is not).
+  Known solutions are the instructor's choice of real solutions, not fragments: a known file
+  holding nothing but one canonical line would match every student who wrote it.
 
 ``matched`` and ``size`` count characters of the filtered token stream, not of the source.
 """
@@ -94,7 +97,7 @@ def compare(first: Fingerprint, second: Fingerprint, k: int = NOISE_THRESHOLD) -
         return Pair(first.document, second.document, source, 0.0, 0.0, 0.0, 0, (), ())
     matched_a, (share_a, share_b), (slices_a, slices_b) = compare_files(_Adapter(first, k), _Adapter(second, k))
     if source == KNOWN_SOLUTION:
-        score = share_a
+        score = max(share_a, share_b)
     else:
         score = (matched_a + share_b * second.size) / (first.size + second.size)
     return Pair(first.document, second.document, source, float(score), float(share_a), float(share_b),

@@ -7,7 +7,7 @@ import pytest
 from similarity_class import ROTATIONS, build_class
 
 from autograder.similarity import run_similarity
-from autograder.similarity.detect import CLASSMATE, compare_all, fingerprint, starter_hashes
+from autograder.similarity.detect import CLASSMATE, KNOWN_SOLUTION, compare_all, fingerprint, starter_hashes
 from autograder.similarity.sources import KNOWN, STUDENT, Document
 
 INDEPENDENT = ("alice", "carol", "dave")
@@ -19,16 +19,16 @@ def planted(releases, tmp_path_factory):
     reordered = build_class(releases, root / "submissions")
     run = run_similarity(root / "submissions", root / "report", starter=releases["starter"] / "cs_utils")
     scores = {frozenset((pair.a.name, pair.b.name)): pair for pair in run.pairs}
-    return run, scores, reordered
+    return run, scores, reordered, root
 
 
 def test_the_copy_was_disguised_by_every_edit(planted):
-    _, _, reordered = planted
+    _, _, reordered, _ = planted
     assert reordered >= len(ROTATIONS)
 
 
 def test_a_disguised_copy_scores_high_and_ranks_first(planted):
-    run, scores, _ = planted
+    run, scores, _, _ = planted
     first = run.pairs[0]
     assert {first.a.name, first.b.name} == {"alice", "bob"}
     assert first.source == CLASSMATE
@@ -37,14 +37,30 @@ def test_a_disguised_copy_scores_high_and_ranks_first(planted):
     assert run.flagged == 1
 
 
+def test_two_functions_taken_from_a_known_solution_are_reported(planted, releases):
+    """A public gist holding only linear_svm.py: carol's two SVM functions are in it, her other
+    eight functions are her own. Her share of code found in the gist is small, the gist's found in
+    hers is not; classmates who wrote the SVM otherwise stay low."""
+    _, _, _, root = planted
+    (root / "known" / "gist").mkdir(parents=True)
+    svm = root / "submissions" / "carol" / "cs_utils" / "classifiers" / "linear_svm.py"
+    (root / "known" / "gist" / "linear_svm.py").write_text(svm.read_text(encoding="utf-8"), encoding="utf-8")
+    run = run_similarity(root / "submissions", root / "report-known", root / "known",
+                         starter=releases["starter"] / "cs_utils")
+    known = {pair.a.name: pair for pair in run.pairs if pair.source == KNOWN_SOLUTION}
+    assert known["carol"].share_a < 0.5 and known["carol"].share_b >= 0.95 and known["carol"].score >= 0.95
+    assert all(known[name].score < 0.5 for name in ("alice", "bob", "dave")), known
+    assert known["erin"].score == 0
+
+
 @pytest.mark.parametrize("a, b", [*itertools.combinations(INDEPENDENT, 2), ("bob", "carol"), ("bob", "dave")])
 def test_independent_implementations_score_low(planted, a, b):
-    _, scores, _ = planted
+    _, scores, _, _ = planted
     assert scores[frozenset((a, b))].score < 0.4, scores[frozenset((a, b))]
 
 
 def test_the_untouched_starter_scores_zero(planted):
-    run, scores, _ = planted
+    run, scores, _, _ = planted
     blanks = {document.name: document for document in run.documents if document.name in ("erin", "frank")}
     assert blanks["erin"].text == "" and blanks["frank"].text == ""
     assert scores[frozenset(("erin", "frank"))].score == 0
