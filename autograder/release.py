@@ -47,9 +47,10 @@ RELEASED_FOLDERS = ("cs_utils",)
 NOTEBOOK_FOLDER = "notebooks"
 #: Names that are build litter, never part of a release.
 IGNORED_NAMES = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".DS_Store"}
-#: Grader modules the student package carries byte for byte (standard library and NumPy only), so
-#: ``python -m cs_utils.check`` runs the public tests in the grader's own sandbox. Never the tests.
-SHIPPED_GRADER_MODULES = ("cgroups.py", "harness.py", "sandbox.py", "static.py")
+#: Grader modules the student package carries byte for byte: the loop and helper checks that the
+#: public tests share with the grader (pure ``ast``, any system). Never the tests, never the
+#: sandbox: the self-check's own runner is ``cs_utils/_grading/runner.py`` in the source.
+SHIPPED_GRADER_MODULES = ("static.py",)
 SHIPPED_GRADER_FOLDER = Path("cs_utils") / "_grading"
 #: Written after the notebooks, from them: the graded cells' fingerprints, for ``cs_utils.submit``.
 GRADED_CELLS_FILE = SHIPPED_GRADER_FOLDER / "graded_cells.json"

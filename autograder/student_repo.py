@@ -51,9 +51,8 @@ ALLOWED = (
     "cs_utils/*.py",
     "cs_utils/classifiers/*.py",
     "cs_utils/public_tests/*.py",
-    "cs_utils/_grading/cgroups.py",
-    "cs_utils/_grading/harness.py",
-    "cs_utils/_grading/sandbox.py",
+    "cs_utils/_grading/child.py",
+    "cs_utils/_grading/runner.py",
     "cs_utils/_grading/static.py",
     "cs_utils/_grading/graded_cells.json",
 )

@@ -1,4 +1,4 @@
-"""Check your functions with the public tests, run the way the grader runs them.
+"""Check your functions with the public tests, each call in a fresh Python process.
 
 From a terminal in the kit folder::
 
@@ -15,11 +15,13 @@ selected test passed, 1 when one failed, 2 for an unknown name and 3 when the te
 not start.
 
 How it runs: your saved ``cs_utils`` files (not what a notebook has in memory) are copied to a
-scratch folder, and a fresh process imports them there and calls one function at a time. That
-process is the grader's own sandbox (``cs_utils/_grading``, a byte-for-byte copy of the grader's
-runtime): the same time limit per call, the same memory limit, no network where the machine
-allows it (full isolation needs root, which Colab has; on a laptop it is best-effort). An
-infinite loop or a crash therefore costs one function's tests, never your notebook.
+scratch folder, and a fresh Python process (``python -I``, which ignores your user
+site-packages and ``PYTHON*`` variables) imports them there and calls one function at a time.
+Each call has the grader's time limit; on Linux the process also gets the grader's memory cap
+(macOS and Windows offer no such cap, so there a function that builds a huge array is not
+stopped; ``--verbose`` says which applied). An infinite loop or a crash therefore costs one
+function's tests, never your notebook. This works wherever Python runs: Linux, macOS, Windows,
+Colab. It is not the grader's sandbox: the grader runs its own tests, in a stricter one.
 
 These tests need no answer key. They check properties every correct solution has (shapes,
 worked examples small enough to do by hand, naive and vectorized versions agreeing, analytic
@@ -34,7 +36,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from cs_utils._grading import sandbox as _sandbox
+from cs_utils._grading.runner import Limits
 from cs_utils.public_tests.knn import distance_tests, label_tests
 from cs_utils.public_tests.linear_classifier import predict_tests, train_tests
 from cs_utils.public_tests.losses import loss_tests
@@ -85,7 +87,7 @@ def select(names) -> list[str]:
     return chosen
 
 
-def run_checks(names=(), *, package: Path = PACKAGE_ROOT, limits: _sandbox.Limits = _sandbox.Limits()) -> Report:
+def run_checks(names=(), *, package: Path = PACKAGE_ROOT, limits: Limits = Limits()) -> Report:
     """Run the public tests of ``names`` (all functions when empty) and return the report."""
     report = Report()
     with Session(package, limits) as session:
@@ -116,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m cs_utils.check",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Run the public tests of your cs_utils functions in the grader's sandbox.",
+        description="Run the public tests of your cs_utils functions in a fresh Python process.",
         epilog=("examples:\n"
                 "  python -m cs_utils.check\n"
                 "  python -m cs_utils.check svm_loss_naive svm_loss_vectorized\n"
@@ -124,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"\nnames: {', '.join(TESTS)}\ngroups: {', '.join(GROUPS)}"),
     )
     parser.add_argument("names", nargs="*", metavar="NAME", help="functions or groups to check (default: all)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="also say how isolated the test process was")
+    parser.add_argument("-v", "--verbose", action="store_true", help="also say what limits the test process had")
     args = parser.parse_args(argv)
     try:
         select(args.names)
@@ -133,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         report = run_checks(args.names)
-    except RuntimeError as error:  # the sandboxed interpreter could not start: nothing was tested
+    except RuntimeError as error:  # the test process could not start: nothing was tested
         print(f"error: {error}\nThe tests run in a fresh `{sys.executable} -I`, which must be able to import "
               "NumPy (a NumPy installed with `pip install --user` is not visible there).", file=sys.stderr)
         return 3

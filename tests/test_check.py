@@ -1,7 +1,10 @@
-"""``python -m cs_utils.check``: the public tests, run in the grader's sandbox, on released packages.
+"""``python -m cs_utils.check``: the public tests, run in a fresh process, on released packages.
 
 Each test builds a release into a temporary folder and runs the check there in a subprocess, as
-a student would; bugs are planted in the solution release by replacing one line.
+a student would; bugs are planted in the solution release by replacing one line. The check must
+also run where the grader's sandbox cannot: with ``fcntl``, Unix ``SOCK_SEQPACKET`` sockets,
+``os.fork``, process groups and ``resource`` taken away (as on Windows), and on every Python from
+3.10 to 3.13 that this machine has, with nothing but NumPy installed.
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ import pytest
 from autograder import SOURCE_ROOT, release
 from autograder.release import build_release
 
-pytestmark = pytest.mark.e2e  # the self-check command in a subprocess, in the sandbox
+pytestmark = pytest.mark.e2e  # the self-check command in a subprocess
 
 KIT_ROOT = Path(__file__).resolve().parent.parent
 CHECK_SCRIPT = """
@@ -178,7 +181,7 @@ def test_an_infinite_loop_costs_one_function_only(releases, tmp_path):
     script = CHECK_SCRIPT.replace(
         "run_checks(sys.argv[1:])", "run_checks(sys.argv[1:], limits=Limits(call_seconds=1.0))"
     )
-    script = "from cs_utils._grading.sandbox import Limits\n" + script
+    script = "from cs_utils._grading.runner import Limits\n" + script
     result = subprocess.run(
         [sys.executable, "-c", script, "svm"], cwd=root, capture_output=True, text=True, timeout=120
     )
@@ -203,14 +206,12 @@ def test_the_check_runs_the_saved_files_in_a_separate_process(releases, tmp_path
     assert all(passed for function, _, passed, _ in found if function == "softmax_loss_naive")
 
 
-def test_the_shipped_runtime_is_the_graders_own():
+def test_the_student_package_ships_the_graders_static_checks_and_no_sandbox():
     shipped = KIT_ROOT / release.SHIPPED_GRADER_FOLDER
     for name in release.SHIPPED_GRADER_MODULES:
         assert filecmp.cmp(shipped / name, KIT_ROOT / "autograder" / "grading" / name, shallow=False), name
-    names = {path.name for path in shipped.iterdir()}
-    assert not names & {"checks", "checks.py", "manifest.py", "reference.py", "runner.py"}, (
-        "hidden tests must never ship"
-    )
+    names = {path.name for path in shipped.iterdir() if path.name != "__pycache__"}
+    assert names == {"child.py", "runner.py", "static.py", "graded_cells.json"}, "only the runner and the static checks"
 
 
 def test_the_notebook_one_liner_prints_and_returns_the_report(releases):
@@ -276,3 +277,129 @@ def test_the_self_check_uses_the_graders_sizes():
     assert (compare["RACE_FACTOR"], compare["RACE_ROUNDS"]) == (plans.RACE_FACTOR, plans.RACE_ROUNDS)
     assert (knn["RACE_SIZE"], knn["MEMORY_SIZE"]) == (plans.KNN_SPEED_SIZE, plans.KNN_MEMORY_SIZE)
     assert (losses["RACE_SIZE"], losses["MEMORY_SIZE"]) == (plans.LOSS_SPEED_SIZE, plans.LOSS_MEMORY_SIZE)
+
+
+# --------------------------------------------------------------- wherever students work
+
+#: What each flavour of restricted interpreter lacks: the brief's three (what the grader's sandbox
+#: needs), and all that native Windows lacks of what a POSIX runner might use.
+RESTRICTIONS = {
+    "no fcntl, SOCK_SEQPACKET or fork": (("fcntl",), ("fork", "forkpty"), ()),
+    "as on Windows": (("fcntl", "resource", "termios"), ("fork", "forkpty", "killpg", "setsid", "getpgid"),
+                      ("setitimer", "SIGALRM")),  # (POSIX Popen.kill needs SIGKILL; Windows has its own)
+}
+RESTRICT = """
+import os, signal, socket, _socket, sys
+for name in {modules!r}:
+    sys.modules[name] = None  # `import fcntl` now raises ImportError
+for module, names in ((socket, ["SOCK_SEQPACKET"]), (_socket, ["SOCK_SEQPACKET"]), (os, {functions!r}),
+                      (signal, {signals!r})):
+    for name in names:
+        if hasattr(module, name):
+            delattr(module, name)
+"""
+
+
+def restricted_python(folder: Path, flavour: str) -> Path:
+    """A virtual environment whose every process lacks what ``flavour`` names, children included.
+
+    Its site-packages hold a ``.pth`` file that runs the restriction at start-up: the ``site``
+    module reads it even under ``python -I`` (which skips ``PYTHONPATH`` and the user's
+    site-packages), so the self-check's test processes are restricted too. A second ``.pth``
+    file points at this environment's packages (NumPy).
+    """
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True, timeout=120)
+    python = folder / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    modules, functions, signals = RESTRICTIONS[flavour]
+    site_packages = Path(purelib)
+    (site_packages / "_restrict.py").write_text(RESTRICT.format(modules=modules, functions=functions,
+                                                                signals=signals))
+    (site_packages / "_restrict.pth").write_text("import _restrict\n")
+    numpy_home = Path(__import__("numpy").__file__).resolve().parent.parent
+    (site_packages / "kit_packages.pth").write_text(f"{numpy_home}\n")
+    return python
+
+
+@pytest.mark.parametrize("flavour", sorted(RESTRICTIONS))
+def test_the_restricted_interpreter_really_lacks_them_in_its_children_too(tmp_path, flavour):
+    python = restricted_python(tmp_path / "venv", flavour)
+    probe = ("import os, socket\n"
+             "try:\n    import fcntl\n    fcntl_found = True\nexcept ImportError:\n    fcntl_found = False\n"
+             "print(fcntl_found, hasattr(socket, 'SOCK_SEQPACKET'), hasattr(os, 'fork'), hasattr(os, 'killpg'))\n")
+    outer = subprocess.run([str(python), "-c", probe], capture_output=True, text=True, check=True)
+    inner = subprocess.run([str(python), "-c", f"import subprocess, sys; subprocess.run([sys.executable, '-I', '-c', "
+                                               f"{probe!r}])"], capture_output=True, text=True, check=True)
+    windows = flavour == "as on Windows"
+    assert outer.stdout.split() == inner.stdout.split() == ["False", "False", "False", str(not windows)]
+
+
+#: Hostile student code, one kind per function: (file, the line it goes before, the code, hint words).
+HOSTILE = {
+    "svm_loss_vectorized": (SVM, "    rows = np.arange(num_train)\n", "    while True:\n        pass\n",
+                            "did not finish within the time limit"),
+    "softmax_loss_vectorized": (SOFTMAX, "    rows = np.arange(num_train)\n", "    import os; os._exit(3)\n",
+                                "stopped"),
+    "compute_distances_one_loop": (KNN, "        for i in range(num_test):\n            differences",
+                                   "        import ctypes; ctypes.string_at(0)  # a segmentation fault\n",
+                                   "stopped"),
+    "predict_labels": (KNN, "        y_pred = np.zeros(num_test, dtype=np.int64)\n",
+                       "        hog = [np.ones(1 << 24) for _ in range(1000)]  # 128 MiB at a time, 128 GiB in all\n",
+                       "MemoryError"),
+    "LinearClassifier.predict": (LINEAR, "        y_pred = np.argmax(X @ self.W, axis=1)  # (N,)\n",
+                                 "        return np.zeros((3000, 3000))  # 72 MB: more than a reply may carry\n",
+                                 "far more data than the check reads back"),
+}
+#: Their neighbours, which must keep every point; svm_loss_naive also prints a megabyte per call.
+HONEST = ("compute_distances_two_loops", "svm_loss_naive", "softmax_loss_naive", "LinearClassifier.train")
+NOISE = (SVM, "    num_train = X.shape[0]\n", "    print('.' * (1 << 20))  # a megabyte of output per call\n")
+
+
+def hostile_release(releases, folder: Path, functions) -> Path:
+    root = folder / "hostile"
+    shutil.copytree(releases["solution"] / "cs_utils", root / "cs_utils")
+    for relative, anchor, code in [HOSTILE[name][:3] for name in functions] + [NOISE]:
+        path = root / relative
+        text = path.read_text()
+        assert anchor in text, (relative, anchor)
+        path.write_text(text.replace(anchor, code + anchor, 1))
+    return root
+
+
+def processes_mentioning(text: str) -> list[str]:
+    """Command lines of the running processes that mention ``text`` (Linux's /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if entry.name.isdigit() and text in command:
+            found.append(command)
+    return found
+
+
+@pytest.mark.parametrize("flavour", [None, *sorted(RESTRICTIONS)])
+def test_hostile_code_costs_only_its_own_function_wherever_the_check_runs(releases, tmp_path, flavour):
+    python = Path(sys.executable) if flavour is None else restricted_python(tmp_path / "venv", flavour)
+    # Without resource there is no memory cap, so no memory hog there; elsewhere a lower cap than the
+    # grader's gets to the MemoryError sooner (filling memory is slow on a busy machine).
+    capped = flavour != "as on Windows"
+    planted_here = [name for name in HOSTILE if capped or name != "predict_labels"]
+    root = hostile_release(releases, tmp_path, planted_here)
+    script = ("import json, sys\nfrom cs_utils._grading.runner import Limits\nfrom cs_utils.check import run_checks\n"
+              "report = run_checks(sys.argv[1:], limits=Limits(memory_bytes=480 << 20))\n"
+              "print(json.dumps([[o.function, o.passed, o.hint] for o in report.outcomes] + [report.notes]))\n")
+    result = subprocess.run([str(python), "-c", script, *planted_here, *HONEST], cwd=root, capture_output=True,
+                            text=True, timeout=240)
+    assert result.returncode == 0, result.stderr[-2000:]
+    *found, notes = json.loads(result.stdout)
+    for name in planted_here:
+        hints = [hint for function, passed, hint in found if function == name and not passed]
+        assert hints and len(hints) == len([f for f, *_ in found if f == name]), (name, found)
+        assert HOSTILE[name][3] in hints[0], (name, hints[0])
+    for name in HONEST:
+        assert all(passed for function, passed, _ in found if function == name), (name, found)
+    assert any(("memory capped" if capped else "no memory cap") in note for note in notes), notes
+    assert not processes_mentioning(str(root)), "a test process outlived the check"

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from autograder import KIT_ROOT, SOURCE_ROOT, exit_codes, handout, nbgrader_bridge
-from autograder.release import SOLUTION_BEGIN, SOLUTION_END, build_release
+from autograder.release import SHIPPED_GRADER_MODULES, SOLUTION_BEGIN, SOLUTION_END, build_release
 from autograder.student_repo import ALLOWED, StudentRepoError, allowed, build_student_repo
 
 COLAB_PATH = "uni/a1-student/blob/main"
@@ -103,7 +103,7 @@ def hidden_strings() -> set[str]:
     grading = KIT_ROOT / "autograder" / "grading"
     hidden = defined(sorted((grading / "checks").glob("*.py")))
     shipped = defined([*(SOURCE_ROOT / "cs_utils").rglob("*.py"),
-                       *(grading / name for name in ("cgroups.py", "harness.py", "sandbox.py", "static.py"))])
+                       *(grading / name for name in SHIPPED_GRADER_MODULES)])
     names = {name for name in hidden - shipped if len(name) >= 6 and not name.startswith("__")}
     return names | {spec.id for spec in (*TESTS, *NOTEBOOK_TESTS)} | set(HIDDEN_STRINGS)
 

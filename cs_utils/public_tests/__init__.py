@@ -1,7 +1,7 @@
 """The public tests behind ``python -m cs_utils.check``, one module per part of the assignment.
 
 * :mod:`.results`: what a run reports (``Outcome``, ``Report``) and how a test fails (``Failed``);
-* :mod:`.session`: your package copied to a scratch folder and called in the grader's sandbox;
+* :mod:`.session`: your package copied to a scratch folder and called in a fresh process;
 * :mod:`.compare`: shape, finiteness and gradient comparisons that turn a wrong answer into a hint;
 * :mod:`.knn`, :mod:`.losses`, :mod:`.linear_classifier`: the tests themselves.
 

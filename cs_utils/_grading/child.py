@@ -1,0 +1,244 @@
+"""The self-check's test process: ``python -I child.py FOLDER MEMORY_BYTES``, serving calls.
+
+It imports the student's saved package from ``FOLDER`` (a scratch copy) and answers the
+requests of :mod:`cs_utils._grading.runner` on its standard input and output, in the grader's
+message format: a request is one JSON line (``nonce``; ``calls``, each with the call, ``repeat``
+and its input arrays as ``[name, dtype, shape, byte count]``) followed by the arrays' raw bytes;
+each call is answered by one JSON line (``done``, ``index``, ``status``, ``outputs``, and
+``blobs``, the returned arrays as ``[name, byte count]``) followed by their raw bytes. No pickle.
+The call kinds (``function``, ``knn``, ``predict``, ``train``, ``race``) are the grader's.
+
+Standard library and NumPy only, on every operating system; the memory cap needs ``resource``.
+"""
+import importlib
+import importlib.machinery
+import json
+import numbers
+import os
+import signal
+import sys
+import time
+import types
+from typing import Any
+
+import numpy as np
+
+
+def cap_memory(limit):
+    """Cap this process's address space; return a note saying whether it could."""
+    try:
+        if sys.platform == "darwin":  # macOS accepts RLIMIT_AS but does not enforce it
+            raise ImportError("no enforced address-space limit")
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    except (ImportError, OSError, ValueError):  # Windows has no resource module
+        return "no memory cap on this system: a function that uses too much memory is not stopped"
+    return f"memory capped at {limit >> 20} MiB per test process"
+
+
+def install_student_path(root):
+    """Import ``cs_utils.x.y`` from ``root`` without running the packages' ``__init__`` files.
+
+    A broken ``softmax.py`` then costs only the tests that import it (softmax, and the linear
+    classifier's), not every test that would go through ``cs_utils/classifiers/__init__.py``.
+    """
+    sys.path.insert(0, root)
+    for name in ("cs_utils", "cs_utils.classifiers"):
+        package = types.ModuleType(name)
+        package.__path__ = [os.path.join(root, *name.split("."))]
+        package.__spec__ = importlib.machinery.ModuleSpec(name, None, is_package=True)
+        package.__spec__.submodule_search_locations = package.__path__
+        sys.modules[name] = package
+
+
+class Store:
+    """The input arrays of one call (name -> dtype, shape, bytes) and the arrays it returns."""
+
+    def __init__(self, blobs):
+        self.blobs, self.saved = blobs, []
+
+    def load(self, name):  # a fresh, writable copy every time
+        dtype, shape, data = self.blobs[name]
+        return np.frombuffer(data, dtype=np.dtype(dtype)).reshape(shape).copy()
+
+    def save(self, name, array):
+        self.saved.append((name, array.tobytes()))
+        return {"dtype": array.dtype.str, "shape": list(array.shape)}
+
+
+def export(value, store, stem, record):
+    """Describe one returned value in ``record`` as plain data; arrays go to ``store``."""
+    if isinstance(value, (bool, np.bool_)):
+        record[stem] = {"kind": "number", "value": float(bool(value))}
+    elif isinstance(value, numbers.Real) and not isinstance(value, np.ndarray):
+        number = float(value)
+        record[stem] = {"kind": "number", "value": number if np.isfinite(number) else str(number)}
+    elif isinstance(value, (list, tuple)) and stem == "result":
+        record[stem] = {"kind": "tuple", "length": len(value)}
+        for position, item in enumerate(value):
+            export(item, store, f"{stem}.{position}", record)
+    else:
+        array = np.asarray(value)
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"returned a value of type {type(value).__name__} that is not numeric")
+        record[stem] = {"kind": "array", **store.save(stem, np.ascontiguousarray(array))}
+
+
+def argument(store, ref):
+    return store.load(ref["array"]) if "array" in ref else ref["value"]
+
+
+def prepare(call, store):
+    """The call as a function of no arguments, and its input arrays by the names checked for changes."""
+    if call["kind"] == "function":
+        function = getattr(importlib.import_module(call["module"]), call["name"])
+        args = [argument(store, ref) for ref in call["args"]]
+        return (lambda: function(*args)), {f"after.arg{i}": a for i, a in enumerate(args) if isinstance(a, np.ndarray)}
+    classifier = importlib.import_module("cs_utils.classifiers.k_nearest_neighbor").KNearestNeighbor()
+    X_train = store.load("X_train")
+    classifier.train(X_train, store.load("y_train"))
+    args = [argument(store, ref) for ref in call["args"]]
+    kwargs = {key: argument(store, ref) for key, ref in call.get("kwargs", {}).items()}
+    method = getattr(classifier, call["method"])
+    return (lambda: method(*args, **kwargs)), {"after.X_train": X_train, **{f"after.arg{i}": a for i, a in
+                                                                            enumerate(args)}}
+
+
+def race(call, store):
+    """The fastest of ``rounds`` timings of each contender, in turns; ``inf`` for one that raised."""
+    best, spent, budget = [float("inf")] * 2, [0.0] * 2, call.get("budget_seconds", 1.5)
+    for _ in range(int(call.get("rounds", 3))):
+        for index, contender in enumerate(call["contenders"]):
+            if spent[index] > budget or (index and best[0] == float("inf")):
+                continue
+            try:
+                run, _ = prepare(contender, store)
+                alarm = index and hasattr(signal, "setitimer")  # no SIGALRM on Windows: the call's limit only
+                if alarm:
+                    signal.signal(signal.SIGALRM, out_of_time)
+                    signal.setitimer(signal.ITIMER_REAL, budget)
+                start = time.perf_counter()
+                try:
+                    run()
+                finally:
+                    if alarm:
+                        signal.setitimer(signal.ITIMER_REAL, 0)
+                elapsed = time.perf_counter() - start
+            except Exception:  # includes running out of time: a naive version that hangs is no yardstick
+                spent[index] = float("inf")
+                continue
+            spent[index] += elapsed
+            best[index] = min(best[index], elapsed)
+    return tuple(best), {}
+
+
+def out_of_time(signum, frame):
+    raise TimeoutError("out of time")
+
+
+def train_probe(call, store):
+    """Run ``LinearClassifier.train`` with a recording least-squares loss (not one of the assignment)."""
+    student_class: Any = importlib.import_module("cs_utils.classifiers.linear_classifier").LinearClassifier
+    batches, regs = [], []
+
+    class Recording(student_class):
+        def loss(self, X_batch, y_batch, reg):
+            regs.append(float(reg) if isinstance(reg, (int, float, np.floating)) else float("nan"))
+            X_batch, y_batch = np.asarray(X_batch, dtype=float), np.asarray(y_batch)
+            targets = np.zeros((len(y_batch), self.W.shape[1]))
+            targets[np.arange(len(y_batch)), y_batch.astype(int)] = 1.0
+            residual = X_batch @ self.W - targets  # (B, C)
+            batches.append(X_batch.copy())
+            return 0.5 * np.sum(residual * residual) / len(y_batch), X_batch.T @ residual / len(y_batch)
+
+    X, y = store.load("X"), store.load("y")
+    settings = {key: call[key] for key in ("learning_rate", "reg", "num_iters", "batch_size")}
+    np.random.seed(call["seed"])  # the plain CS231n contract: global seeding
+    classifier = Recording()
+    history = classifier.train(X, y, **settings)
+    recorded = {"history": np.asarray(history if history is not None else [], dtype=float),
+                "batch_sizes": np.array([len(batch) for batch in batches], dtype=np.int64),
+                "regs": np.asarray(regs, dtype=float)}
+    if classifier.W is not None:
+        recorded["final_W"] = np.asarray(classifier.W, dtype=float)
+    rows = []  # the first minibatch's row sums: (global 101, None), (102, None), (103, seed), (104, seed)
+    for global_seed, seed in ((101, None), (102, None), (103, call["seed"]), (104, call["seed"])):
+        del batches[:]
+        np.random.seed(global_seed)
+        try:
+            Recording().train(X, y, **{**settings, "num_iters": 2}, seed=seed)
+            rows.append(batches[0].sum(axis=1))
+        except Exception:
+            rows.append(np.full(call["batch_size"], np.nan))
+    recorded["seed_runs"] = np.stack([row if row.shape == rows[0].shape else np.full(rows[0].shape, np.nan)
+                                      for row in rows])
+    return None, recorded
+
+
+def invoke(call, store):
+    if call["kind"] == "race":
+        return race(call, store)
+    if call["kind"] == "train":
+        return train_probe(call, store)
+    if call["kind"] == "predict":
+        classifier = importlib.import_module("cs_utils.classifiers.linear_classifier").LinearClassifier()
+        classifier.W = store.load("W")
+        return classifier.predict(store.load("X")), {}
+    if call["kind"] in ("function", "knn"):
+        run, inputs = prepare(call, store)
+        result = run()
+        return result, (inputs if call.get("return_inputs") else {})
+    raise ValueError(f"unknown call kind {call['kind']!r}")
+
+
+def execute(call, repeat, store):
+    """Run one call ``repeat`` times; its status and the description of what it returned."""
+    record: dict = {}
+    try:
+        for _ in range(max(1, int(repeat))):
+            result, extra = invoke(call, store)
+        if result is not None:
+            export(result, store, "result", record)
+        for name, value in extra.items():
+            export(value, store, name, record)
+        return {"ok": True}, record
+    except BaseException as error:  # the student's SystemExit and KeyboardInterrupt too
+        store.saved.clear()
+        return {"ok": False, "error": type(error).__name__, "message": str(error)[:500]}, {}
+
+
+def send(channel, header, saved=()):
+    channel.write(json.dumps({**header, "blobs": [[name, len(data)] for name, data in saved]}).encode() + b"\n")
+    for _, data in saved:
+        channel.write(data)
+    channel.flush()
+
+
+def serve(requests, channel):
+    while line := requests.readline():
+        request = json.loads(line)
+        for item in request["calls"]:  # every input is read before the first call runs
+            item["blobs"] = {name: (dtype, shape, requests.read(size)) for name, dtype, shape, size in item["arrays"]}
+        for index, item in enumerate(request["calls"]):
+            store = Store(item["blobs"])
+            status, record = execute(item["call"], item.get("repeat", 1), store)
+            send(channel, {"done": request["nonce"], "index": index, "status": status, "outputs": record}, store.saved)
+
+
+def main(root, memory_bytes):
+    # The messages travel on private copies of stdin and stdout; the student's prints go to stderr.
+    requests, channel = os.fdopen(os.dup(0), "rb"), os.fdopen(os.dup(1), "wb")
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    os.chdir(root)
+    note = cap_memory(memory_bytes)
+    install_student_path(root)
+    send(channel, {"ready": True, "notes": [note]})
+    serve(requests, channel)
+
+
+if __name__ == "__main__":
+    main(os.path.abspath(sys.argv[1]), int(sys.argv[2]))
