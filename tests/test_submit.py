@@ -414,3 +414,6 @@ def test_packing_from_inside_notebooks(built, tmp_path):
 
     handout = (KIT_ROOT / "assignment" / "README.md").read_text(encoding="utf-8")
     assert "python ../cs_utils/submit.py" in handout and "No module named 'cs_utils'" in handout
+    for name in NAMES:  # each notebook says how to hand in, from a notebook and from notebooks/
+        text = (built["starter"] / "notebooks" / f"{name}.ipynb").read_text(encoding="utf-8")
+        assert "from cs_utils.submit import submit; submit()" in text and "python ../cs_utils/submit.py" in text

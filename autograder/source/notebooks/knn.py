@@ -27,6 +27,16 @@
 # reference solution on the full CIFAR-10; with a correct implementation you get the same
 # numbers (to the stated tolerance). On a reduced data set (the config cell says so) only the
 # checks that compare your implementations with each other apply.
+#
+# **How long.** On the full CIFAR-10 the reference solution ran this notebook from top to bottom
+# in about half a minute on a 2-core machine that other programs kept busy; expect less on an
+# idle one.
+#
+# **Handing in.** When all three notebooks are done, save them (*File > Save*) and package them:
+# in a new cell at the end of any notebook, after the setup cell has run,
+# `from cs_utils.submit import submit; submit()`; or in a terminal in the kit folder,
+# `python -m cs_utils.submit` (from inside `notebooks/`: `python ../cs_utils/submit.py`). It
+# checks your work, writes `submission.zip` and says where to upload it.
 
 # %% [markdown]
 # ## Setup

@@ -27,6 +27,15 @@
 # `cs_utils/classifiers/softmax.py`; the SGD code of `LinearClassifier` is shared with the SVM
 # notebook. Cells marked **your code** are yours. Quoted numbers come from the seeded reference
 # solution on full CIFAR-10, with their tolerance.
+#
+# **How long.** On the full CIFAR-10 the reference solution ran this notebook from top to bottom
+# in about 4.5 minutes on a 2-core machine that other programs kept busy; expect less on an idle one.
+#
+# **Handing in.** When all three notebooks are done, save them (*File > Save*) and package them:
+# in a new cell at the end of any notebook, after the setup cell has run,
+# `from cs_utils.submit import submit; submit()`; or in a terminal in the kit folder,
+# `python -m cs_utils.submit` (from inside `notebooks/`: `python ../cs_utils/submit.py`). It
+# checks your work, writes `submission.zip` and says where to upload it.
 
 # %% [markdown]
 # ## Setup

@@ -28,6 +28,15 @@
 # **Numbers you should see** come from the seeded reference solution on full CIFAR-10; each one
 # states its tolerance. On a reduced data set only the comparisons between your own functions
 # apply.
+#
+# **How long.** On the full CIFAR-10 the reference solution ran this notebook from top to bottom
+# in about 4 minutes on a 2-core machine that other programs kept busy; expect less on an idle one.
+#
+# **Handing in.** When all three notebooks are done, save them (*File > Save*) and package them:
+# in a new cell at the end of any notebook, after the setup cell has run,
+# `from cs_utils.submit import submit; submit()`; or in a terminal in the kit folder,
+# `python -m cs_utils.submit` (from inside `notebooks/`: `python ../cs_utils/submit.py`). It
+# checks your work, writes `submission.zip` and says where to upload it.
 
 # %% [markdown]
 # ## Setup
