@@ -28,6 +28,7 @@ Scores, each between 0 and 1:
 """
 from __future__ import annotations
 
+import bisect
 import collections
 import io
 from collections.abc import Iterable
@@ -70,21 +71,55 @@ class Pair:
 
 def fingerprint(document: Document, boilerplate: frozenset[int] = frozenset(),
                 k: int = NOISE_THRESHOLD) -> Fingerprint:
-    """Tokenize, filter and fingerprint one document, leaving out the ``boilerplate`` hashes."""
+    """Tokenize, filter and fingerprint one document, leaving out the ``boilerplate`` hashes and
+    every ``k``-gram that straddles two runs (:func:`run_boundaries`)."""
     from copydetect import CodeFingerprint
     from copydetect.utils import get_token_coverage
 
     code = CodeFingerprint(f"{document.name}.py", k, 1, language="python", fp=io.StringIO(document.text))
-    hashes = {h: list(where) for h, where in code.hash_idx.items() if h not in boilerplate}
+    boundaries = run_boundaries(document.runs, code.filtered_code)
+    hashes = {}
+    for h, where in code.hash_idx.items():
+        if h in boilerplate:
+            continue
+        inside = [int(p) for p in where if not _straddles(boundaries, int(p), k)]
+        if inside:
+            hashes[h] = inside
     size = int(get_token_coverage(hashes, k, len(code.filtered_code))) if hashes else 0
     return Fingerprint(document, code.filtered_code, code.offsets, hashes, frozenset(hashes), size)
+
+
+def run_boundaries(runs: tuple[str, ...], filtered: str) -> list[int]:
+    """Where each run after the first starts in the document's filtered token stream.
+
+    The runs are separate pieces of a module (the starter's lines removed between them), so a
+    ``k``-gram across two of them is an artefact of putting them together: two students who only
+    reformatted the starter (an auto-formatter splits its long lines) would share every such
+    ``k``-gram. Each run is filtered alone; when the pieces do not add up to the whole (a run the
+    lexer reads differently on its own), no boundary is returned and nothing is dropped.
+    """
+    from copydetect.utils import filter_code
+
+    starts, position, pieces = [], 0, []
+    for run in runs:
+        piece, _ = filter_code(run, "run.py", "python")
+        pieces.append(piece)
+        position += len(piece)
+        starts.append(position)
+    return starts[:-1] if "".join(pieces) == filtered else []
+
+
+def _straddles(boundaries: list[int], start: int, k: int) -> bool:
+    """Whether the ``k``-gram starting at ``start`` crosses one of the sorted ``boundaries``."""
+    after = bisect.bisect_right(boundaries, start)
+    return after < len(boundaries) and boundaries[after] < start + k
 
 
 def starter_hashes(texts: Iterable[str], k: int = NOISE_THRESHOLD) -> frozenset[int]:
     """The fingerprints of the released starter modules: never counted as similarity."""
     found: set[int] = set()
     for text in texts:
-        found.update(fingerprint(Document("starter", STUDENT, text), k=k).hashes)
+        found.update(fingerprint(Document("starter", STUDENT, (text,)), k=k).hashes)
     return frozenset(found)
 
 

@@ -5,8 +5,8 @@ zips, folders and loose files, with its caps on sizes, file counts and folder de
 unsafe zip paths refused) into a scratch folder, and nothing in it is ever imported or run. Of
 each graded module (``cs_utils/classifiers/*.py`` holding a solution region in the reference
 source) only the lines the student added or changed are kept: the module is compared line by
-line with the released starter module (:mod:`difflib`, each line reduced to its tokens with names
-made alike and comments dropped: :func:`line_shapes`), and every line that matches the starter
+line with the released starter module (:mod:`difflib`, statement by statement, each reduced to its tokens with names
+made alike and comments dropped: :func:`statements`), and every line that matches the starter
 is left out. Two students who wrote nothing therefore have empty documents, and the
 docstrings, hints and argument checks every student received never count as similarity.
 
@@ -21,6 +21,7 @@ import bisect
 import difflib
 import functools
 import os
+import re
 import stat
 import tempfile
 import textwrap
@@ -52,17 +53,22 @@ class Document:
         The student's name as ``grade-all`` keys it, or the known solution's file name.
     kind : str
         :data:`STUDENT` or :data:`KNOWN`.
-    text : str
-        The added lines of every graded module, each run of lines under a comment naming its
-        module and line numbers (comments never count in the comparison).
+    runs : tuple of str
+        The added lines of every graded module, one run of consecutive lines each, under a
+        comment naming its module and line numbers (comments never count in the comparison).
     notes : tuple of str
         What could not be read, for the report.
     """
 
     name: str
     kind: str
-    text: str
+    runs: tuple[str, ...]
     notes: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """The runs one after the other, a blank line between two: what is shown and fingerprinted."""
+        return "\n".join(self.runs)
 
 
 def graded_modules(source_root: Path = SOURCE_ROOT) -> tuple[str, ...]:
@@ -80,54 +86,87 @@ def graded_modules(source_root: Path = SOURCE_ROOT) -> tuple[str, ...]:
 
 
 def own_code(text: str, starter: str, label: str) -> str:
-    """The lines of ``text`` that are not the starter's, in runs headed by ``# label, lines a-b``.
-
-    Lines are compared as tokens with every name replaced by one letter and without comments or
-    blanks (:func:`line_shapes`), so a starter line that was re-indented, renamed or commented
-    stays the starter's, and a line that only holds a comment is nobody's code. Docstrings are
-    left out on both sides: an edited docstring is prose, and a fragment of one would read as
-    code to the tokenizer.
+    """:func:`own_runs` joined by blank lines.
 
     >>> student = "def f(x):\\n    y = 2 * x  # twice\\n    return y\\n"
     >>> print(own_code(student, "def f(a):\\n    return a\\n", "m.py"), end="")
     # m.py, line 2
     y = 2 * x  # twice
     """
+    return "\n".join(own_runs(text, starter, label))
+
+
+def own_runs(text: str, starter: str, label: str) -> list[str]:
+    """The lines of ``text`` that are not the starter's, in runs headed by ``# label, lines a-b``.
+
+    The two modules are compared statement by statement (:func:`statements`): each statement
+    reduced to its tokens with every name replaced by one letter, without comments, blanks,
+    parentheses or trailing commas. So a starter statement that was re-indented, renamed,
+    commented, or reformatted by a tool such as black (long lines split, parentheses and trailing
+    commas added) stays the starter's, and a line that only holds a comment is nobody's code.
+    Docstrings are left out on both sides: an edited docstring is prose, and a fragment of one
+    would read as code to the tokenizer.
+    """
     lines = _without_docstrings(text)
-    shapes = line_shapes("\n".join(lines))
-    matcher = difflib.SequenceMatcher(None, _starter_shapes(starter), shapes, autojunk=False)
+    found = statements("\n".join(lines))
+    matcher = difflib.SequenceMatcher(None, _starter_shapes(starter), [shape for _, _, shape in found],
+                                      autojunk=False)
     runs = []
     for tag, _, _, first, last in matcher.get_opcodes():
         if tag not in ("insert", "replace"):
             continue
-        coded = [number for number in range(first, last) if shapes[number]]
-        if not coded:
-            continue  # blank lines and comments only
-        first, last = coded[0], coded[-1] + 1
-        where = f"line {first + 1}" if last == first + 1 else f"lines {first + 1}-{last}"
-        block = textwrap.dedent("\n".join(lines[first:last]))
+        top, bottom = found[first][0], found[last - 1][1] + 1
+        where = f"line {top + 1}" if bottom == top + 1 else f"lines {top + 1}-{bottom}"
+        block = textwrap.dedent("\n".join(lines[top:bottom]))
         runs.append(f"# {label}, {where}\n{block}\n")
-    return "\n".join(runs)
+    return runs
 
 
 @functools.lru_cache(maxsize=32)
 def _starter_shapes(starter: str) -> tuple[str, ...]:
-    """:func:`line_shapes` of a starter module, computed once per module (each student needs it)."""
-    return tuple(line_shapes("\n".join(_without_docstrings(starter))))
+    """The statement shapes of a starter module, computed once per module (each student needs them)."""
+    return tuple(shape for _, _, shape in statements("\n".join(_without_docstrings(starter))))
 
 
-def line_shapes(text: str) -> list[str]:
-    """Each line of ``text`` as its tokens (Pygments' Python lexer): every name ``V``, every string
-    ``S``, no comment, no blank; a token spanning lines belongs to its first line.
+def statements(text: str) -> list[tuple[int, int, str]]:
+    """Each statement of ``text`` as ``(first line, last line, shape)``, lines counted from 0.
 
-    >>> line_shapes("total = add(x, 'a')  # sum\\n\\n    # note\\nreturn total")
-    ['V=V(V,S)', '', '', 'returnV']
+    A statement is a logical line: it goes on while a bracket is open. Its shape is its tokens
+    (Pygments' Python lexer) with every name ``V`` and every string ``S``, without comments,
+    blanks, parentheses or a comma before a closing bracket. Lines holding only comments or
+    blanks belong to no statement.
+
+    >>> statements("total = add(\\n    x, 'a',\\n)  # sum\\n\\n# note\\nreturn (total)")
+    [(0, 2, 'V=VV,S'), (5, 5, 'returnV')]
     """
+    shapes, depths = _line_tokens(text)
+    found: list[tuple[int, int, str]] = []
+    first, parts = None, []
+    for number, (shape, depth) in enumerate(zip(shapes, depths, strict=True)):
+        if first is None and not shape:
+            continue
+        if first is None:
+            first = number
+        parts.append(shape)
+        if depth <= 0:
+            joined = re.sub(r",(?=[)\]}])", "", "".join(parts))
+            found.append((first, number, joined.replace("(", "").replace(")", "")))
+            first, parts = None, []
+    if first is not None:
+        joined = re.sub(r",(?=[)\]}])", "", "".join(parts))
+        found.append((first, len(shapes) - 1, joined.replace("(", "").replace(")", "")))
+    return found
+
+
+def _line_tokens(text: str) -> tuple[list[str], list[int]]:
+    """Each line's tokens (names ``V``, strings ``S``, no comment or blank; a token spanning lines
+    belongs to its first line) and how many brackets are open at its end."""
     from pygments import token
     from pygments.lexers import PythonLexer
 
     starts = [0, *(index + 1 for index, character in enumerate(text) if character == "\n")]
     shapes = [""] * len(starts)
+    opened = [0] * len(starts)
     for index, kind, value in PythonLexer().get_tokens_unprocessed(text):
         if kind in token.Comment or kind in token.Text or not value.strip():
             continue
@@ -136,8 +175,14 @@ def line_shapes(text: str) -> list[str]:
             value = "V"
         elif kind in token.String:
             value = "S" if not shapes[line].endswith("S") else ""
+        elif kind in token.Punctuation or kind in token.Operator:
+            opened[line] += sum(value.count(c) for c in "([{") - sum(value.count(c) for c in ")]}")
         shapes[line] += value
-    return shapes
+    depths, depth = [], 0
+    for change in opened:
+        depth = max(0, depth + change)
+        depths.append(depth)
+    return shapes, depths
 
 
 def _without_docstrings(text: str) -> list[str]:
@@ -199,7 +244,8 @@ def read_module(path: Path) -> tuple[str | None, str | None]:
 
 def layout_document(name: str, kind: str, root: Path, starter: Path, modules: tuple[str, ...]) -> Document:
     """The document of a materialized submission: its own lines of every graded module under ``root``."""
-    parts, notes = [], []
+    runs: list[str] = []
+    notes = []
     for module in modules:
         text, note = read_module(root.joinpath(*module.split("/")))
         if note:
@@ -207,10 +253,8 @@ def layout_document(name: str, kind: str, root: Path, starter: Path, modules: tu
         if text is None:
             continue
         starter_text, _ = read_module(starter.parent.joinpath(*module.split("/")))
-        code = own_code(text, starter_text or "", module.rsplit("/", 1)[-1])
-        if code:
-            parts.append(code)
-    return Document(name, kind, "\n".join(parts), tuple(notes))
+        runs += own_runs(text, starter_text or "", module.rsplit("/", 1)[-1])
+    return Document(name, kind, tuple(runs), tuple(notes))
 
 
 def read_submission(submission: Submission, starter: Path = STARTER,
@@ -233,7 +277,7 @@ def read_submission(submission: Submission, starter: Path = STARTER,
             note = f"not compared: it could not be read ({error.strerror or type(error).__name__})"
         except Exception as error:  # our failure, not the student's: say so, and go on with the class
             note = f"not compared: the similarity check failed on it ({type(error).__name__}: {error})"
-        return Document(submission.student, kind, "", (note,))
+        return Document(submission.student, kind, (), (note,))
 
 
 def read_submissions(folder: Path, starter: Path = STARTER, *, progress: bool = False) -> list[Document]:
@@ -269,6 +313,6 @@ def read_known(folder: Path, starter: Path = STARTER) -> list[Document]:
             text, note = read_module(entry)
             module = by_name.get(entry.name)
             starter_text = read_module(starter.parent.joinpath(*module.split("/")))[0] if module else None
-            code = own_code(text, starter_text or "", label) if text is not None else ""
-            documents.append(Document(label, KNOWN, code, (note,) if note else ()))
+            runs = own_runs(text, starter_text or "", label) if text is not None else []
+            documents.append(Document(label, KNOWN, tuple(runs), (note,) if note else ()))
     return documents

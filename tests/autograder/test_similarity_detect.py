@@ -71,7 +71,7 @@ def test_the_untouched_starter_scores_zero(planted):
 def test_repeated_code_is_not_dropped_as_starter_code():
     """copydetect 0.5.0's own boilerplate filter drops a document's repeated k-grams; ours must not."""
     line = "total = total + weights[i] * values[i] - offsets[i]\n"
-    repeated = Document("a", STUDENT, line * 3)
+    repeated = Document("a", STUDENT, (line * 3,))
     unrelated = frozenset(starter_hashes(["result = compute(arguments, more_arguments, yet_more)\n"]))
     assert fingerprint(repeated, unrelated).size == fingerprint(repeated).size > 0
 
@@ -89,8 +89,8 @@ loss = margins.sum() / N + reg * np.sum(W * W)
 def test_code_everyone_writes_can_be_ignored_between_classmates_but_not_against_known_solutions():
     own = [f"value_{n} = compute_{n}(alpha_{n}, beta_{n}, gamma_{n}) + {n} * offset_{n}.sum(axis={n})\n"
            for n in range(8)]
-    students = [Document(f"s{n}", STUDENT, CANONICAL + own[n] + (SHARED if n < 2 else "")) for n in range(8)]
-    known = [Document("public", KNOWN, CANONICAL)]
+    students = [Document(f"s{n}", STUDENT, (CANONICAL + own[n] + (SHARED if n < 2 else ""),)) for n in range(8)]
+    known = [Document("public", KNOWN, (CANONICAL,))]
     plain = {frozenset((p.a.name, p.b.name)): p.score for p in compare_all(students, known, frozenset())}
     quiet = {frozenset((p.a.name, p.b.name)): p.score
              for p in compare_all(students, known, frozenset(), ignore_common=3)}

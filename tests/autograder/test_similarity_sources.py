@@ -2,7 +2,9 @@
 never more than the intake allows (a zip bomb, a symlink, a huge or unparsable module, a FIFO)."""
 from __future__ import annotations
 
+import ast
 import os
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -142,3 +144,46 @@ def test_docstring_examples():
     for module in (sources, report):
         failures, tried = doctest.testmod(module)
         assert failures == 0 and tried > 0, module.__name__
+
+
+def reformat(text: str) -> str:
+    """What an auto-formatter (black) does to a module: long calls split over lines with a trailing
+    comma, conditions wrapped in parentheses over lines. Only for the tests' own known inputs."""
+    out = []
+    for line in text.splitlines():
+        indent = line[: len(line) - len(line.lstrip())]
+        call = re.fullmatch(r"(\s*)(\S.*?\w)\((.+)\)", line)
+        condition = re.fullmatch(r"(\s*)(if|elif|while) (.+):", line)
+        if "#" in line or '"""' in line:
+            out.append(line)  # a comment or a docstring's quotes: left as they are
+        elif call and len(line) > 40 and call[3].count("(") == call[3].count(")") and " for " not in call[3]:
+            comma = "," if "," in call[3] else ""
+            out += [f"{indent}{call[2]}(", f"{indent}    {call[3]}{comma}", f"{indent})"]
+        elif condition and len(line) > 30:
+            out += [f"{indent}{condition[2]} (", f"{indent}    {condition[3]}", f"{indent}):"]
+        else:
+            out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def test_a_reformatted_starter_is_still_nobodys_code_and_a_reformatted_copy_is_still_found(releases, tmp_path):
+    batch = tmp_path / "submissions"
+    for name in ("formatted1", "formatted2"):
+        shutil.copytree(releases["starter"], batch / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("alice", "alice_formatted"):
+        shutil.copytree(releases["solution"], batch / name, ignore=shutil.ignore_patterns("__pycache__"))
+    changed = 0
+    for name in ("formatted1", "formatted2", "alice_formatted"):
+        for module in sources.graded_modules():
+            path = batch / name / module
+            text = path.read_text(encoding="utf-8")
+            path.write_text(reformat(text), encoding="utf-8")
+            ast.parse(reformat(text))  # still Python
+            changed += reformat(text) != text
+    assert changed >= 9  # every module of the three submissions was reformatted
+    run = run_similarity(batch, tmp_path / "report", starter=releases["starter"] / "cs_utils")
+    documents = {document.name: document for document in run.documents}
+    assert documents["formatted1"].text == "" and documents["formatted2"].text == ""
+    pairs = {frozenset((pair.a.name, pair.b.name)): pair.score for pair in run.pairs}
+    assert pairs[frozenset(("formatted1", "formatted2"))] == 0
+    assert pairs[frozenset(("alice", "alice_formatted"))] >= 0.9
