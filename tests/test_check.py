@@ -403,3 +403,50 @@ def test_hostile_code_costs_only_its_own_function_wherever_the_check_runs(releas
         assert all(passed for function, passed, _ in found if function == name), (name, found)
     assert any(("memory capped" if capped else "no memory cap") in note for note in notes), notes
     assert not processes_mentioning(str(root)), "a test process outlived the check"
+
+
+# ------------------------------------------------------------------ every supported Python
+
+SUPPORTED = ("3.10", "3.11", "3.12", "3.13")
+
+
+def find_python(version: str) -> str | None:
+    """An interpreter of ``version`` on this machine (on the PATH, or installed by pyenv), or None."""
+    candidates = [shutil.which(f"python{version}"),
+                  *map(str, sorted(Path.home().glob(f".pyenv/versions/{version}.*/bin/python{version}")))]
+    for candidate in filter(None, candidates):
+        try:
+            found = subprocess.run([candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                                   capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if found.returncode == 0 and found.stdout.strip() == version:
+            return candidate
+    return None
+
+
+@pytest.mark.slow  # a virtual environment and a NumPy download per interpreter
+@pytest.mark.parametrize("version", SUPPORTED)
+def test_the_check_runs_on_every_supported_python_with_only_numpy(releases, tmp_path, version):
+    interpreter = find_python(version)
+    if interpreter is None:
+        pytest.skip(f"no Python {version} on this machine")
+    venv = tmp_path / "venv"
+    subprocess.run([interpreter, "-m", "venv", str(venv)], check=True, timeout=300)
+    python = str(venv / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python"))
+    subprocess.run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "numpy"], check=True,
+                   timeout=900)
+    lacking = subprocess.run([python, "-c", "import matplotlib"], capture_output=True, timeout=60)
+    assert lacking.returncode != 0, "the environment must hold NumPy and nothing the kit imports besides"
+
+    solution = subprocess.run([python, "-m", "cs_utils.check", "-v"], cwd=releases["solution"], capture_output=True,
+                              text=True, timeout=600)
+    assert solution.returncode == 0, solution.stdout[-2000:] + solution.stderr[-2000:]
+    assert re.search(r"\b(\d+) of \1 public tests passed", solution.stdout), solution.stdout[-300:]
+    assert "note: memory capped at" in solution.stdout
+
+    starter = subprocess.run([python, "-c", CHECK_SCRIPT], cwd=releases["starter"], capture_output=True, text=True,
+                             timeout=600)
+    assert starter.returncode == 0, starter.stderr[-2000:]
+    found = json.loads(starter.stdout)
+    assert found and all(not passed and "not implemented yet" in hint for _, _, passed, hint in found)
