@@ -218,10 +218,12 @@ def choose_notebook(kit: Path, name: str, findings: Findings) -> Path | None:
     if copies == [exact]:
         return exact
     if len(copies) == 1:
+        why = (" (a browser adds ' (1)' to a download when a file of that name exists)"
+               if re.search(r" \(\d+\)\.ipynb$", copies[0].name) else "")
         findings.warnings.append(
             f"{proper} is not there, but {_label(kit, copies[0])} is: it was packed as {proper}, unchanged, "
-            f"and is graded as your {name} notebook. (A browser adds ' (1)' to a download when a file of that "
-            f"name exists.) Rename it to {name}.ipynb in notebooks/ and this warning goes away"
+            f"and is graded as your {name} notebook{why}. Rename it to {name}.ipynb in notebooks/ and this "
+            f"warning goes away"
         )
         return copies[0]
     if copies[0] == exact:
@@ -317,8 +319,8 @@ def check_notebook(name: str, path: Path, entries: list[dict], findings: Finding
         elif entry["cell_type"] == "code" and _saved_error(cell):
             findings.warnings.append(
                 f"{label}: {_describe(entry)} (cell {where[0] + 1}) was saved showing an error ({_saved_error(cell)}). "
-                f"The grader runs the notebook again and would meet it too: fix it, run the notebook from the top, "
-                f"save it and package again"
+                f"The grader runs your cells again: fix the error, run the notebook from the top, save it and "
+                f"package again"
             )
 
 

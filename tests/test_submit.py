@@ -284,6 +284,7 @@ def test_a_browser_renamed_notebook_is_packed_under_its_own_name(built, tmp_path
     assert result.returncode == 0, result.stderr
     assert ("warning: notebooks/knn.ipynb is not there, but notebooks/knn (1).ipynb is: it was packed as "
             "notebooks/knn.ipynb, unchanged") in result.stderr
+    assert "(a browser adds ' (1)' to a download when a file of that name exists)" in result.stderr
     assert "Rename it to knn.ipynb in notebooks/" in result.stderr
     with zipfile.ZipFile(kit / "submission.zip") as archive:
         names = archive.namelist()
@@ -303,6 +304,7 @@ def test_a_renamed_notebook_beside_cs_utils_is_found(built, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "but Copy of svm.ipynb (in the kit folder, not in notebooks/) is: it was packed as notebooks/svm.ipynb" \
         in result.stderr
+    assert "a browser adds" not in result.stderr
 
 
 def test_a_newer_copy_beside_the_notebook_stops_the_packing(built, tmp_path):
