@@ -221,8 +221,8 @@ def choose_notebook(kit: Path, name: str, findings: Findings) -> Path | None:
         why = (" (a browser adds ' (1)' to a download when a file of that name exists)"
                if re.search(r" \(\d+\)\.ipynb$", copies[0].name) else "")
         findings.warnings.append(
-            f"{proper} is not there, but {_label(kit, copies[0])} is: it was packed as {proper}, unchanged, "
-            f"and is graded as your {name} notebook{why}. Rename it to {name}.ipynb in notebooks/ and this "
+            f"{proper} is not there, but {_label(kit, copies[0])} is: it goes into the zip as {proper}, "
+            f"unchanged, and is graded as your {name} notebook{why}. Rename it to {name}.ipynb in notebooks/ and this "
             f"warning goes away"
         )
         return copies[0]
@@ -233,9 +233,10 @@ def choose_notebook(kit: Path, name: str, findings: Findings) -> Path | None:
                  if path.stat().st_mtime > exact.stat().st_mtime and path.read_bytes() != data]
         if not newer:
             findings.warnings.append(
-                f"packed {proper} (saved {_saved(exact)}) and left out {', '.join(_label(kit, p) for p in others)}: "
-                f"older or identical copies of it. The grader reads one notebook per name; delete the copies, or "
-                f"move them out of the kit folder, if you no longer need them"
+                f"{proper} (saved {_saved(exact)}) goes into the zip; left out: "
+                f"{', '.join(_label(kit, p) for p in others)}, older or identical copies of it. The grader reads "
+                f"one notebook per name; delete the copies, or move them out of the kit folder, if you no longer "
+                f"need them"
             )
             return exact
         shown = newer[0].name
