@@ -29,8 +29,8 @@
 # checks that compare your implementations with each other apply.
 #
 # **How long.** On the full CIFAR-10 the reference solution ran this notebook from top to bottom
-# in about half a minute on a 2-core machine that other programs kept busy; expect less on an
-# idle one.
+# in half a minute to a minute and a half on a 2-core machine, depending on how busy other
+# programs kept it.
 #
 # **Handing in.** When all three notebooks are done, save them (*File > Save*) and package them:
 # in a new cell at the end of any notebook, after the setup cell has run,
@@ -184,9 +184,9 @@ for name, seconds in timings.items():
 # loops and one loop there is no rule. The one-loop version builds a whole `(num_train, 3072)`
 # temporary array for every test image and walks through far more memory than fits in the
 # cache, so on many machines it is *slower* than two loops (on a 2-core test machine it took
-# between about as long and three times as long, depending on what else was running). On all 500
-# test images each loop version would take roughly 40 s to 3 minutes on such a machine, which is
-# why they only get a slice here.
+# between about as long and three and a half times as long, depending on what else was running).
+# On all 500 test images each loop version would take from under a minute to several minutes on
+# such a machine, which is why they only get a slice here.
 
 # %% [markdown]
 # ## Classify
