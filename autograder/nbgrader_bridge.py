@@ -427,6 +427,38 @@ def manual_scores(course_root: Path, assignment: str, student: str) -> dict[str,
     return scores
 
 
+def written_points(
+    course_root: Path, assignment: str, students: list[str], answers: dict[str, set[str]]
+) -> dict[str, tuple[float, int]]:
+    """Student -> (points given so far, answers still to grade) for the written answers.
+
+    ``answers`` names the answer cells (notebook -> grade_ids). The points are each answer's
+    score in the gradebook (the grader's manual score, or 0 for an empty answer); an answer a
+    grader has not scored yet adds nothing and counts as still to grade. A student the gradebook
+    does not hold is left out. The gradebook is opened once for everyone.
+    """
+    from nbgrader.api import MissingEntry
+
+    totals: dict[str, tuple[float, int]] = {}
+    with _open_gradebook(course_root) as gradebook:
+        for student in students:
+            try:
+                submission = gradebook.find_submission(assignment, student)
+            except MissingEntry:
+                continue
+            points, waiting = 0.0, 0
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    if grade.name not in answers.get(notebook.name, set()):
+                        continue
+                    if grade.needs_manual_grade or grade.score is None:
+                        waiting += 1
+                    else:
+                        points += float(grade.score)
+            totals[student] = (points, waiting)
+    return totals
+
+
 def submitted_notebook_ids(course_root: Path, assignment: str, student: str) -> dict[str, str]:
     """Notebook name -> the id formgrader shows it under (``/formgrader/submissions/<id>``)."""
     with _open_gradebook(course_root) as gradebook:

@@ -35,11 +35,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from autograder import SOURCE_ROOT
-from autograder.grading import manifest, preflight, render, scoring
+from autograder.grading import manifest, preflight, render, scoring, submission_time
 from autograder.grading.results import GRADED, SubmissionResult
 from autograder.grading.runner import INTERNAL_ERROR, Grader, PlanSet
 from autograder.grading.sandbox import Limits
-from autograder.grading.submission import Submission, content_hash, discover, student_name
+from autograder.grading.submission import Submission, content_hash, discover, stamp, student_name
 
 #: The grader's own files (a folder stands for every ``.py`` file in it) that decide the scores and events.
 GRADER_FILES = ("manifest.py", "checks", "harness.py", "runner.py", "static.py", "safe_text.py", "integrity.py")
@@ -81,13 +81,20 @@ def write_outputs(out: Path, result: SubmissionResult) -> Path:
     return folder
 
 
-def write_grades_csv(out: Path, results: list[SubmissionResult]) -> Path:
+def write_grades_csv(out: Path, results: list[SubmissionResult], gradebook: Path | None = None) -> Path:
+    """Write ``out/grades.csv``: a row per student (per member of a Gradescope group), with the
+    written answers' points given so far in the nbgrader course ``gradebook`` when there is one."""
     path = out / "grades.csv"
+    written = {}
+    if gradebook is not None:
+        from autograder.grading import gradebook as course
+
+        written = course.written_points(gradebook, results)
     with open(path.with_suffix(".csv.tmp"), "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=render.csv_header(FUNCTIONS))
         writer.writeheader()
         for result in sorted(results, key=lambda r: r.student):
-            writer.writerow(render.csv_row(result, FUNCTIONS))
+            writer.writerows(render.csv_rows(result, FUNCTIONS, written.get(result.student)))
     os.replace(path.with_suffix(".csv.tmp"), path)
     return path
 
@@ -101,7 +108,7 @@ def grade_one(path: Path, *, limits: Limits = Limits(), seed: int = 0, hide: tup
     """
     path = Path(path)
     mode = preflight.require(preflight.probe(limits, notebooks=notebooks), accept)
-    submission = Submission(student_name(path), path)
+    submission = Submission(student_name(path), path, *submission_time.submitted_at(path))
     digest = submission_digest(path, grader_fingerprint(seed) + (":notebooks" if notebooks else ""))
     with Grader(limits=limits, seed=seed, hide=(path.resolve().parent, *hide), notebooks=notebooks,
                 isolation_mode=mode) as grader:
@@ -169,13 +176,14 @@ def stored_result(out: Path, student: str, digest: str) -> SubmissionResult | No
 
 def grade_all(batch: Path, out: Path, *, workers: int = 2, limits: Limits = Limits(), seed: int = 0,
               progress: bool = True, notebooks: bool = True, gradebook: Path | None = None,
-              accept: Collection[str] = (), interrupt: Interrupt | None = None) -> BatchSummary:
+              accept: Collection[str] = (), interrupt: Interrupt | None = None, name_by: str = "sid") -> BatchSummary:
     """Grade every submission of ``batch`` into ``out`` (see the module docstring).
 
     The sandbox is probed before anything is graded (:mod:`.preflight`): a promise that does not
     hold here stops the batch with :class:`~.preflight.IsolationRefused`, unless ``accept`` names
     it. The mode is in the summary and in every result. Ctrl-C (or ``interrupt.request()``) ends
-    the batch early with ``summary.interrupted`` set.
+    the batch early with ``summary.interrupted`` set. A Gradescope export names each student by
+    sid or e-mail (``name_by``, :func:`.submission.discover`).
     """
     batch, out = Path(batch).resolve(), Path(out).resolve()
     mode = preflight.require(preflight.probe(limits, notebooks=notebooks), accept)
@@ -183,11 +191,11 @@ def grade_all(batch: Path, out: Path, *, workers: int = 2, limits: Limits = Limi
     fingerprint = grader_fingerprint(seed) + (":notebooks" if notebooks else "")
     results: dict[str, SubmissionResult] = {}
     todo: list[tuple[Submission, str]] = []
-    for submission in discover(batch):
+    for submission in discover(batch, name_by):
         digest = submission_digest(submission.path, fingerprint)
         previous = stored_result(out, submission.student, digest)
         if previous is not None:
-            results[submission.student] = previous
+            results[submission.student] = stamp(previous, submission)  # the export may say more now
         else:
             todo.append((submission, digest))
     reused = len(results)
@@ -202,11 +210,11 @@ def grade_all(batch: Path, out: Path, *, workers: int = 2, limits: Limits = Limi
             todo = _run_pool(todo, out, results, workers, limits, seed, hide, bar, plans,
                              last_attempt=attempt == 2, notebooks=notebooks, mode=mode, interrupt=interrupt)
         bar.close()
-    csv_path = write_grades_csv(out, list(results.values()))
     if gradebook is not None:  # one writer: the parent, after the workers
         from autograder.grading import gradebook as course
 
         course.record(gradebook, sorted(results.values(), key=lambda r: r.student))
+    csv_path = write_grades_csv(out, list(results.values()), gradebook)
     ordered = tuple(sorted(results.values(), key=lambda r: r.student))
     interrupted = interrupt.requested.is_set()
     return BatchSummary(ordered, len(results) - reused, reused, csv_path, mode, interrupted,
@@ -248,13 +256,13 @@ def _run_pool(todo, out, results, workers, limits, seed, hide, bar, plans, *, la
             if isinstance(error, BrokenProcessPool) and not last_attempt:
                 left.append((submission, digest))  # a worker died: once more, in a fresh pool
                 return
-            result = replace(scoring.could_not_grade(
+            result = stamp(replace(scoring.could_not_grade(
                 submission.student,
                 manifest.graded_specs(notebooks),
                 INTERNAL_ERROR,
                 staff_log=traceback.format_exc(),
                 content_hash=digest,
-            ), isolation=mode)
+            ), isolation=mode), submission)
             write_outputs(out, result)
         results[submission.student] = result
         bar.update(1)

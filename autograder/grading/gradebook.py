@@ -13,9 +13,11 @@ Open the course with ``cd COURSE && jupyter lab`` (formgrader extension) or read
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 
 from autograder import nbgrader_bridge
+from autograder.grading.manifest import GRADED_CELLS
 from autograder.grading.notebook_intake import NOTEBOOK_NAMES, load_template
 from autograder.grading.results import SubmissionResult
 from autograder.grading.safe_text import inert_markdown
@@ -70,5 +72,22 @@ def record(course_root: Path, results: list[SubmissionResult], assignment: str =
             score=result.score,
             max_score=result.max_score,
             summary=summary_text(result),
+            timestamp=result.submitted_at or None,  # when submitted, for nbgrader's late policy
         )
     return root
+
+
+def answer_cells(graded_cells: Path = GRADED_CELLS) -> dict[str, set[str]]:
+    """Notebook -> the ``grade_id`` of each written answer (graded by hand), from the release."""
+    notebooks = json.loads(Path(graded_cells).read_text(encoding="utf-8"))["notebooks"]
+    return {name: {cell["grade_id"] for cell in cells if cell["kind"] == "written_answer"}
+            for name, cells in notebooks.items()}
+
+
+def written_points(course_root: Path, results: list[SubmissionResult],
+                   assignment: str = ASSIGNMENT) -> dict[str, tuple[float, int]]:
+    """Student -> (written-answer points given so far, answers still to grade), from the course's
+    gradebook; empty when the course has no gradebook yet."""
+    if not (Path(course_root) / "gradebook.db").is_file():
+        return {}
+    return nbgrader_bridge.written_points(course_root, assignment, [r.student for r in results], answer_cells())

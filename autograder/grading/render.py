@@ -15,12 +15,18 @@ from functools import lru_cache
 from pathlib import Path
 
 from autograder.grading.manifest import assignment_points, written_answer_points
-from autograder.grading.results import COULD_NOT_GRADE, SubmissionResult
+from autograder.grading.results import COULD_NOT_GRADE, SubmissionResult, Submitter
 from autograder.grading.safe_text import inert_markdown, markdown_text, spreadsheet_cell
 
 SCHEMA_PATH = Path(__file__).with_name("schemas") / "gradescope_results.schema.json"
 STAFF_OUTPUT_CHARS = 20000
 CSV_FIELDS = ("student", "status", "score", "max_score", "notebooks", "content_hash")
+#: After the points per function: the output folder (a group's, for every member), who submitted
+#: (from Gradescope's export) and when (:attr:`~.results.SubmissionResult.submitted_at`).
+PEOPLE_FIELDS = ("submission", "name", "sid", "email", "submitted_at", "time_source")
+#: The hand-graded written answers: points given so far (from the nbgrader gradebook, with
+#: ``--gradebook``), what they are worth, and how many answers still wait for a grader.
+WRITTEN_FIELDS = ("written_answers", "written_answers_max", "written_answers_to_grade")
 
 
 def gradescope_results(result: SubmissionResult) -> dict:
@@ -124,11 +130,19 @@ def validate_gradescope(document: dict) -> None:
 
 
 def csv_header(functions: tuple[str, ...]) -> list[str]:
-    return [*CSV_FIELDS, *functions]
+    return [*CSV_FIELDS, *functions, *PEOPLE_FIELDS, *WRITTEN_FIELDS]
 
 
-def csv_row(result: SubmissionResult, functions: tuple[str, ...]) -> dict[str, str]:
-    """One grades.csv row: totals plus points per student function; no cell reads as a formula."""
+def csv_row(result: SubmissionResult, functions: tuple[str, ...], written: tuple[float, int] | None = None,
+            submitter: Submitter | None = None) -> dict[str, str]:
+    """One grades.csv row: totals, points per student function (the notebooks' runs included:
+    ``knn.ipynb``, ...), who submitted when, and the written answers' points; no cell reads as a
+    formula.
+
+    ``written`` is (points given so far, answers still to grade) from the nbgrader gradebook, when
+    TAs grade there; ``submitter`` is the person of a Gradescope export this row is for (a group
+    submission has a row per member, see :func:`csv_rows`).
+    """
     row: dict[str, str | float] = {"student": result.student, "status": result.status, "score": result.score,
                                    "max_score": result.max_score,
                                    "notebooks": "graded" if notebooks_graded(result) else "not graded",
@@ -136,7 +150,34 @@ def csv_row(result: SubmissionResult, functions: tuple[str, ...]) -> dict[str, s
     for function in functions:
         scored = [t.score for t in result.tests if t.spec.function == function]
         row[function] = sum(scored) if scored else ""  # empty: not graded in this run
+    person = submitter or Submitter()
+    if submitter is not None:
+        row["student"] = submitter_key(result, submitter)
+    row.update({"submission": result.student, "name": person.name, "sid": person.sid, "email": person.email,
+                "submitted_at": result.submitted_at, "time_source": result.time_source,
+                "written_answers": "" if written is None else written[0],
+                "written_answers_max": written_answer_points(),
+                "written_answers_to_grade": "" if written is None else written[1]})
     return {key: spreadsheet_cell(value) for key, value in row.items()}
+
+
+def csv_rows(result: SubmissionResult, functions: tuple[str, ...],
+             written: tuple[float, int] | None = None) -> list[dict[str, str]]:
+    """The grades.csv rows of one result: one, or one per submitter of a Gradescope group
+    submission, each with the same grade and named as the export names students (sid or e-mail)."""
+    if not result.submitters:
+        return [csv_row(result, functions, written)]
+    return [csv_row(result, functions, written, person) for person in result.submitters]
+
+
+def submitter_key(result: SubmissionResult, person: Submitter) -> str:
+    """The student name of ``person`` in a result named after its first submitter: by e-mail when
+    the result was, else by sid (:func:`.gradescope_export.student_key`)."""
+    from autograder.grading.gradescope_export import student_key
+
+    first = result.submitters[0] if result.submitters else person
+    by_email = student_key(first, "email") == result.student != student_key(first, "sid")
+    return student_key(person, "email" if by_email else "sid") or result.student
 
 
 def feedback_markdown(result: SubmissionResult) -> str:

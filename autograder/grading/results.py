@@ -7,7 +7,8 @@ Three separate frozen types, serialized as JSON with :data:`SCHEMA_VERSION`:
 * :class:`TestOutcome` (from the parent's checks): passed or not, a student-safe detail, time;
 * :class:`SubmissionResult`: the scored tests of one submission plus staff-only notes;
 * :class:`GradingEvent`: something the grader saw while grading (a time-out, a forged reply, a
-  patched module), for the staff and the class report only.
+  patched module), for the staff and the class report only;
+* :class:`Submitter`: a person a submission belongs to, as Gradescope's export names them.
 
 Scoring and rendering live in :mod:`.scoring` and :mod:`.render`.
 """
@@ -91,6 +92,22 @@ class GradingEvent:
             raise ValueError(f"event kind must be one of {EVENT_KINDS}; got {self.kind!r}")
 
 
+#: ``SubmissionResult.time_source`` values: where ``submitted_at`` came from. Gradescope's export
+#: metadata; the newest member of the zip (its own time zone when the zip recorded one, else the
+#: zipping computer's clock, written without an offset); the newest file of the folder.
+FROM_GRADESCOPE, FROM_ZIP, FROM_FILES = "gradescope", "zip", "files"
+
+
+@dataclass(frozen=True)
+class Submitter:
+    """One person a submission belongs to (a group submission has several). Untrusted text: every
+    sink escapes it."""
+
+    name: str = ""
+    sid: str = ""
+    email: str = ""
+
+
 @dataclass(frozen=True)
 class SubmissionResult:
     """Everything the grader knows about one submission."""
@@ -111,6 +128,12 @@ class SubmissionResult:
     isolation: str = ""
     #: time-outs, crashes and integrity events, in the order the grader saw them (staff only)
     events: tuple[GradingEvent, ...] = ()
+    #: when the student submitted (ISO 8601), never when it was graded; "" if nothing says
+    submitted_at: str = ""
+    #: where ``submitted_at`` came from: FROM_GRADESCOPE, FROM_ZIP, FROM_FILES or ""
+    time_source: str = ""
+    #: who submitted it, from Gradescope's export (empty otherwise: the folder name is the student)
+    submitters: tuple[Submitter, ...] = ()
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
@@ -125,6 +148,7 @@ class SubmissionResult:
         )
         data["notices"] = tuple(data.get("notices", ()))
         data["events"] = tuple(GradingEvent(**event) for event in data.get("events", ()))
+        data["submitters"] = tuple(Submitter(**person) for person in data.get("submitters", ()))
         return SubmissionResult(tests=tests, **data)
 
 

@@ -42,7 +42,7 @@ from autograder.grading.results import (
 )
 from autograder.grading.sandbox import CallReply, Child, Isolation, Limits, Sandbox
 from autograder.grading.snapshot import SubmissionFiles
-from autograder.grading.submission import Submission, SubmissionError, content_hash, materialize
+from autograder.grading.submission import Submission, SubmissionError, content_hash, materialize, stamp
 
 MAX_ARRAY_BYTES = 64 << 20
 #: Most bytes of input arrays sent in one batch request; a batch also ends at every timed call.
@@ -217,6 +217,7 @@ class Grader:
         If a child could not keep a promise while this submission was graded (a control group
         refused, a cover that failed) and the mode preflight found did not already lack it, the
         grade is not trustworthy: the result is "could not grade" (ours), graded again next run.
+        The result carries the submission's time and submitters (:func:`.submission.stamp`).
         """
         self.sandbox.broken_promises.clear()
         result = self._grade(submission, digest)
@@ -231,8 +232,8 @@ class Grader:
                 + result.staff_log)
         log = result.staff_log if result.staff_log.startswith("isolation:") else (
             f"isolation: {self.isolation_mode or 'not probed'}\n{result.staff_log}")
-        return replace(result, isolation=self.isolation_mode, staff_log=log,
-                       events=result.events or original_events)
+        return stamp(replace(result, isolation=self.isolation_mode, staff_log=log,
+                             events=result.events or original_events), submission)
 
     def _grade(self, submission: Submission, digest: str | None) -> SubmissionResult:
         start = time.monotonic()

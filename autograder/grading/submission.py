@@ -24,10 +24,11 @@ import stat
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from autograder import KIT_ROOT, SOURCE_ROOT
+from autograder.grading import submission_time
 from autograder.grading.intake_limits import (
     MAX_FILES,
     MAX_TOTAL_BYTES,
@@ -36,6 +37,7 @@ from autograder.grading.intake_limits import (
     walk,
 )
 from autograder.grading.notebook_intake import NOTEBOOK_NAMES, RENAMED
+from autograder.grading.results import FROM_GRADESCOPE, SubmissionResult, Submitter
 from autograder.grading.safe_text import file_label
 
 #: Top-level folders of the student layout that are copied into the sandbox.
@@ -63,10 +65,19 @@ class NameCollision(ValueError):
 
 @dataclass(frozen=True)
 class Submission:
-    """One student's submission, as found on disk."""
+    """One student's submission, as found on disk, with when and by whom it was submitted."""
 
     student: str
     path: Path
+    submitted_at: str = ""  # ISO 8601; "" when nothing says (see :mod:`.submission_time`)
+    time_source: str = ""  # FROM_GRADESCOPE, FROM_ZIP, FROM_FILES (:mod:`.results`) or ""
+    submitters: tuple[Submitter, ...] = ()  # from Gradescope's export; empty otherwise
+
+
+def stamp(result: SubmissionResult, submission: Submission) -> SubmissionResult:
+    """``result`` with the submission's time and submitters (what the grader itself never knows)."""
+    return replace(result, submitted_at=submission.submitted_at, time_source=submission.time_source,
+                   submitters=submission.submitters)
 
 
 def student_name(path: Path) -> str:
@@ -75,8 +86,12 @@ def student_name(path: Path) -> str:
     return re.sub(r"[^A-Za-z0-9._@+-]", "_", stem).strip(".") or "student"
 
 
-def discover(batch: Path) -> list[Submission]:
+def discover(batch: Path, name_by: str = "sid") -> list[Submission]:
     """Every subfolder or zip of ``batch`` is one student (hidden entries skipped), sorted by name.
+
+    Each is timed from its own files (:func:`.submission_time.submitted_at`). A Gradescope export
+    (``submission_metadata.yml`` in ``batch`` or in its only subfolder) is read as
+    :func:`discover_export` says.
 
     Raises
     ------
@@ -86,20 +101,70 @@ def discover(batch: Path) -> list[Submission]:
         would depend on which entries exist, so a later run could give one student's output
         folder (and gradebook entry) to another.
     """
+    from autograder.grading import gradescope_export
+
+    root = gradescope_export.export_root(Path(batch))
+    if root is not None:
+        return discover_export(root, name_by)
     found: dict[str, Submission] = {}  # by the name folded to lower case: one output folder everywhere
     for entry in sorted(Path(batch).iterdir()):
         if entry.name.startswith(".") or entry.is_symlink():
             continue
         if entry.is_dir() or (entry.is_file() and entry.suffix.lower() == ".zip"):
-            name = student_name(entry)
-            other = found.get(name.casefold())
-            if other is not None:
-                raise NameCollision(
-                    f"'{file_label(other.path.name)}' and '{file_label(entry.name)}' in {batch} would both be "
-                    f"graded as student '{name}': rename or remove one of them"
-                )
-            found[name.casefold()] = Submission(name, entry)
+            _add(found, Submission(student_name(entry), entry, *submission_time.submitted_at(entry)), batch)
     return list(found.values())
+
+
+def discover_export(root: Path, name_by: str = "sid") -> list[Submission]:
+    """The submissions of a Gradescope export folder (:mod:`.gradescope_export`), sorted by name.
+
+    A folder the metadata describes is named after its first submitter's sid (or e-mail, with
+    ``name_by="email"``), carries every submitter (a group has several) and the time Gradescope
+    recorded. A folder the metadata does not list is named and timed as in a plain batch.
+
+    Raises
+    ------
+    NameCollision
+        If two folders would be graded as the same student, or one person is a submitter of two.
+    ExportError
+        If the metadata file cannot be read.
+    """
+    from autograder.grading import gradescope_export
+
+    records = gradescope_export.read_metadata(root / gradescope_export.METADATA)
+    found: dict[str, Submission] = {}
+    owner: dict[str, str] = {}  # each submitter's key -> the folder they submitted
+    for entry in sorted(Path(root).iterdir()):
+        if entry.name.startswith(".") or entry.is_symlink() or entry.name == "__MACOSX":
+            continue
+        if not (entry.is_dir() or (entry.is_file() and entry.suffix.lower() == ".zip")):
+            continue
+        record = records.get(entry.name)
+        keys = [gradescope_export.student_key(person, name_by) for person in record.submitters] if record else []
+        if not record or not any(keys):
+            _add(found, Submission(student_name(entry), entry, *submission_time.submitted_at(entry)), root)
+            continue
+        for key in filter(None, keys):
+            if owner.setdefault(key.casefold(), entry.name) != entry.name:
+                raise NameCollision(
+                    f"'{file_label(key)}' submitted both '{file_label(owner[key.casefold()])}' and "
+                    f"'{file_label(entry.name)}' in {root}: keep one of them in the export")
+        when, source = (record.submitted_at, FROM_GRADESCOPE) if record.submitted_at else \
+            submission_time.submitted_at(entry)
+        _add(found, Submission(next(filter(None, keys)), entry, when, source, record.submitters), root)
+    return sorted(found.values(), key=lambda submission: submission.student)
+
+
+def _add(found: dict[str, Submission], submission: Submission, batch: Path) -> None:
+    """Add ``submission`` under its student name folded to lower case, or raise
+    :class:`NameCollision` when that name is taken (one output folder per student, everywhere)."""
+    other = found.get(submission.student.casefold())
+    if other is not None:
+        raise NameCollision(
+            f"'{file_label(other.path.name)}' and '{file_label(submission.path.name)}' in {batch} would both be "
+            f"graded as student '{submission.student}': rename or remove one of them"
+        )
+    found[submission.student.casefold()] = submission
 
 
 def content_hash(path: Path) -> str:

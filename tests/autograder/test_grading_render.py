@@ -120,7 +120,26 @@ def test_csv_row_has_totals_and_points_per_function():
         "content_hash": "h" * 16,
         "f": "3",
         "g": "0",
+        "submission": "bob",
+        "name": "",
+        "sid": "",
+        "email": "",
+        "submitted_at": "",
+        "time_source": "",
+        "written_answers": "",  # only with --gradebook, from the TAs' grades
+        "written_answers_max": "18",
+        "written_answers_to_grade": "",
     }
+
+
+def test_the_csv_header_has_the_notebooks_and_the_written_answers_after_the_code():
+    from autograder.grading.batch import FUNCTIONS
+    from autograder.grading.render import csv_header
+
+    header = csv_header(FUNCTIONS)
+    assert header[:5] == ["student", "status", "score", "max_score", "notebooks"]  # what scripts read first
+    assert {"knn.ipynb", "svm.ipynb", "softmax.ipynb", "submitted_at", "written_answers_max"} <= set(header)
+    assert header.index("svm_loss_naive") < header.index("knn.ipynb") < header.index("written_answers")
 
 
 def test_feedback_lists_the_failed_test_with_message_and_detail():
