@@ -335,8 +335,8 @@ plt.show()
 # weights by `1 - 2 * learning_rate * reg`. The softmax search chose learning rate 1e-6 with reg
 # 1e3: after 1500 steps `(1 - 2e-3)**1500` is about 0.05, and only 5% of the starting noise is
 # left. The SVM's best run used learning rate 2e-7: `(1 - 4e-4)**1500` is about 0.55, so about
-# half of the noise is still there, as large as what the SVM learned. Subtracting 0.55 times the
-# starting weights from the SVM's `W` leaves templates that look much like these.
+# half of the noise is still there, about as large as what the SVM learned. Subtracting 0.55
+# times the starting weights from the SVM's `W` leaves templates that look much like these.
 
 # %% [markdown]
 # ## SVM and softmax on the same scores
