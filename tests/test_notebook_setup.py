@@ -259,3 +259,22 @@ def test_an_offline_setup_cell_says_how_to_use_data_you_have(tmp_path, monkeypat
     assert 'os.environ["CIFAR10_DIR"] = "/path/to/cifar-10-batches-py"' in message
     assert "--url" not in message
     assert not (kit / "datasets" / "cifar-10-batches-py").exists()
+
+
+def test_commands_run_from_a_cell_find_cs_utils(tmp_path, synthetic_cifar10_dir):
+    """`!python -m cs_utils.submit` in a cell runs in notebooks/ (or /content on Colab), where
+    Python alone would answer "No module named 'cs_utils'"; after the setup cell it finds the kit."""
+    import os
+    import subprocess
+
+    kit = make_kit(tmp_path / "kit")
+    environ = {"CIFAR10_DIR": str(synthetic_cifar10_dir), "PYTHONPATH": "/somewhere/else"}
+    setup_notebook(kit, "local", environ=environ)
+    assert environ["PYTHONPATH"] == os.pathsep.join([str(kit.resolve()), "/somewhere/else"])
+    setup_notebook(kit, "local", environ=environ)  # run twice: added once
+    assert environ["PYTHONPATH"].count(str(kit.resolve())) == 1
+    child = {**os.environ, "PYTHONPATH": environ["PYTHONPATH"]}
+    found = subprocess.run([sys.executable, "-c", "import cs_utils; print(cs_utils.__file__)"], cwd=kit / "notebooks",
+                           env=child, capture_output=True, text=True, timeout=60)
+    assert found.returncode == 0, found.stderr
+    assert Path(found.stdout.strip()) == kit.resolve() / "cs_utils" / "__init__.py"

@@ -137,7 +137,8 @@ def setup_notebook(kit_root, setting="local", *, ipython=None, fetch=True, envir
         Download CIFAR-10 when it is missing.
     environ : mapping, optional
         The environment to read and update (default ``os.environ``); ``CIFAR10_DIR`` is set in it
-        so every loader in the session finds the data.
+        so every loader in the session finds the data, and the kit is put first on ``PYTHONPATH``
+        so a command run from a cell (``!python -m cs_utils.submit``) finds ``cs_utils`` too.
 
     Returns
     -------
@@ -147,6 +148,11 @@ def setup_notebook(kit_root, setting="local", *, ipython=None, fetch=True, envir
     kit_root = Path(kit_root).resolve()
     if str(kit_root) not in sys.path:
         sys.path.insert(0, str(kit_root))
+    # Commands started from a cell (`!python -m cs_utils.check`) run in notebooks/ or /content,
+    # where Python would not find cs_utils; they inherit this variable.
+    paths = [entry for entry in environ.get("PYTHONPATH", "").split(os.pathsep) if entry]
+    if str(kit_root) not in paths:
+        environ["PYTHONPATH"] = os.pathsep.join([str(kit_root), *paths])
     if ipython is not None and environ.get(AUTORELOAD_VARIABLE, "1") != "0":
         ipython.run_line_magic("load_ext", "autoreload")
         ipython.run_line_magic("autoreload", "2")
