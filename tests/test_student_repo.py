@@ -326,4 +326,4 @@ def test_a_student_clone_runs_packages_and_grades_full_marks(student_repo, tmp_p
     document = json.loads(results.read_text())
     full = sum(spec.points for spec in (*TESTS, *NOTEBOOK_TESTS))
     failed = [test["name"] for test in document["tests"] if test.get("status") == "failed"]
-    assert document["score"] == full == 106, failed
+    assert document["score"] == full, failed

@@ -4,6 +4,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from points import CODE_POINTS
 
 from autograder.grading import manifest, preflight, scoring
 from autograder.grading.batch import grade_all, stored_result, submission_digest, write_outputs
@@ -47,13 +48,13 @@ def test_grade_all_grades_a_stored_could_not_grade_again(releases, tmp_path):
     shutil.copytree(releases["solution"], batch / "dave")
     first = grade_all(batch, out, workers=1, limits=FAST, progress=False, accept=preflight.WEAKER,
                   notebooks=False)
-    assert first.graded == 1 and first.results[0].score == 100
+    assert first.graded == 1 and first.results[0].score == CODE_POINTS
     digest = first.results[0].content_hash
     stored(out, "dave", digest, graded=False)  # as if the last run had hit a full disk
     again = grade_all(batch, out, workers=1, limits=FAST, progress=False, accept=preflight.WEAKER,
                   notebooks=False)
     assert (again.graded, again.reused) == (1, 0)
-    assert again.results[0].status == GRADED and again.results[0].score == 100
+    assert again.results[0].status == GRADED and again.results[0].score == CODE_POINTS
     third = grade_all(batch, out, workers=1, limits=FAST, progress=False, accept=preflight.WEAKER,
                   notebooks=False)
     assert (third.graded, third.reused) == (0, 1)

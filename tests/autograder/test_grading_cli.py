@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from points import ALL_POINTS, CODE_POINTS
 
 from autograder import KIT_ROOT, exit_codes
 from autograder.grading.demo import zip_folder
@@ -29,14 +30,14 @@ def test_grade_writes_valid_results_and_exits_0_whatever_the_score(releases, tmp
     assert done.returncode == exit_codes.OK, done.stderr
     document = json.loads(out.read_text())
     validate_gradescope(document)
-    assert document["score"] == 0 and "Score: 0 / 100" in (tmp_path / "fb.md").read_text()
+    assert document["score"] == 0 and f"Score: 0 / {CODE_POINTS:g}" in (tmp_path / "fb.md").read_text()
 
 
 def test_grade_accepts_a_zip(releases, tmp_path):
     archive = zip_folder(releases["solution"] / "cs_utils", tmp_path / "alice.zip")
     done = run("grade", str(archive), "--out", str(tmp_path / "r.json"), "--no-notebooks")
     assert done.returncode == exit_codes.OK, done.stderr
-    assert json.loads((tmp_path / "r.json").read_text())["score"] == 100
+    assert json.loads((tmp_path / "r.json").read_text())["score"] == CODE_POINTS
 
 
 def test_grade_of_a_missing_path_is_bad_input(tmp_path):
@@ -63,7 +64,9 @@ def test_grade_all_writes_everything_and_resumes(releases, tmp_path):
     for student in ("alice", "bob"):
         assert {p.name for p in (out / student).iterdir()} == {"results.json", "feedback.md", "grading.json"}
     rows = (out / "grades.csv").read_text().splitlines()  # the notebooks are graded by default
-    assert rows[1].startswith("alice,graded,106,106,graded,") and rows[2].startswith("bob,graded,0,106,graded,")
+    full = f"{ALL_POINTS:g}"
+    assert rows[1].startswith(f"alice,graded,{full},{full},graded,")
+    assert rows[2].startswith(f"bob,graded,0,{full},graded,")
     (batch / "bob" / "cs_utils" / "classifiers" / "softmax.py").write_text("# changed\n")
     again = run("grade-all", str(batch), "--out", str(out), "--workers", "1", "--quiet")
     assert again.returncode == exit_codes.OK and "1 graded, 1 unchanged" in again.stderr

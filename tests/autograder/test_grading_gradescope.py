@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from gradescope_root import autograder_root, run_autograder
+from points import ALL_POINTS, CODE_POINTS, WRITTEN_POINTS
 
 from autograder import KIT_ROOT
 from autograder.grading import gradescope
@@ -65,7 +66,7 @@ def test_a_bundle_built_with_no_notebooks_grades_the_code_only_and_says_so(relea
         shutil.copytree(releases["solution"] / folder, root / "submission" / folder)
     document = run_autograder(root)
     code, notebook, _ = by_kind(document)
-    assert document["score"] == 100 and not notebook
+    assert document["score"] == CODE_POINTS and not notebook
     assert "the notebooks were not graded in this run (--no-notebooks)" in document["output"]
 
 
@@ -83,13 +84,14 @@ def test_run_autograder_grades_code_without_notebooks(bundle, releases, tmp_path
     shutil.copytree(releases["solution"] / "cs_utils", root / "submission" / "cs_utils")
     document = run_autograder(root)
     code, notebook, notes = by_kind(document)
-    assert document["score"] == 100 == sum(test["max_score"] for test in code)
+    assert document["score"] == CODE_POINTS == sum(test["max_score"] for test in code)
     assert all(test["status"] == "passed" for test in code)
     assert len(notebook) == 9 and all(test["status"] == "failed" and test["score"] == 0 for test in notebook)
-    assert sum(test["max_score"] for test in notebook) == 6
+    assert sum(test["max_score"] for test in notebook) == ALL_POINTS - CODE_POINTS
     assert any("notebooks/knn.ipynb is missing" in note for note in notes)
-    assert document["output"] == ("100 / 106 automatic points for the code in cs_utils/ and the notebooks. Written "
-                                  "answers: 18 more points, graded by the course staff separately (124 points in all).")
+    assert document["output"] == (f"{CODE_POINTS:g} / {ALL_POINTS:g} automatic points for the code in cs_utils/ and "
+                                  f"the notebooks. Written answers: {WRITTEN_POINTS:g} more points, graded by the "
+                                  f"course staff separately ({ALL_POINTS + WRITTEN_POINTS:g} points in all).")
 
 
 @pytest.mark.slow
@@ -99,7 +101,7 @@ def test_run_autograder_grades_the_notebooks_too(bundle, releases, tmp_path):
         shutil.copytree(releases["solution"] / folder, root / "submission" / folder)
     document = run_autograder(root)
     code, notebook, _ = by_kind(document)
-    assert document["score"] == 106 == sum(test["max_score"] for test in document["tests"])
+    assert document["score"] == ALL_POINTS == sum(test["max_score"] for test in document["tests"])
     assert all(test["status"] == "passed" for test in code)
     graded = [test for test in notebook if test["max_score"] > 0]
     assert len(graded) == 6 and all(test["status"] == "passed" for test in graded), graded
@@ -122,4 +124,4 @@ def test_run_autograder_grades_loose_files(bundle, releases, tmp_path):
     ]:
         shutil.copyfile(path, root / "submission" / path.name)  # dragged in one by one, no folders
     document = run_autograder(root)
-    assert document["score"] == 106, [test for test in document["tests"] if test["status"] == "failed"]
+    assert document["score"] == ALL_POINTS, [test for test in document["tests"] if test["status"] == "failed"]

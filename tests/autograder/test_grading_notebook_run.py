@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from notebook_edits import set_answer
+from points import ALL_POINTS, CODE_POINTS
 
 from autograder.grading import manifest, results_check
 from autograder.grading.runner import Grader
@@ -91,7 +92,7 @@ def test_solution_notebooks_run_and_pass(tmp_path, solution_kit):
         assert scored[f"notebook.{name}.results"].outcome.passed
     assert "not verified (no data)" in scored["notebook.svm.submitted_results"].outcome.detail
     assert not scored["notebook.knn.submitted_results"].outcome.passed  # not submitted: reported, 0 points anyway
-    assert result.score == result.max_score == 100 + manifest.max_score(manifest.NOTEBOOK_TESTS)
+    assert result.score == result.max_score == ALL_POINTS
     assert result.notebook_answers["knn"]["knn-best-k"].startswith("best_k")
 
 
@@ -107,7 +108,7 @@ def test_a_looping_or_dying_notebook_costs_its_own_tests_only(tmp_path, solution
     assert not scored["notebook.svm.runs"].outcome.passed
     assert not scored["notebook.knn.runs"].outcome.passed and not scored["notebook.knn.results"].outcome.passed
     assert scored["notebook.softmax.runs"].outcome.passed and scored["notebook.softmax.results"].outcome.passed
-    assert sum(t.score for t in result.tests if not t.spec.id.startswith("notebook.")) == 100
+    assert sum(t.score for t in result.tests if not t.spec.id.startswith("notebook.")) == CODE_POINTS
 
 
 def test_the_reproduction_program_runs_the_students_code_in_the_sandbox(tmp_path, solution_kit):

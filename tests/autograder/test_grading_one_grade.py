@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from gradescope_root import autograder_root, run_autograder
+from points import ALL_POINTS, CODE_POINTS
 
 from autograder import KIT_ROOT
 from autograder.grading import gradescope, preflight
@@ -72,7 +73,7 @@ def check_one_grade(name: str, graded_by_grade_all, bundle: Path, tmp_path: Path
     assert batch == by_bundle(bundle, submission, tmp_path)
     assert batch["extra_data"]["status"] == "graded" and "and the notebooks" in batch["output"]
     if name in ("loose", "solution"):
-        assert batch["score"] == 106
+        assert batch["score"] == ALL_POINTS
 
 
 def test_the_buggy_sample_gets_one_grade_from_every_command(graded_by_grade_all, bundle, tmp_path):
@@ -106,4 +107,4 @@ def test_written_answers_reach_the_gradebook_without_notebook_grading(releases, 
     scores = nbgrader_bridge.manual_scores(course, gradebook.ASSIGNMENT, "alice")
     assert scores["knn/knn-q1-answer"]["flagged"] is True  # waits for a TA
     assert scores["knn/knn-q2-answer"]["flagged"] is False and scores["knn/knn-q2-answer"]["auto"] == 0.0
-    assert json.loads((tmp_path / "out" / "alice" / "results.json").read_text())["score"] == 100.0
+    assert json.loads((tmp_path / "out" / "alice" / "results.json").read_text())["score"] == CODE_POINTS

@@ -5,6 +5,7 @@ import json
 import os
 
 import pytest
+from points import CODE_POINTS
 
 from autograder.grading import notebook_run, preflight
 from autograder.grading.batch import grade_all
@@ -104,4 +105,4 @@ def test_a_promise_that_breaks_while_grading_makes_the_result_ours_to_fix(monkey
     assert "promises broken while grading: cgroups" in result.staff_log
     with Grader(limits=FAST, isolation_mode="no-cgroups", hide=(tmp_path,)) as grader:
         accepted = grader.grade(Submission("alice", submission))
-    assert accepted.status == "graded" and accepted.score == 100
+    assert accepted.status == "graded" and accepted.score == CODE_POINTS

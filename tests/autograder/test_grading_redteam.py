@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from points import CODE_POINTS
 
 from autograder import KIT_ROOT
 from autograder.grading import manifest, preflight
@@ -250,7 +251,7 @@ def test_no_namespace_mount_or_keyring_for_student_code(batch):
 
 def test_the_honest_classmate_keeps_full_marks(batch):
     results = {r.student: r for r in batch["summary"].results}
-    assert results[CLASSMATE].score == 100, [
+    assert results[CLASSMATE].score == CODE_POINTS, [
         (t.spec.id, t.outcome.detail) for t in results[CLASSMATE].tests if not t.outcome.passed
     ]
 

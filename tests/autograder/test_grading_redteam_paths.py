@@ -18,6 +18,7 @@ import shutil
 
 import pytest
 from notebook_edits import set_answer
+from points import CODE_POINTS
 
 from autograder.grading.demo import make_submission
 from autograder.grading.runner import Grader
@@ -145,7 +146,7 @@ def test_a_notebook_cannot_forge_its_run_report(graded):
     passed = scores(forge)
     assert not passed["notebook.knn.runs"]  # the failing cell stays failed
     assert passed["notebook.svm.runs"] and passed["notebook.softmax.runs"]
-    assert sum(t.score for t in forge.tests if not t.spec.id.startswith("notebook.")) == 100
+    assert sum(t.score for t in forge.tests if not t.spec.id.startswith("notebook.")) == CODE_POINTS
 
 
 def test_the_honest_classmate_keeps_full_marks(graded):

@@ -1,4 +1,6 @@
 """The pipeline on whole submissions: solution, starter, realistic bugs, plain CS231n code."""
+from points import CODE_POINTS
+
 from autograder.grading.demo import BUGS, KNN, SVM
 from autograder.grading.submission import Submission
 
@@ -10,7 +12,7 @@ def by_id(result):
 def test_the_solution_gets_full_marks(grader, releases):
     result = grader.grade(Submission("solution", releases["solution"]))
     failed = [(t.spec.id, t.outcome.detail) for t in result.tests if not t.outcome.passed]
-    assert failed == [] and result.score == result.max_score == 100
+    assert failed == [] and result.score == result.max_score == CODE_POINTS
 
 
 def test_the_untouched_starter_gets_zero(grader, releases):

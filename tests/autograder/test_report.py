@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from points import CODE_POINTS
 from tolerances import close_to
 
 from autograder import KIT_ROOT
@@ -196,7 +197,7 @@ def test_the_report_of_the_demo_class_matches_its_results(demo_class):
     for name, result in results.items():
         assert document["scores"][name] == close_to(result.score, 1e-9, 100)
     assert document["students"] == 5 and document["graded"] == 5  # the four samples and the hostile copy
-    assert document["score_summary"]["max"] == results["solution"].score == 100
+    assert document["score_summary"]["max"] == results["solution"].score == CODE_POINTS
     assert [p["folder"] for p in document["problems"]] == [HOSTILE_FOLDER]
     for row in document["tests"]:
         items = [next(t for t in r.tests if t.spec.id == row["test_id"]) for r in results.values()]
