@@ -190,11 +190,12 @@ def notebook_copies(kit: Path, name: str) -> list[Path]:
     """
     pattern = re.compile(RENAMED_COPY.format(name=re.escape(name)), re.IGNORECASE)
     exact = kit / "notebooks" / f"{name}.ipynb"
-    found = [exact] if exact.is_file() and not exact.is_symlink() else []
+    has_exact = exact.is_file() and not exact.is_symlink()
+    found = [exact] if has_exact else []
     for folder in (kit / "notebooks", kit):
-        if folder.is_dir():
-            found += sorted(path for path in folder.iterdir() if pattern.match(path.name) and path != exact
-                            and path.is_file() and not path.is_symlink())
+        if folder.is_dir():  # samefile: on a case-insensitive disk "KNN.ipynb" is knn.ipynb itself
+            found += sorted(path for path in folder.iterdir() if pattern.match(path.name) and path.is_file()
+                            and not path.is_symlink() and not (has_exact and path.samefile(exact)))
     return found
 
 
@@ -222,7 +223,7 @@ def choose_notebook(kit: Path, name: str, findings: Findings) -> Path | None:
                if re.search(r" \(\d+\)\.ipynb$", copies[0].name) else "")
         findings.warnings.append(
             f"{proper} is not there, but {_label(kit, copies[0])} is: it goes into the zip as {proper}, "
-            f"unchanged, and is graded as your {name} notebook{why}. Rename it to {name}.ipynb in notebooks/ and this "
+            f"unchanged, and is graded as your {name} notebook{why}. Name it {name}.ipynb, in notebooks/, and this "
             f"warning goes away"
         )
         return copies[0]

@@ -285,7 +285,7 @@ def test_a_browser_renamed_notebook_is_packed_under_its_own_name(built, tmp_path
     assert ("warning: notebooks/knn.ipynb is not there, but notebooks/knn (1).ipynb is: it goes into the zip as "
             "notebooks/knn.ipynb, unchanged") in result.stderr
     assert "(a browser adds ' (1)' to a download when a file of that name exists)" in result.stderr
-    assert "Rename it to knn.ipynb in notebooks/" in result.stderr
+    assert "Name it knn.ipynb, in notebooks/, and this warning goes away" in result.stderr
     with zipfile.ZipFile(kit / "submission.zip") as archive:
         names = archive.namelist()
         assert archive.read("notebooks/knn.ipynb") == renamed.read_bytes()
@@ -418,3 +418,14 @@ def test_packing_from_inside_notebooks(built, tmp_path):
     for name in NAMES:  # each notebook says how to hand in, from a notebook and from notebooks/
         text = (built["starter"] / "notebooks" / f"{name}.ipynb").read_text(encoding="utf-8")
         assert "from cs_utils.submit import submit; submit()" in text and "python ../cs_utils/submit.py" in text
+
+
+def test_copies_in_both_places_without_the_original_are_listed(built, tmp_path):
+    kit = kit_from(built["solution"], tmp_path / "kit")
+    knn = kit / "notebooks" / "knn.ipynb"
+    shutil.copyfile(knn, kit / "knn.ipynb")
+    knn.rename(kit / "notebooks" / "knn (1).ipynb")
+    result = submit(kit)
+    assert result.returncode == 1
+    assert ("there are 2 copies of it: notebooks/knn (1).ipynb (saved " in result.stderr
+            and "knn.ipynb (in the kit folder, not in notebooks/) (saved " in result.stderr)
