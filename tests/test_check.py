@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import filecmp
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -281,7 +282,7 @@ def test_the_self_check_uses_the_graders_sizes():
 
 # --------------------------------------------------------------- wherever students work
 
-#: What each flavour of restricted interpreter lacks: the brief's three (what the grader's sandbox
+#: What each flavour of restricted interpreter lacks: issue 13's three (what the grader's sandbox
 #: needs), and all that native Windows lacks of what a POSIX runner might use.
 RESTRICTIONS = {
     "no fcntl, SOCK_SEQPACKET or fork": (("fcntl",), ("fork", "forkpty"), ()),
@@ -405,6 +406,19 @@ def test_hostile_code_costs_only_its_own_function_wherever_the_check_runs(releas
     assert not processes_mentioning(str(root)), "a test process outlived the check"
 
 
+def test_exit_code_3_says_why_the_test_process_cannot_start(releases, tmp_path):
+    """NumPy visible to the notebook's Python but not to ``python -I`` (a ``pip install --user``, say)."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "venv")], check=True, timeout=120)
+    python = tmp_path / "venv" / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+    numpy_home = Path(__import__("numpy").__file__).resolve().parent.parent
+    environment = {**os.environ, "PYTHONPATH": str(numpy_home)}
+    result = subprocess.run([str(python), "-m", "cs_utils.check", "predict_labels"], cwd=releases["solution"],
+                            capture_output=True, text=True, timeout=240, env=environment)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "could not start the test process: ModuleNotFoundError: No module named 'numpy'" in result.stderr
+    assert "pip install --user" in result.stderr
+
+
 # ------------------------------------------------------------------ every supported Python
 
 SUPPORTED = ("3.10", "3.11", "3.12", "3.13")
@@ -412,8 +426,9 @@ SUPPORTED = ("3.10", "3.11", "3.12", "3.13")
 
 def find_python(version: str) -> str | None:
     """An interpreter of ``version`` on this machine (on the PATH, or installed by pyenv), or None."""
-    candidates = [shutil.which(f"python{version}"),
-                  *map(str, sorted(Path.home().glob(f".pyenv/versions/{version}.*/bin/python{version}")))]
+    installed = [*Path.home().glob(f".pyenv/versions/{version}.*/bin/python{version}"),
+                 *Path(sys.base_prefix).parent.glob(f"{version}.*/bin/python{version}")]  # pyenv's siblings
+    candidates = [shutil.which(f"python{version}"), *map(str, sorted(installed))]
     for candidate in filter(None, candidates):
         try:
             found = subprocess.run([candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],

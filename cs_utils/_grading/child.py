@@ -230,6 +230,11 @@ def serve(requests, channel):
 def main(root, memory_bytes):
     # The messages travel on private copies of stdin and stdout; the student's prints go to stderr.
     requests, channel = os.fdopen(os.dup(0), "rb"), os.fdopen(os.dup(1), "wb")
+    if sys.platform == "win32":  # no newline translation in the raw bytes
+        import msvcrt
+
+        for stream in (requests, channel):
+            msvcrt.setmode(stream.fileno(), os.O_BINARY)
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     os.dup2(2, 1)
     sys.stdout = sys.stderr

@@ -46,11 +46,14 @@ class Child:
 
     def __init__(self, folder: Path, limits: Limits = Limits()):
         threads = {name: "1" for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
-        self.process = subprocess.Popen(
-            [sys.executable, "-I", str(CHILD), str(folder), str(limits.memory_bytes)],
-            cwd=folder, env={**os.environ, **threads}, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL, start_new_session=hasattr(os, "killpg"),
-        )
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-I", str(CHILD), str(folder), str(limits.memory_bytes)],
+                cwd=folder, env={**os.environ, **threads}, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL, start_new_session=hasattr(os, "killpg"),
+            )
+        except OSError as error:
+            raise RuntimeError(f"could not start the test process: {error}") from error
         if self.process.stdin is None or self.process.stdout is None:  # never: both are pipes
             raise RuntimeError("could not start the test process: no pipes")
         self.stdin = self.process.stdin
@@ -83,15 +86,15 @@ class Child:
             self.kill()
             return "died", {}, {}
         reply = self._next(seconds)
-        if isinstance(reply, tuple) and (reply[0].get("done") != nonce or reply[0].get("index") != 0):
+        if isinstance(reply, tuple) and not answers(reply[0], nonce):
             reply = "unreadable"
         if isinstance(reply, str):
             self.kill()
             return reply, {}, {}
         header, blobs = reply
         arrays_back = {}
-        for name, described_array in header.get("outputs", {}).items():
-            if isinstance(described_array, dict) and described_array.get("kind") == "array":
+        for name, described_array in header["outputs"].items():
+            if described_array.get("kind") == "array":
                 array = plain_array(described_array.get("dtype"), described_array.get("shape"), blobs.get(name))
                 if array is not None:
                     arrays_back[name] = array
@@ -102,10 +105,9 @@ class Child:
         try:
             if hasattr(os, "killpg"):
                 os.killpg(self.process.pid, signal.SIGKILL)  # its own session: everything it started
-            else:
-                self.process.kill()  # Windows: TerminateProcess
         except OSError:  # already gone
             pass
+        self.process.kill()  # Windows: TerminateProcess; nothing when it has already ended
         self.process.wait()
         try:
             self.stdin.close()
@@ -140,6 +142,13 @@ class Child:
                     self.replies.put("died")
                     return
                 self.replies.put((header, blobs))
+
+
+def answers(header: dict, nonce: str) -> bool:
+    """Whether ``header`` is the reply to the call sent with ``nonce``, in the shape this module reads."""
+    outputs = header.get("outputs")
+    return (header.get("done") == nonce and header.get("index") == 0 and isinstance(header.get("status"), dict)
+            and isinstance(outputs, dict) and all(isinstance(value, dict) for value in outputs.values()))
 
 
 def plain_array(dtype, shape, data) -> np.ndarray | None:
