@@ -127,6 +127,7 @@ def _grade(args: argparse.Namespace) -> int:
 
 def _grade_all(args: argparse.Namespace) -> int:
     from autograder.grading import batch, preflight
+    from autograder.grading.gradescope_export import ExportError
     from autograder.grading.submission import NameCollision
 
     folder = Path(args.folder)
@@ -139,12 +140,16 @@ def _grade_all(args: argparse.Namespace) -> int:
     try:
         summary = batch.grade_all(folder, Path(args.out), workers=args.workers, seed=args.seed,
                                   progress=not args.quiet, notebooks=args.notebooks,
-                                  gradebook=Path(args.gradebook) if args.gradebook else None, accept=accepted)
+                                  gradebook=Path(args.gradebook) if args.gradebook else None, accept=accepted,
+                                  name_by=args.name_by)
     except preflight.IsolationRefused as error:
         print(error, file=sys.stderr)
         return exit_codes.ISOLATION
     except NameCollision as error:
         print(f"error: {error}; nothing was graded", file=sys.stderr)
+        return exit_codes.BAD_INPUT
+    except ExportError as error:
+        print(f"error: Gradescope export: {error}; nothing was graded", file=sys.stderr)
         return exit_codes.BAD_INPUT
     if summary.interrupted:
         print(f"interrupted: {summary.graded} graded in this run, {summary.not_graded} left for the next one; "
@@ -261,6 +266,77 @@ def _similarity(args: argparse.Namespace) -> int:
     return exit_codes.OK
 
 
+def _export_canvas(args: argparse.Namespace) -> int:
+    from autograder.exports import canvas
+    from autograder.grading import gradebook, manifest
+    from autograder.report.data import read_results
+
+    out = Path(args.folder)
+    if not out.is_dir():
+        print(f"error: {out} is not a folder: give the --out folder of grade-all", file=sys.stderr)
+        return exit_codes.BAD_INPUT
+    if args.gradebook and not (Path(args.gradebook) / "gradebook.db").is_file():
+        print(f"error: {args.gradebook} has no gradebook.db (grade-all --gradebook writes it)", file=sys.stderr)
+        return exit_codes.BAD_INPUT
+    results, problems = read_results(out)
+    for problem in problems:
+        print(f"warning: {problem.folder}: {problem.reason}; not exported", file=sys.stderr)
+    try:
+        roster = canvas.read_roster(Path(args.roster)) if args.roster else None
+    except (OSError, UnicodeDecodeError, canvas.RosterError) as error:
+        print(f"error: --roster: {error}", file=sys.stderr)
+        return exit_codes.BAD_INPUT
+    written = gradebook.written_points(Path(args.gradebook), results) if args.gradebook else None
+    export = canvas.build(results, roster, written, manifest.written_answer_points())
+    path = canvas.write_csv(export, Path(args.out), args.assignment)
+    given = sum(points is not None for _, points in export.rows)
+    print(f"wrote {path}: {len(export.rows)} rows, {given} with points (out of {export.points_possible:g})",
+          file=sys.stderr)
+    if export.notes:
+        print(f"{len(export.notes)} students need a look:", file=sys.stderr)
+        for note in export.notes:
+            print(f"  {note}", file=sys.stderr)
+    return exit_codes.OK
+
+
+def _answers(args: argparse.Namespace) -> int:
+    from autograder.exports import answers
+    from autograder.grading.gradescope_export import ExportError
+    from autograder.grading.submission import NameCollision
+
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        print(f"error: {folder} is not a folder of submissions", file=sys.stderr)
+        return exit_codes.BAD_INPUT
+    try:
+        written = answers.write_all(folder, Path(args.out), name_by=args.name_by, pdf=args.pdf)
+    except (NameCollision, ExportError) as error:
+        print(f"error: {error}; nothing was written", file=sys.stderr)
+        return exit_codes.BAD_INPUT
+    except answers.PdfUnavailable as error:
+        print(f"error: --pdf: {error}", file=sys.stderr)
+        return exit_codes.USAGE
+    except answers.PdfFailed as error:
+        print(f"error: --pdf: {error}; the HTML pages are in {args.out}", file=sys.stderr)
+        return exit_codes.INTERNAL_ERROR
+    for page in written:
+        for problem in page.problems:
+            print(f"  {page.student}: {problem}", file=sys.stderr)
+    kinds = "HTML and PDF" if args.pdf else "HTML"
+    print(f"wrote {len(written)} students' written answers ({kinds}) to {args.out}; index.html lists them",
+          file=sys.stderr)
+    return exit_codes.OK
+
+
+def _name_by_option(command: argparse.ArgumentParser) -> None:
+    """``--name-by``: how a Gradescope export's students are named (their output folders, rows)."""
+    command.add_argument(
+        "--name-by", choices=("sid", "email"), default="sid",
+        help="for a Gradescope export (submission_metadata.yml): name each student by their student id "
+             "(default) or e-mail address",
+    )
+
+
 def _notebooks_option(command: argparse.ArgumentParser) -> None:
     """``--no-notebooks``: the one opt-out from the default (every command grades the notebooks)."""
     command.add_argument(
@@ -347,12 +423,15 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Grade each subfolder or .zip of FOLDER as one student. Writes OUT/<student>/results.json,\n"
             "OUT/<student>/feedback.md, OUT/<student>/grading.json and OUT/grades.csv. Unchanged submissions\n"
-            "(same content hash, same grader) are not graded again, so an interrupted run resumes."
+            "(same content hash, same grader) are not graded again, so an interrupted run resumes.\n"
+            "A Gradescope export (its submission_metadata.yml) names students by sid or e-mail, keeps\n"
+            "their names and submission times, and gives each member of a group a row of grades.csv."
         ),
         epilog=(
             "examples:\n"
             "  python -m autograder grade-all submissions/ --out graded/\n"
             "  python -m autograder grade-all submissions/ --out graded/ --workers 4 --quiet\n"
+            "  python -m autograder grade-all gradescope-export/ --out graded/ --name-by email\n"
         ),
     )
     grade_all.add_argument("folder", metavar="FOLDER", help="one subfolder or .zip per student")
@@ -371,6 +450,7 @@ def build_parser() -> argparse.ArgumentParser:
     grade_all.add_argument(
         "--gradebook", metavar="COURSE", help="record the written answers in this nbgrader course for formgrader"
     )
+    _name_by_option(grade_all)
     grade_all.set_defaults(handler=_grade_all)
 
     demo = commands.add_parser(
@@ -501,6 +581,66 @@ def build_parser() -> argparse.ArgumentParser:
     )
     similarity.add_argument("--quiet", action="store_true", help="no progress bars")
     similarity.set_defaults(handler=_similarity)
+
+    export = commands.add_parser(
+        "export",
+        help="the grades of a grade-all output folder for other systems (Canvas)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Write the grades of a grade-all output folder in another system's import format.",
+    )
+    formats = export.add_subparsers(dest="format", required=True, metavar="FORMAT")
+    canvas = formats.add_parser(
+        "canvas",
+        help="a CSV for Canvas's gradebook import",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            "Write a CSV that Canvas's gradebook imports (Grades > Import): Student, ID, SIS User ID,\n"
+            "SIS Login ID, Section, then the assignment's points, under a Points Possible row. With --roster\n"
+            "(the course's gradebook exported from Canvas) every enrolled student gets a row with Canvas's ids;\n"
+            "students the roster does not match, results that could not be graded and written answers still\n"
+            "to grade are listed on stderr, never dropped silently. Automatic points only, unless --gradebook\n"
+            "adds the written answers' points the TAs gave in nbgrader."
+        ),
+        epilog=(
+            "examples:\n"
+            "  python -m autograder export canvas graded/ --out canvas.csv --assignment \"Assignment 1\"\n"
+            "  python -m autograder export canvas graded/ --out canvas.csv --assignment \"Assignment 1 (4711)\" "
+            "--roster gradebook-export.csv --gradebook course/\n"
+        ),
+    )
+    canvas.add_argument("folder", metavar="OUT", help="the --out folder of grade-all")
+    canvas.add_argument("--out", required=True, metavar="CSV", help="where to write the Canvas CSV")
+    canvas.add_argument("--assignment", required=True, metavar="NAME",
+                        help="the assignment column: its name in Canvas, with its id in parentheses to update an "
+                             "existing assignment (as Canvas's own export names it)")
+    canvas.add_argument("--roster", metavar="CSV", help="the course's gradebook exported from Canvas")
+    canvas.add_argument("--gradebook", metavar="COURSE",
+                        help="add the written answers' points from this nbgrader course (grade-all --gradebook)")
+    canvas.set_defaults(handler=_export_canvas)
+
+    answers = commands.add_parser(
+        "answers",
+        help="each student's written answers as a page to grade by hand (Gradescope, print to PDF)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            "Read the written answers of every submission the way the grader does (the notebooks rebuilt on\n"
+            "the release, cell by cell; student code is never run) and write DIR/<student>.html: one\n"
+            "self-contained page per student with each question and the answer shown as plain text (no HTML,\n"
+            "script or link of the answer is ever rendered). --pdf also prints each page to DIR/<student>.pdf\n"
+            "with headless Chromium, for a Gradescope assignment graded by hand."
+        ),
+        epilog=(
+            "examples:\n"
+            "  python -m autograder answers submissions/ --out answers/\n"
+            "  python -m autograder answers gradescope-export/ --out answers/ --pdf\n"
+        ),
+    )
+    answers.add_argument("folder", metavar="SUBMISSIONS", help="one subfolder or .zip per student, as grade-all")
+    answers.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    answers.add_argument("--pdf", action="store_true",
+                         help="also print each page to PDF with headless Chromium (chromium on PATH, or $CHROMIUM)")
+    _name_by_option(answers)
+    answers.set_defaults(handler=_answers)
     return parser
 
 

@@ -85,7 +85,7 @@ def read_metadata(path: Path) -> dict[str, ExportEntry]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8", errors="replace"))
     except yaml.YAMLError as error:
-        raise ExportError(f"{path} is not readable YAML: {printable(str(error))[:300]}") from error
+        raise ExportError(f"{path} is not readable YAML: {printable(' '.join(str(error).split()))[:300]}") from error
     if not isinstance(data, dict):
         raise ExportError(f"{path} does not map submission folders to their submitters")
     entries = {}
