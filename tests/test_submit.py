@@ -345,6 +345,12 @@ def test_an_older_copy_is_left_out_and_named(built, tmp_path):
         assert archive.read("notebooks/knn.ipynb") == knn.read_bytes()
     assert notebooks == [f"notebooks/{name}.ipynb" for name in sorted(NAMES)]
 
+    from autograder.grading.notebook_intake import take_in
+
+    from_folder = take_in(kit, "knn")  # the grader, given the student's folder, reads knn.ipynb too
+    from_zip = take_in(unzip(kit / "submission.zip", tmp_path / "unzipped"), "knn")
+    assert from_folder.found == from_zip.found == "notebooks/knn.ipynb" and from_zip.answers == from_folder.answers
+
 
 def test_several_copies_and_no_original_stop_the_packing(built, tmp_path):
     kit = kit_from(built["solution"], tmp_path / "kit")
