@@ -9,14 +9,17 @@ also run where the grader's sandbox cannot: with ``fcntl``, Unix ``SOCK_SEQPACKE
 from __future__ import annotations
 
 import filecmp
+import importlib.util
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from autograder import SOURCE_ROOT, release
@@ -465,3 +468,63 @@ def test_the_check_runs_on_every_supported_python_with_only_numpy(releases, tmp_
     assert starter.returncode == 0, starter.stderr[-2000:]
     found = json.loads(starter.stdout)
     assert found and all(not passed and "not implemented yet" in hint for _, _, passed, hint in found)
+
+
+# ------------------------------------------------------------------ one protocol with the grader
+
+#: One request of each call kind the public tests send (the race is left out: its answer is a time).
+SAME_CALLS = [
+    ({"kind": "function", "module": "cs_utils.classifiers.softmax", "name": "softmax_loss_vectorized",
+      "return_inputs": True, "args": [{"array": "W"}, {"array": "X"}, {"array": "y"}, {"value": 0.1}]},
+     {"W": np.linspace(-1, 1, 15).reshape(5, 3), "X": np.linspace(0, 2, 20).reshape(4, 5),
+      "y": np.array([0, 2, 1, 2])}),
+    ({"kind": "knn", "method": "predict_labels", "args": [{"array": "arg"}], "kwargs": {"k": {"value": 2}}},
+     {"X_train": np.zeros((5, 1)), "y_train": np.array([4, 1, 1, 7, 2]),
+      "arg": np.array([[0.1, 0.2, 9.0, 9.0, 9.0], [9.0, 9.0, 9.0, 0.1, 0.2]])}),
+    ({"kind": "predict"}, {"W": np.eye(3), "X": np.array([[0.0, 2.0, 1.0], [3.0, 1.0, 0.0]])}),
+    ({"kind": "train", "learning_rate": 0.05, "reg": 1e-3, "num_iters": 5, "batch_size": 4, "seed": 3},
+     {"X": np.linspace(-1, 1, 60).reshape(12, 5), "y": np.arange(12) % 3}),
+    ({"kind": "function", "module": "cs_utils.classifiers.linear_svm", "name": "svm_loss_naive",
+      "args": [{"array": "W"}, {"array": "X"}, {"array": "y"}, {"value": 0.0}]},
+     {"W": np.zeros((2, 2)), "X": np.zeros((3, 5)), "y": np.zeros(3, dtype=np.int64)}),  # a ValueError
+]
+
+
+def test_the_self_check_and_the_grader_answer_the_same_request_alike(releases, tmp_path, monkeypatch):
+    """The same request, in the grader's message format, to the grader's confined child and to the
+    self-check's plain one: the same status, and every output the self-check reads back the same."""
+    from autograder.grading.sandbox import Isolation, Sandbox
+    from autograder.grading.sandbox import Limits as GraderLimits
+
+    spec = importlib.util.spec_from_file_location("released_runner",
+                                                  releases["solution"] / "cs_utils" / "_grading" / "runner.py")
+    assert spec is not None and spec.loader is not None
+    runner = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, runner)  # dataclasses look their module up
+    spec.loader.exec_module(runner)
+    folders = {}
+    for side in ("grader", "check"):
+        folders[side] = tmp_path / side / "work"
+        shutil.copytree(releases["solution"] / "cs_utils", folders[side] / "cs_utils")
+        (tmp_path / side).chmod(0o711)
+    with Sandbox(Isolation.detect(slot=12), GraderLimits()) as sandbox:
+        sandbox.prepare_folder(folders["grader"])
+        child, notes = sandbox.spawn(folders["grader"])
+        assert child is not None, notes
+        batch = [(request, 1, [(name, array.dtype.str, list(array.shape), np.ascontiguousarray(array).tobytes())
+                               for name, array in arrays.items()]) for request, arrays in SAME_CALLS]
+        theirs = child.call_batch(batch, 10.0, time.monotonic() + 60)
+        sandbox.kill(child)
+    ours = runner.Child(folders["check"], runner.Limits())
+    try:
+        for (request, arrays), their_reply in zip(SAME_CALLS, theirs, strict=True):
+            state, header, returned = ours.call(request, arrays, 10.0)
+            assert state == their_reply.state == "done", (request, state, their_reply.state)
+            assert header["status"] == their_reply.header["status"], request
+            for name, described in header["outputs"].items():
+                assert their_reply.header["outputs"][name] == described, (request, name)
+                if name in returned:
+                    assert returned[name].tobytes() == their_reply.blobs[name], (request, name)
+            assert header["outputs"] or not header["status"]["ok"], request
+    finally:
+        ours.kill()
