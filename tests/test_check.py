@@ -490,18 +490,24 @@ SAME_CALLS = [
 ]
 
 
-def test_the_self_check_and_the_grader_answer_the_same_request_alike(releases, tmp_path, monkeypatch):
-    """The same request, in the grader's message format, to the grader's confined child and to the
-    self-check's plain one: the same status, and every output the self-check reads back the same."""
-    from autograder.grading.sandbox import Isolation, Sandbox
-    from autograder.grading.sandbox import Limits as GraderLimits
-
+def released_runner(releases, monkeypatch):
+    """The solution release's ``cs_utils/_grading/runner.py``, loaded by path (not the reference package)."""
     spec = importlib.util.spec_from_file_location("released_runner",
                                                   releases["solution"] / "cs_utils" / "_grading" / "runner.py")
     assert spec is not None and spec.loader is not None
     runner = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, spec.name, runner)  # dataclasses look their module up
     spec.loader.exec_module(runner)
+    return runner
+
+
+def test_the_self_check_and_the_grader_answer_the_same_request_alike(releases, tmp_path, monkeypatch):
+    """The same request, in the grader's message format, to the grader's confined child and to the
+    self-check's plain one: the same status, and every output the self-check reads back the same."""
+    from autograder.grading.sandbox import Isolation, Sandbox
+    from autograder.grading.sandbox import Limits as GraderLimits
+
+    runner = released_runner(releases, monkeypatch)
     folders = {}
     for side in ("grader", "check"):
         folders[side] = tmp_path / side / "work"
@@ -528,3 +534,55 @@ def test_the_self_check_and_the_grader_answer_the_same_request_alike(releases, t
             assert header["outputs"] or not header["status"]["ok"], request
     finally:
         ours.kill()
+
+
+#: Functions of a scratch module ``cs_utils/probe.py``: each ends its call in one way.
+PROBE_MODULE = """
+import os, time
+import numpy as np
+
+def fine():
+    return np.arange(3.0)
+
+def spin():
+    while True:
+        pass
+
+def leave():
+    os._exit(7)
+
+def flood():
+    return np.zeros((3000, 3000))  # 72 MB
+
+def forge():
+    for fd in range(3, 64):  # the message channel is one of them: garbage on it
+        try:
+            os.write(fd, b"not a reply\\n")
+        except OSError:
+            pass
+    time.sleep(30)
+"""
+
+
+@pytest.mark.parametrize(("name", "state"), [("spin", "timeout"), ("leave", "died"), ("flood", "too much"),
+                                             ("forge", "unreadable")])
+def test_the_runner_kills_and_reaps_the_process_whatever_went_wrong(releases, tmp_path, monkeypatch, name, state):
+    runner = released_runner(releases, monkeypatch)
+    work = tmp_path / "work"
+    shutil.copytree(releases["solution"] / "cs_utils", work / "cs_utils")
+    (work / "cs_utils" / "probe.py").write_text(PROBE_MODULE)
+    request = {"kind": "function", "module": "cs_utils.probe", "args": []}
+    child = runner.Child(work, runner.Limits())
+    try:
+        assert child.call({**request, "name": "fine"}, {}, 10.0)[0] == "done"
+        found, _, _ = child.call({**request, "name": name}, {}, 2.0)
+        assert found == state
+        assert child.process.returncode is not None and not child.alive  # killed and reaped (waited for)
+    finally:
+        child.kill()
+    again = runner.Child(work, runner.Limits())  # and the next process serves calls as the first did
+    try:
+        found, _, arrays = again.call({**request, "name": "fine"}, {}, 10.0)
+        assert found == "done" and arrays["result"].tolist() == [0.0, 1.0, 2.0]
+    finally:
+        again.kill()
