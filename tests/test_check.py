@@ -273,8 +273,13 @@ def constants(relative: str) -> dict[str, object]:
     return found
 
 
-def test_the_self_check_uses_the_graders_sizes():
+def test_the_self_check_uses_the_graders_sizes_and_limits(releases, monkeypatch):
     from autograder.grading.checks import plans
+    from autograder.grading.sandbox import Limits as GraderLimits
+
+    limits = released_runner(releases, monkeypatch).Limits()
+    assert (limits.call_seconds, limits.memory_bytes) == (GraderLimits().call_seconds,
+                                                          GraderLimits().address_space_bytes)
 
     compare = constants("cs_utils/public_tests/compare.py")
     knn, losses = constants("cs_utils/public_tests/knn.py"), constants("cs_utils/public_tests/losses.py")

@@ -5,9 +5,10 @@ variables, no current folder on the path) in a scratch copy of the student's pac
 to it over its standard input and output in the grader's message format (see
 :mod:`cs_utils._grading.child`): JSON lines, and arrays as raw bytes with their dtype and shape,
 never pickles. A reader thread collects the replies, so a call's time limit works the same on
-Linux, macOS and Windows. A call that runs out of time, a process that dies, and a reply larger
-than ``Limits.reply_bytes`` all end the process: it is killed (with every process it started, where
-the system has process groups) and reaped, and the next call starts a fresh one.
+Linux, macOS and Windows. A call that runs out of time, a process that dies, a reply larger than
+``Limits.reply_bytes`` and garbage where a reply should be all end the process: it is killed (with
+every process it started, where the system has process groups) and reaped, and the next call
+starts a fresh one.
 """
 from __future__ import annotations
 
