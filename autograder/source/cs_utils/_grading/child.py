@@ -23,18 +23,21 @@ from typing import Any
 
 import numpy as np
 
+#: The note ``--verbose`` prints where no memory cap could be set.
+NO_CAP = "no memory cap on this system: a function that uses too much memory is not stopped"
+
 
 def cap_memory(limit):
-    """Cap this process's address space; return a note saying whether it could."""
+    """Cap this process's address space where the system enforces it; return a note saying which."""
+    if sys.platform == "darwin":  # macOS accepts RLIMIT_AS but does not enforce it
+        return NO_CAP
     try:
-        if sys.platform == "darwin":  # macOS accepts RLIMIT_AS but does not enforce it
-            raise ImportError("no enforced address-space limit")
         import resource
 
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     except (ImportError, OSError, ValueError):  # Windows has no resource module
-        return "no memory cap on this system: a function that uses too much memory is not stopped"
+        return NO_CAP
     return f"memory capped at {limit >> 20} MiB per test process"
 
 
@@ -95,15 +98,16 @@ def prepare(call, store):
     if call["kind"] == "function":
         function = getattr(importlib.import_module(call["module"]), call["name"])
         args = [argument(store, ref) for ref in call["args"]]
-        return (lambda: function(*args)), {f"after.arg{i}": a for i, a in enumerate(args) if isinstance(a, np.ndarray)}
+        inputs = {f"after.arg{i}": a for i, a in enumerate(args) if isinstance(a, np.ndarray)}
+        return (lambda: function(*args)), inputs
     classifier = importlib.import_module("cs_utils.classifiers.k_nearest_neighbor").KNearestNeighbor()
     X_train = store.load("X_train")
     classifier.train(X_train, store.load("y_train"))
     args = [argument(store, ref) for ref in call["args"]]
     kwargs = {key: argument(store, ref) for key, ref in call.get("kwargs", {}).items()}
     method = getattr(classifier, call["method"])
-    return (lambda: method(*args, **kwargs)), {"after.X_train": X_train, **{f"after.arg{i}": a for i, a in
-                                                                            enumerate(args)}}
+    inputs = {"after.X_train": X_train, **{f"after.arg{i}": a for i, a in enumerate(args)}}
+    return (lambda: method(*args, **kwargs)), inputs
 
 
 def race(call, store):
