@@ -508,7 +508,9 @@ def _race(call, store):
     Returns the fastest time of each, ``inf`` for one that raised (a vectorized function that runs
     out of memory on the large input, a naive version not written yet), and what the naive one
     returned (``naive.0``, ``naive.1``). Turns alternate so both see the same machine; the slower
-    contender stops early once it has used its share of time, and is interrupted if it hangs.
+    contender stops early once it has used its share of time, and is interrupted if it hangs. With
+    ``settled_ratio``, the race ends after a round in which the first contender's best time is
+    that many times shorter than the second's: more rounds could not change the verdict.
     """
     best = [float("inf")] * len(call["contenders"])
     spent = [0.0] * len(call["contenders"])
@@ -530,6 +532,9 @@ def _race(call, store):
                 continue
             spent[index] += elapsed
             best[index] = min(best[index], elapsed)
+        settled = call.get("settled_ratio")
+        if settled and best[0] < float("inf") and best[1] < float("inf") and best[1] >= settled * best[0]:
+            break
     parts = last if isinstance(last, tuple) else (last,)
     return tuple(best), {f"naive.{i}": part for i, part in enumerate(parts) if part is not None}
 

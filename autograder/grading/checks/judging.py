@@ -18,6 +18,7 @@ import numpy as np
 from autograder.grading.checks.plans import (
     RACE_FACTOR,
     RACE_ROUNDS,
+    RACE_SETTLED,
     SPEED_FACTOR,
     SPEED_SLACK_SECONDS,
     Call,
@@ -274,7 +275,8 @@ def race_call(key: str, vectorized: Call, naive: Call) -> Call:
     """One call that runs ``vectorized`` and ``naive`` in turns in the child (their inputs must
     share names and values) and returns the fastest seconds of each, timed there."""
     # "name" scopes a crash: a race that dies breaks this race only (see runner.called_function)
-    request = {"kind": "race", "name": key, "contenders": [vectorized.request, naive.request], "rounds": RACE_ROUNDS}
+    request = {"kind": "race", "name": key, "contenders": [vectorized.request, naive.request], "rounds": RACE_ROUNDS,
+               "settled_ratio": RACE_SETTLED}
     return Call(key, request, {**naive.arrays, **vectorized.arrays})
 
 

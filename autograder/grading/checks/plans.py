@@ -20,6 +20,11 @@ SPEED_FACTOR, SPEED_SLACK_SECONDS = 25.0, 0.25
 #: each timed RACE_ROUNDS times in turns in the same process (fastest of each). On the race sizes
 #: a loop-free version is 15-60 times faster (even an unoptimised ``np.einsum``), a loop is not.
 RACE_FACTOR, RACE_ROUNDS = 3.0, 3
+#: The race ends after a round once the vectorized function is this many times faster than the
+#: naive version's best so far: a margin no disturbance of one run explains (a loop version is
+#: about as fast as its naive one), so the remaining rounds could not change a pass. Passes on the
+#: first round are the common case; a close race still gets all RACE_ROUNDS.
+RACE_SETTLED = 4 * RACE_FACTOR
 #: Race sizes: (num_test, num_train, D) and (N, D, C), small in D so that the naive versions'
 #: Python loops dominate their time.
 KNN_SPEED_SIZE, LOSS_SPEED_SIZE = (50, 1000, 500), (2000, 100, 10)
