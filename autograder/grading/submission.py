@@ -139,7 +139,7 @@ def discover_export(root: Path, name_by: str = "sid") -> list[Submission]:
             continue
         if not (entry.is_dir() or (entry.is_file() and entry.suffix.lower() == ".zip")):
             continue
-        record = records.get(entry.name)
+        record = records.get(entry.name) or records.get(entry.name[:-4] if entry.is_file() else "")  # or a zip of it
         keys = [gradescope_export.student_key(person, name_by) for person in record.submitters] if record else []
         if not record or not any(keys):
             _add(found, Submission(student_name(entry), entry, *submission_time.submitted_at(entry)), root)

@@ -82,6 +82,14 @@ def test_an_export_can_name_students_by_email_and_sits_in_its_own_folder(tmp_pat
     assert {"ada.lovelace@uni.example.edu", "grace.hopper@uni.example.edu"} <= names
 
 
+def test_a_submission_folder_zipped_by_hand_keeps_its_metadata(tmp_path):
+    export = make_export(tmp_path / "export")
+    shutil.make_archive(str(export / ALAN), "zip", export / ALAN)
+    shutil.rmtree(export / ALAN)
+    alan = {s.student: s for s in discover(export)}["alan.turing@uni.example.edu"]
+    assert alan.path.name == ALAN + ".zip" and alan.time_source == FROM_GRADESCOPE
+
+
 def test_a_person_in_two_submissions_stops_the_batch(tmp_path):
     export = make_export(tmp_path / "export")
     text = (export / gradescope_export.METADATA).read_text().replace("'3034569'", "'3034567'")
