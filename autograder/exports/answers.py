@@ -21,6 +21,7 @@ for every student: Gradescope's template maps pages to questions once.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -94,9 +95,29 @@ def questions(names: tuple[str, ...] = NOTEBOOK_NAMES) -> list[Question]:
             title, _, text = before.partition("\n")
             if not title.startswith("#"):
                 title, text = f"{name}: {meta['grade_id']}", before
-            found.append(Question(name, meta["grade_id"], title.lstrip("# ").strip(), text.strip(),
+            found.append(Question(name, meta["grade_id"], title.lstrip("# ").strip(), unwrap(text.strip()),
                                   float(meta.get("points") or 0)))
     return found
+
+
+def unwrap(text: str) -> str:
+    r"""The kit's Markdown source with its hard line wraps joined (the page wraps lines itself);
+    blank lines and list items keep their line breaks.
+
+    >>> print(unwrap("Some rows are\nbright.\n\n1. one\n2. two"))
+    Some rows are bright.
+    <BLANKLINE>
+    1. one
+    2. two
+    """
+    lines: list[str] = []
+    for line in text.splitlines():
+        starts_item = re.match(r"\s*(\d+[.)]|[-*+])\s", line) is not None
+        if lines and lines[-1].strip() and line.strip() and not starts_item:
+            lines[-1] = f"{lines[-1].rstrip()} {line.strip()}"
+        else:
+            lines.append(line)
+    return "\n".join(lines)
 
 
 def read_answers(submission: Submission) -> AnswerPage:
