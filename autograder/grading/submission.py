@@ -120,7 +120,8 @@ def discover_export(root: Path, name_by: str = "sid") -> list[Submission]:
 
     A folder the metadata describes is named after its first submitter's sid (or e-mail, with
     ``name_by="email"``), carries every submitter (a group has several) and the time Gradescope
-    recorded. A folder the metadata does not list is named and timed as in a plain batch.
+    recorded (a record naming nobody keeps the folder's name). A folder the metadata does not list
+    is named and timed as in a plain batch.
 
     Raises
     ------
@@ -140,18 +141,19 @@ def discover_export(root: Path, name_by: str = "sid") -> list[Submission]:
         if not (entry.is_dir() or (entry.is_file() and entry.suffix.lower() == ".zip")):
             continue
         record = records.get(entry.name) or records.get(entry.name[:-4] if entry.is_file() else "")  # or a zip of it
-        keys = [gradescope_export.student_key(person, name_by) for person in record.submitters] if record else []
-        if not record or not any(keys):
+        if record is None:
             _add(found, Submission(student_name(entry), entry, *submission_time.submitted_at(entry)), root)
             continue
-        for key in filter(None, keys):
+        keys = [key for key in (gradescope_export.student_key(p, name_by) for p in record.submitters) if key]
+        for key in keys:
             if owner.setdefault(key.casefold(), entry.name) != entry.name:
                 raise NameCollision(
                     f"'{file_label(key)}' submitted both '{file_label(owner[key.casefold()])}' and "
                     f"'{file_label(entry.name)}' in {root}: keep one of them in the export")
         when, source = (record.submitted_at, FROM_GRADESCOPE) if record.submitted_at else \
             submission_time.submitted_at(entry)
-        _add(found, Submission(next(filter(None, keys)), entry, when, source, record.submitters), root)
+        name = keys[0] if keys else student_name(entry)  # nobody named: the folder's name
+        _add(found, Submission(name, entry, when, source, record.submitters), root)
     return sorted(found.values(), key=lambda submission: submission.student)
 
 

@@ -90,6 +90,16 @@ def test_a_submission_folder_zipped_by_hand_keeps_its_metadata(tmp_path):
     assert alan.path.name == ALAN + ".zip" and alan.time_source == FROM_GRADESCOPE
 
 
+def test_a_record_naming_nobody_keeps_the_folder_name_and_gradescopes_time(tmp_path):
+    export = make_export(tmp_path / "export")
+    text = (export / gradescope_export.METADATA).read_text()
+    start = text.index(ALAN + ":")
+    (export / gradescope_export.METADATA).write_text(
+        text[:start] + f"{ALAN}:\n  :submitters: []\n  :created_at: 2026-10-15 08:00:00.000000000 Z\n")
+    alan = {s.student: s for s in discover(export)}[ALAN]
+    assert alan.submitted_at == "2026-10-15T08:00:00+00:00" and alan.submitters == ()
+
+
 def test_a_person_in_two_submissions_stops_the_batch(tmp_path):
     export = make_export(tmp_path / "export")
     text = (export / gradescope_export.METADATA).read_text().replace("'3034569'", "'3034567'")
