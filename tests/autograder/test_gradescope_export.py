@@ -19,11 +19,14 @@ import json
 import os
 import shutil
 import struct
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from autograder import KIT_ROOT, exit_codes
 from autograder.grading import gradescope_export, preflight
 from autograder.grading.batch import grade_all
 from autograder.grading.results import FROM_FILES, FROM_GRADESCOPE, FROM_ZIP, SubmissionResult, Submitter
@@ -168,3 +171,29 @@ def test_grade_all_on_an_export_records_times_and_a_row_per_group_member(release
     assert partner["name"] == "'" + HOSTILE_NAME  # never a formula in a spreadsheet
     assert rows["3034567"]["name"] == "Ada Lovelace" and rows["3034567"]["email"] == "ada.lovelace@uni.example.edu"
     assert rows["uploaded_by_hand"]["time_source"] == FROM_FILES and rows["uploaded_by_hand"]["submitted_at"]
+
+
+@pytest.mark.e2e
+def test_the_command_names_students_by_email_and_refuses_broken_metadata(releases, tmp_path):
+    export = make_export(tmp_path / "export", releases["starter"])
+    out = tmp_path / "out"
+    accept = "+".join(f"no-{name}" for name in sorted(preflight.WEAKER))
+
+    def grade_all_command() -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "autograder", "grade-all", str(export), "--out", str(out),
+                               "--no-notebooks", "--quiet", "--workers", "2", "--name-by", "email",
+                               "--accept-isolation", accept], cwd=KIT_ROOT, capture_output=True, text=True,
+                              timeout=600)
+
+    done = grade_all_command()
+    assert done.returncode == exit_codes.OK, done.stderr
+    assert {p.name for p in out.iterdir() if p.is_dir()} == {
+        "ada.lovelace@uni.example.edu", "grace.hopper@uni.example.edu", "alan.turing@uni.example.edu",
+        "uploaded_by_hand"}
+    with open(out / "grades.csv", newline="", encoding="utf-8") as handle:
+        assert "lin@uni.example.edu" in {row["student"] for row in csv.DictReader(handle)}
+
+    (export / gradescope_export.METADATA).write_text("submission_1: [unclosed\n")
+    broken = grade_all_command()
+    assert broken.returncode == exit_codes.BAD_INPUT
+    assert "Gradescope export" in broken.stderr and "nothing was graded" in broken.stderr
