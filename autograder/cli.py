@@ -132,7 +132,7 @@ def _grade_all(args: argparse.Namespace) -> int:
 
     folder = Path(args.folder)
     if not folder.is_dir():
-        print(f"error: {folder} is not a folder of submissions", file=sys.stderr)
+        print(f"error: {folder} is not a folder of submissions{_unzip_hint(folder)}", file=sys.stderr)
         return exit_codes.BAD_INPUT
     accepted = _accepted(args.accept_isolation)
     if accepted is None:
@@ -306,7 +306,7 @@ def _answers(args: argparse.Namespace) -> int:
 
     folder = Path(args.folder)
     if not folder.is_dir():
-        print(f"error: {folder} is not a folder of submissions", file=sys.stderr)
+        print(f"error: {folder} is not a folder of submissions{_unzip_hint(folder)}", file=sys.stderr)
         return exit_codes.BAD_INPUT
     try:
         written = answers.write_all(folder, Path(args.out), name_by=args.name_by, pdf=args.pdf)
@@ -326,6 +326,13 @@ def _answers(args: argparse.Namespace) -> int:
     print(f"wrote {len(written)} students' written answers ({kinds}) to {args.out}; index.html lists them",
           file=sys.stderr)
     return exit_codes.OK
+
+
+def _unzip_hint(path: Path) -> str:
+    """For a zip given where a folder of submissions belongs (Gradescope's export downloads as one)."""
+    if path.is_file() and path.suffix.lower() == ".zip":
+        return f"; unzip it first (unzip {path} -d {path.stem}/) and give that folder"
+    return ""
 
 
 def _name_by_option(command: argparse.ArgumentParser) -> None:
