@@ -283,7 +283,8 @@ def test_the_self_check_uses_the_graders_sizes_and_limits(releases, monkeypatch)
 
     compare = constants("cs_utils/public_tests/compare.py")
     knn, losses = constants("cs_utils/public_tests/knn.py"), constants("cs_utils/public_tests/losses.py")
-    assert (compare["RACE_FACTOR"], compare["RACE_ROUNDS"]) == (plans.RACE_FACTOR, plans.RACE_ROUNDS)
+    assert (compare["RACE_FACTOR"], compare["RACE_ROUNDS"], compare["RACE_SETTLED"]) == (
+        plans.RACE_FACTOR, plans.RACE_ROUNDS, plans.RACE_SETTLED)
     assert (knn["RACE_SIZE"], knn["MEMORY_SIZE"]) == (plans.KNN_SPEED_SIZE, plans.KNN_MEMORY_SIZE)
     assert (losses["RACE_SIZE"], losses["MEMORY_SIZE"]) == (plans.LOSS_SPEED_SIZE, plans.LOSS_MEMORY_SIZE)
 
@@ -477,8 +478,14 @@ def test_the_check_runs_on_every_supported_python_with_only_numpy(releases, tmp_
 
 # ------------------------------------------------------------------ one protocol with the grader
 
-#: One request of each call kind the public tests send (the race is left out: its answer is a time).
+#: One request of each call kind the public tests send (a race answers with times: only their
+#: names and kinds can agree).
 SAME_CALLS = [
+    ({"kind": "race", "name": "race", "rounds": 3, "settled_ratio": 12.0, "contenders": [
+        {"kind": "function", "module": "cs_utils.classifiers.linear_svm",
+         "name": name, "args": [{"array": "W"}, {"array": "X"}, {"array": "y"}, {"value": 1e-3}]}
+        for name in ("svm_loss_vectorized", "svm_loss_naive")]},
+     {"W": np.full((20, 4), 0.01), "X": np.linspace(-1, 1, 2000).reshape(100, 20), "y": np.arange(100) % 4}),
     ({"kind": "function", "module": "cs_utils.classifiers.softmax", "name": "softmax_loss_vectorized",
       "return_inputs": True, "args": [{"array": "W"}, {"array": "X"}, {"array": "y"}, {"value": 0.1}]},
      {"W": np.linspace(-1, 1, 15).reshape(5, 3), "X": np.linspace(0, 2, 20).reshape(4, 5),
@@ -532,6 +539,11 @@ def test_the_self_check_and_the_grader_answer_the_same_request_alike(releases, t
             state, header, returned = ours.call(request, arrays, 10.0)
             assert state == their_reply.state == "done", (request, state, their_reply.state)
             assert header["status"] == their_reply.header["status"], request
+            if request["kind"] == "race":
+                kinds = {name: described["kind"] for name, described in header["outputs"].items()}
+                assert kinds == {"result": "tuple", "result.0": "number", "result.1": "number"}
+                assert all(their_reply.header["outputs"][name]["kind"] == kind for name, kind in kinds.items())
+                continue
             for name, described in header["outputs"].items():
                 assert their_reply.header["outputs"][name] == described, (request, name)
                 if name in returned:

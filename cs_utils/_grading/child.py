@@ -111,7 +111,11 @@ def prepare(call, store):
 
 
 def race(call, store):
-    """The fastest of ``rounds`` timings of each contender, in turns; ``inf`` for one that raised."""
+    """The fastest of ``rounds`` timings of each contender, in turns; ``inf`` for one that raised.
+
+    With ``settled_ratio`` the race ends after a round in which the first contender is that many
+    times faster than the second.
+    """
     best, spent, budget = [float("inf")] * 2, [0.0] * 2, call.get("budget_seconds", 1.5)
     for _ in range(int(call.get("rounds", 3))):
         for index, contender in enumerate(call["contenders"]):
@@ -135,6 +139,9 @@ def race(call, store):
                 continue
             spent[index] += elapsed
             best[index] = min(best[index], elapsed)
+        settled = call.get("settled_ratio")  # more rounds could not change the verdict
+        if settled and best[0] < float("inf") and best[1] < float("inf") and best[1] >= settled * best[0]:
+            break
     return tuple(best), {}
 
 

@@ -75,14 +75,16 @@ def no_helpers_in(session: Session, where: str, qualified: str) -> None:
 
 
 #: The grader's race: a vectorized function must be this many times faster than the student's own
-#: naive version, each timed this many times in turns in one process (fastest of each).
-RACE_FACTOR, RACE_ROUNDS = 3.0, 3
+#: naive version, each timed this many times in turns in one process (fastest of each); the race
+#: ends after a round once it is RACE_SETTLED times faster (more rounds could not change the verdict).
+RACE_FACTOR, RACE_ROUNDS, RACE_SETTLED = 3.0, 3, 12.0
 
 
 def race(session: Session, key: str, vectorized: dict, naive: dict, arrays: dict, function: str,
          naive_name: str, where: str) -> None:
     """Time ``vectorized`` against ``naive`` in turns in the sandbox, as the grader does."""
-    request = {"kind": "race", "name": key, "contenders": [vectorized, naive], "rounds": RACE_ROUNDS}
+    request = {"kind": "race", "name": key, "contenders": [vectorized, naive], "rounds": RACE_ROUNDS,
+               "settled_ratio": RACE_SETTLED}
     returned = session.call(key, request, arrays)
     if not returned.ok:
         raise Failed(f"the timing run failed: {explain(returned, function, where)}")
