@@ -319,9 +319,13 @@ def _answers(args: argparse.Namespace) -> int:
     except answers.PdfFailed as error:
         print(f"error: --pdf: {error}; the HTML pages are in {args.out}", file=sys.stderr)
         return exit_codes.INTERNAL_ERROR
+    expected = 1 + len(answers.questions())
     for page in written:
         for problem in page.problems:
             print(f"  {page.student}: {problem}", file=sys.stderr)
+        if page.pdf_pages > expected:
+            print(f"  {page.student}: the PDF has {page.pdf_pages} pages, not {expected}: a long answer moved the "
+                  f"later questions down", file=sys.stderr)
     kinds = "HTML and PDF" if args.pdf else "HTML"
     print(f"wrote {len(written)} students' written answers ({kinds}) to {args.out}; index.html lists them",
           file=sys.stderr)

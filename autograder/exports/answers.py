@@ -25,7 +25,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import jinja2
@@ -78,6 +78,7 @@ class AnswerPage:
     submitted_at: str = ""
     answers: dict[str, str] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
+    pdf_pages: int = 0  # pages of the printed PDF (0: not printed)
 
 
 def questions(names: tuple[str, ...] = NOTEBOOK_NAMES) -> list[Question]:
@@ -211,10 +212,16 @@ def write_all(batch: Path, out: Path, *, name_by: str = "sid", pdf: bool = False
         html = out / f"{submission.student}.html"
         _atomic_write(html, render_page(page, asked))
         if chromium is not None:
-            print_pdf(html, out / f"{submission.student}.pdf", chromium)
+            printed = print_pdf(html, out / f"{submission.student}.pdf", chromium)
+            page = replace(page, pdf_pages=pdf_page_count(printed.read_bytes()))
         pages.append(page)
     _atomic_write(out / "index.html", render_index(pages))
     return pages
+
+
+def pdf_page_count(pdf: bytes) -> int:
+    """The number of pages of a PDF as Chromium writes it (each page object is plain text)."""
+    return len(re.findall(rb"/Type\s*/Page\b", pdf))
 
 
 def _source(cell: dict) -> str:

@@ -2,7 +2,6 @@
 read through the grader's own intake, shown as text in headless Chromium, printed to PDF by it."""
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 import sys
@@ -109,14 +108,19 @@ def test_hostile_answers_show_as_text_and_nothing_runs_in_chromium(export, tmp_p
 @needs_chromium
 def test_the_command_prints_each_page_to_pdf_with_chromium(export, tmp_path):
     out = tmp_path / "answers"
+    long_answer = "\n".join(f"line {number} of a very long answer" for number in range(200))
+    set_answer(export / "submission_231456790", "svm", "svm-q2-answer", long_answer)
     done = subprocess.run([sys.executable, "-m", "autograder", "answers", str(export), "--out", str(out), "--pdf",
                            "--name-by", "email"], cwd=KIT_ROOT, capture_output=True, text=True, timeout=600,
                           env={**_environment(), "CHROMIUM": str(CHROMIUM)})
     assert done.returncode == exit_codes.OK, done.stderr
     pdf = (out / "ada.lovelace@uni.example.edu.pdf").read_bytes()
     assert pdf.startswith(b"%PDF-")
-    assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1 + len(answers.questions())  # a page per question
+    assert answers.pdf_page_count(pdf) == 1 + len(answers.questions())  # a page per question
     assert "Copy of knn.ipynb" in done.stderr  # what the intake noticed, per student
+    expected = 1 + len(answers.questions())
+    assert "grace.hopper@uni.example.edu: the PDF has" in done.stderr and f"not {expected}" in done.stderr
+    assert answers.pdf_page_count((out / "grace.hopper@uni.example.edu.pdf").read_bytes()) > expected
 
 
 def test_without_chromium_the_pdf_option_says_how_to_get_one(tmp_path, monkeypatch):
