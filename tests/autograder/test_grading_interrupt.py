@@ -7,10 +7,12 @@ requested once ``a_quick`` has its files, which makes the outcome the same on an
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -56,18 +58,37 @@ def when_done(path: Path, then) -> threading.Thread:
     return thread
 
 
-def grading_processes() -> list[int]:
-    """Processes of the dedicated grading uids (root only): none may outlive a batch."""
+def orphaned_grading_processes() -> list[int]:
+    """Processes of a grading uid that no grader holds (root only): none may outlive a batch.
+
+    A grader holds its uid's lock (``sandbox.claim_uid``) until it has swept the uid, so a process
+    under a uid whose lock is free was left behind. Uids other graders on this machine hold right
+    now (a second test run, a batch) are theirs to sweep and are not looked at.
+    """
     found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                uid = os.stat(f"/proc/{entry}").st_uid
-            except OSError:
-                continue
-            if DEFAULT_UID_BASE <= uid < DEFAULT_UID_BASE + UID_SLOTS:
-                found.append(int(entry))
+    folder = Path(tempfile.gettempdir())
+    for uid in range(DEFAULT_UID_BASE, DEFAULT_UID_BASE + UID_SLOTS):
+        lock = folder / f".grading-uid-{uid}.lock"
+        if not lock.exists():
+            continue
+        fd = os.open(lock, os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue  # held by a grader that is running
+        try:
+            found += [int(entry) for entry in os.listdir("/proc") if entry.isdigit() and _owner(entry) == uid]
+        finally:
+            os.close(fd)
     return found
+
+
+def _owner(pid: str) -> int | None:
+    try:
+        return os.stat(f"/proc/{pid}").st_uid
+    except OSError:
+        return None
 
 
 def test_an_interrupt_abandons_the_running_submission_and_starts_no_other(releases, tmp_path, monkeypatch):
@@ -83,7 +104,7 @@ def test_an_interrupt_abandons_the_running_submission_and_starts_no_other(releas
     rows = (out / "grades.csv").read_text().splitlines()
     assert len(rows) == 2 and rows[1].startswith("a_quick,graded,0,")
     if os.geteuid() == 0:
-        assert grading_processes() == []
+        assert orphaned_grading_processes() == []
 
     again = Interrupt()
     again.request()  # interrupted before it starts: the stored result stands, nothing is graded
@@ -110,4 +131,4 @@ def test_ctrl_c_in_a_terminal_stops_grade_all_with_exit_130(releases, tmp_path):
     rows = (out / "grades.csv").read_text().splitlines()
     assert [row.split(",")[0] for row in rows[1:]] == ["a_quick"]
     if os.geteuid() == 0:
-        assert grading_processes() == []
+        assert orphaned_grading_processes() == []
