@@ -32,6 +32,7 @@ import ast
 import copy
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.grading.safe_text import inert_markdown
@@ -200,9 +201,29 @@ def graded_cells(notebook_text: str) -> list[dict]:
 
 
 # ------------------------------------------------------------------------------- the gradebook
-#: The notebook and cell that hold the kit's own autograded score in the gradebook.
+#: The notebook that holds the kit's own autograded scores in the gradebook: one test cell per
+#: graded student function (and per notebook run), so formgrader counts them as code points.
 AUTOGRADER_NOTEBOOK = "autograder"
-AUTOGRADER_CELL = "autograder-score"
+#: The Markdown cell at the top of that notebook (the totals and the notes about the submission).
+SUMMARY_CELL = "autograder-summary"
+#: Characters of one test cell's report kept in the notebook (the hints of every failed test).
+MAX_REPORT_CHARS = 20_000
+
+
+@dataclass(frozen=True)
+class CodeGrade:
+    """One autograded cell of the ``autograder`` notebook: what the kit's grader gave one function.
+
+    ``grade_id`` is the cell's id (letters, digits, ``_`` and ``-``); ``title`` names the function
+    and where it lives; ``report`` is the text shown under the cell (one line per test, then the
+    hints of the failed ones), written by the kit and made printable by the caller.
+    """
+
+    grade_id: str
+    title: str
+    points: float
+    score: float
+    report: str = ""
 
 
 def gradebook_url(course_root: Path) -> str:
@@ -233,28 +254,59 @@ def _open_gradebook(course_root: Path):
     return api.Gradebook(gradebook_url(course_root))
 
 
-def _score_notebook(points: float, summary: str) -> dict:
-    """A one-cell notebook whose single grade cell carries the kit's autograded score."""
+def _score_notebook(summary: str, grades: list[CodeGrade]) -> dict:
+    """The ``autograder`` notebook: the summary, then one locked test cell per graded function.
+
+    Each test cell's source says what it scores; its output is the kit's report for that
+    function, a plain-text stream (nbconvert and formgrader escape it). Running the cell scores
+    nothing: it raises, so ``nbgrader autograde`` would give it 0, never full points.
+    """
     import nbformat
 
-    cell = nbformat.v4.new_markdown_cell(summary or "Scored by the kit's autograder.", id=AUTOGRADER_CELL)
-    cell.metadata["nbgrader"] = {
-        "grade": True,
-        "solution": True,
-        "locked": False,
-        "points": float(points),
-        "grade_id": AUTOGRADER_CELL,
-        "schema_version": 3,
-    }
-    notebook = nbformat.v4.new_notebook(cells=[cell])
+    summary_cell = nbformat.v4.new_markdown_cell(summary or "Scored by the kit's autograder.", id=SUMMARY_CELL)
+    cells = [summary_cell]
+    for grade in grades:
+        source = (f"# {grade.title}: {grade.points:g} points, scored by the kit's autograder in its sandbox\n"
+                  "# (python -m autograder grade-all --gradebook COURSE), not by running this cell.\n"
+                  "raise RuntimeError(\"scored by the kit's autograder: grade-all --gradebook\")")
+        cell = nbformat.v4.new_code_cell(source, id=grade.grade_id)
+        cell.metadata["nbgrader"] = {
+            "grade": True,
+            "solution": False,
+            "locked": True,
+            "points": float(grade.points),
+            "grade_id": grade.grade_id,
+            "schema_version": 3,
+        }
+        if grade.report:
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=grade.report[:MAX_REPORT_CHARS])]
+        cells.append(cell)
+    notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = dict(KERNELSPEC)
     return notebook
 
 
-def _define_assignment(gradebook, assignment: str, templates: dict[str, dict], max_score: float) -> None:
-    """Mirror the released notebooks' graded cells in the gradebook (what ``SaveCells`` does)."""
+def _define_assignment(gradebook, assignment: str, templates: dict[str, dict], scores: dict) -> None:
+    """Mirror the released notebooks' graded cells in the gradebook (what ``SaveCells`` does).
+
+    The ``autograder`` notebook's grade cells are ``scores``' (its notebook from
+    :func:`_score_notebook`); when a course holds other ones (an earlier layout, or a run with
+    or without the notebooks), that notebook is removed first, its grades with it: they are the
+    kit's own, and every ``record`` call writes them again.
+    """
+    from nbgrader.api import MissingEntry
+
     gradebook.update_or_create_assignment(assignment)
-    notebooks = {**templates, AUTOGRADER_NOTEBOOK: _score_notebook(max_score, "")}
+    wanted = {cell["metadata"]["nbgrader"]["grade_id"]: float(cell["metadata"]["nbgrader"]["points"])
+              for cell in scores["cells"] if "nbgrader" in cell.get("metadata", {})}
+    try:
+        existing = gradebook.find_notebook(AUTOGRADER_NOTEBOOK, assignment)
+        held = {cell.name: cell.max_score for cell in existing.grade_cells}
+    except MissingEntry:
+        held = wanted
+    if held != wanted:
+        gradebook.remove_notebook(AUTOGRADER_NOTEBOOK, assignment)
+    notebooks = {**templates, AUTOGRADER_NOTEBOOK: scores}
     for name, notebook in notebooks.items():
         gradebook.update_or_create_notebook(name, assignment)
         for cell in notebook["cells"]:
@@ -273,6 +325,32 @@ def _define_assignment(gradebook, assignment: str, templates: dict[str, dict], m
                 gradebook.update_or_create_solution_cell(meta["grade_id"], name, assignment)
 
 
+def _complete_submission(gradebook, submission) -> None:
+    """Give ``submission`` a notebook and a grade for every notebook and grade cell its assignment
+    has now (nbgrader creates them only with the submission, so a cell added later has none)."""
+    from nbgrader.api import Grade, SubmittedNotebook
+
+    held = {notebook.notebook_id: notebook for notebook in submission.notebooks}
+    with gradebook.db.no_autoflush:
+        for notebook in submission.assignment.notebooks:
+            submitted = held.get(notebook.id) or SubmittedNotebook(notebook=notebook, assignment=submission)
+            graded = {grade.cell_id for grade in submitted.grades}
+            for cell in notebook.grade_cells:
+                if cell.id not in graded:
+                    Grade(cell_id=cell.id, notebook=submitted)
+    gradebook.db.commit()
+
+
+def write_timestamp(course_root: Path, assignment: str, student: str, stamp: str) -> Path:
+    """``submitted/<student>/<assignment>/timestamp.txt``: formgrader counts a submission (and
+    calls it autograded) only when this folder exists and its time is the gradebook's."""
+    folder = Path(course_root) / "submitted" / student / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "timestamp.txt"
+    path.write_text(stamp + "\n", encoding="utf-8")
+    return path
+
+
 def record_submission(
     course_root: Path,
     assignment: str,
@@ -280,19 +358,20 @@ def record_submission(
     notebooks: dict[str, dict],
     templates: dict[str, dict],
     *,
-    score: float,
-    max_score: float,
+    grades: list[CodeGrade],
     summary: str = "",
     timestamp: str | None = None,
 ) -> None:
     """Put one graded submission where formgrader finds it; keep every manual grade.
 
     Writes ``autograded/<student>/<assignment>/<notebook>.ipynb`` (the rebuilt notebooks plus an
-    ``autograder`` notebook holding the kit's score) and records the submission in
-    ``gradebook.db``. Written answers need a manual grade: an empty answer is scored 0 at once;
-    an answer a grader already scored keeps its manual score, and is flagged again only if its
-    text changed since. The kit's score is rewritten on every call, so a regrade never leaves a
-    stale score behind.
+    ``autograder`` notebook holding the kit's scores, one test cell per graded function),
+    ``submitted/<student>/<assignment>/timestamp.txt`` and the submission in ``gradebook.db``.
+    Written answers need a manual grade: an empty answer is scored 0 at once; an answer a grader
+    already scored keeps its manual score, and is flagged again only if its text changed since.
+    The kit's scores are autograded scores, rewritten on every call, so a regrade never leaves a
+    stale score behind; a grader's manual override of one stays, flagged again when the kit's
+    score under it changed.
 
     Every Markdown or raw cell that differs from the template's is the student's text and is
     stored as an inert fenced code block (:func:`inert_markdown`): formgrader shows it verbatim,
@@ -304,11 +383,13 @@ def record_submission(
         Notebook name to the rebuilt notebook (nbformat 4 JSON) with the student's answers.
     templates : dict of str to dict
         Notebook name to the released notebook: defines the graded cells.
-    score, max_score : float
-        The kit's autograded total for this submission.
+    grades : list of CodeGrade
+        The kit's autograded score per graded function (the same cells for every student).
     summary : str
-        Markdown written by the kit for the ``autograder`` notebook; whatever it quotes from the
-        submission (file names, notices) the caller has made inert already.
+        Markdown written by the kit for the top of the ``autograder`` notebook; whatever it quotes
+        from the submission (file names, notices) the caller has made inert already.
+    timestamp : str, optional
+        When the student submitted (ISO 8601); the time of the call when not given.
     """
     import datetime
 
@@ -324,16 +405,19 @@ def record_submission(
             target.write_text(json.dumps(template, indent=1), encoding="utf-8")
     previous = {name: _answer_texts(folder / f"{name}.ipynb") for name in templates}
     notebooks = {name: inert_text_cells(notebook, templates.get(name)) for name, notebook in notebooks.items()}
+    scores = _score_notebook(summary, grades)
     folder.mkdir(parents=True, exist_ok=True)
-    written = {**notebooks, AUTOGRADER_NOTEBOOK: _score_notebook(max_score, summary)}
+    written = {**notebooks, AUTOGRADER_NOTEBOOK: scores}
     for name, notebook in written.items():
         text = nbformat.writes(nbformat.from_dict(notebook))
         (folder / f"{name}.ipynb").write_text(text, encoding="utf-8")
     stamp = timestamp or datetime.datetime.now(datetime.timezone.utc).isoformat()
+    write_timestamp(root, assignment, student, stamp)
     with _open_gradebook(root) as gradebook:
-        _define_assignment(gradebook, assignment, templates, max_score)
+        _define_assignment(gradebook, assignment, templates, scores)
         gradebook.update_or_create_student(student)
-        gradebook.update_or_create_submission(assignment, student, timestamp=stamp)
+        submission = gradebook.update_or_create_submission(assignment, student, timestamp=stamp)
+        _complete_submission(gradebook, submission)
         for name, notebook in notebooks.items():
             answers = _answer_texts_of(notebook)
             for cell in notebook["cells"]:
@@ -348,9 +432,11 @@ def record_submission(
                     grade.needs_manual_grade = not empty
                 elif previous[name].get(meta["grade_id"]) != text:
                     grade.needs_manual_grade = True  # the score stays; the grader looks again
-        grade = gradebook.find_grade(AUTOGRADER_CELL, AUTOGRADER_NOTEBOOK, assignment, student)
-        grade.auto_score = float(score)
-        grade.needs_manual_grade = False
+        for code in grades:
+            grade = gradebook.find_grade(code.grade_id, AUTOGRADER_NOTEBOOK, assignment, student)
+            changed = grade.auto_score is None or float(grade.auto_score) != float(code.score)
+            grade.auto_score = float(code.score)
+            grade.needs_manual_grade = grade.manual_score is not None and (changed or grade.needs_manual_grade)
         gradebook.db.commit()
 
 

@@ -1,6 +1,7 @@
 """Written answers land in an nbgrader gradebook; manual grades survive regrading."""
 from __future__ import annotations
 
+import html
 import json
 
 import pytest
@@ -18,6 +19,11 @@ def _result(student: str, passed: int, answers: dict) -> object:
     return type(result)(**{**result.__dict__, "notebook_answers": answers})
 
 
+def code_points(scores: dict) -> float:
+    """The kit's autograded points: the sum over the ``autograder`` notebook's test cells."""
+    return sum(grade["auto"] for key, grade in scores.items() if key.startswith("autograder/"))
+
+
 ANSWERS = {"knn": {"knn-q1-answer": "Bright rows are test images far from every training image.",
                    "knn-q2-answer": "YOUR ANSWER HERE", "knn-best-k": "best_k = 8"}}
 
@@ -26,12 +32,13 @@ def test_submissions_appear_with_written_answers_to_grade(tmp_path):
     gradebook.record(tmp_path, [_result("alice", 10, ANSWERS)])
     folder = tmp_path / "autograded" / "alice" / gradebook.ASSIGNMENT
     assert sorted(p.name for p in folder.iterdir()) == ["autograder.ipynb", "knn.ipynb", "softmax.ipynb", "svm.ipynb"]
+    assert (tmp_path / "submitted" / "alice" / gradebook.ASSIGNMENT / "timestamp.txt").is_file()  # formgrader counts it
     knn = json.loads((folder / "knn.ipynb").read_text())
     assert any("Bright rows" in "".join(c["source"]) for c in knn["cells"])
     scores = nbgrader_bridge.manual_scores(tmp_path, gradebook.ASSIGNMENT, "alice")
     assert scores["knn/knn-q1-answer"]["flagged"] is True  # waits for a TA
     assert scores["knn/knn-q2-answer"] == {**scores["knn/knn-q2-answer"], "auto": 0.0, "flagged": False}  # empty
-    assert scores["autograder/autograder-score"]["auto"] == _result("alice", 10, {}).score
+    assert code_points(scores) == _result("alice", 10, {}).score
 
 
 def test_manual_grades_survive_regrading(tmp_path):
@@ -48,7 +55,7 @@ def test_manual_grades_survive_regrading(tmp_path):
     scores = nbgrader_bridge.manual_scores(tmp_path, gradebook.ASSIGNMENT, "bob")
     assert scores["knn/knn-q1-answer"]["manual"] == 1.5
     assert scores["knn/knn-q1-answer"]["flagged"] is True  # the text changed: a TA looks again
-    assert scores["autograder/autograder-score"]["auto"] == _result("bob", 30, {}).score  # code score updated
+    assert code_points(scores) == _result("bob", 30, {}).score  # code score updated
     assert nbgrader_bridge.total_score(tmp_path, gradebook.ASSIGNMENT, "bob") == _result("bob", 30, {}).score + 1.5
 
 
@@ -90,6 +97,7 @@ def test_notes_quoting_file_names_are_inert_in_the_autograder_notebook(tmp_path)
     gradebook.record(tmp_path, [result])
     folder = tmp_path / "autograded" / "eve" / gradebook.ASSIGNMENT
     summary = "".join(json.loads((folder / "autograder.ipynb").read_text())["cells"][0]["source"])
+    assert "<img" not in summary.replace("```\ngraded notebooks/knn <img", "")
     assert "```\ngraded notebooks/knn <img src=x onerror=alert(1)>.ipynb\n```" in summary
 
 
@@ -103,3 +111,51 @@ def test_a_raw_cell_that_differs_from_the_template_becomes_inert_markdown():
     assert cells[0] == {"cell_type": "markdown", "source": "```\n<script>x</script>\n```", "metadata": {}}
     assert cells[1]["source"] == "intro\n" and cells[2]["source"] == "```\n<b>added</b>\n```"
     assert notebook["cells"][0]["cell_type"] == "raw"  # the caller's notebook is left as it was
+
+
+def test_nbgrader_counts_the_kits_code_points_as_autograded_per_function(tmp_path):
+    """nbgrader's own export, feedback and formgrader API read the kit's points as code grades."""
+    import csv
+
+    from nbgrader.apps.api import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    from autograder.grading import nbgrader_course
+    from autograder.handout import FUNCTIONS
+
+    results = [_result("alice", len(manifest.TESTS), ANSWERS), _result("bob", 5, {})]
+    results[1] = type(results[1])(**{**results[1].__dict__, "submitted_at": "2026-03-01T09:30:00+00:00"})
+    gradebook.record(tmp_path, results)
+    nbgrader_bridge.set_manual_score(tmp_path, gradebook.ASSIGNMENT, "alice", "knn", "knn-q1-answer", 2)
+
+    scores = nbgrader_bridge.manual_scores(tmp_path, gradebook.ASSIGNMENT, "bob")
+    code = {key.split("/")[1]: grade for key, grade in scores.items() if key.startswith("autograder/")}
+    assert set(code) == {gradebook.grade_id(function) for function in FUNCTIONS}  # one cell per function
+    assert sum(grade["max"] for grade in code.values()) == manifest.max_score()  # 100
+    assert sum(grade["auto"] for grade in code.values()) == results[1].score
+    assert not any(grade["flagged"] for grade in code.values())
+
+    coursedir = CourseDirectory(root=str(tmp_path))
+    api = NbGraderAPI(coursedir=coursedir)
+    assignment = api.get_assignment(gradebook.ASSIGNMENT)
+    assert assignment["num_submissions"] == 2
+    assert assignment["max_code_score"] == manifest.max_score()
+    assert assignment["max_written_score"] == manifest.written_answer_points()  # 18
+    assert api.get_autograded_students(gradebook.ASSIGNMENT) == {"alice", "bob"}  # nothing "needs autograding"
+    bob = api.get_submission(gradebook.ASSIGNMENT, "bob")
+    assert bob["code_score"] == results[1].score and bob["timestamp"].startswith("2026-03-01T09:30:00")
+
+    done = nbgrader_course.run_nbgrader(tmp_path, "export", "--to", "grades.csv")
+    assert done.returncode == 0, done.stderr[-3000:]
+    with open(tmp_path / "grades.csv", newline="") as handle:
+        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
+    assert float(rows["alice"]["raw_score"]) == results[0].score + 2
+    assert float(rows["bob"]["raw_score"]) == results[1].score
+    assert float(rows["bob"]["max_score"]) == manifest.max_score() + manifest.written_answer_points()
+
+    done = nbgrader_course.run_nbgrader(tmp_path, "generate_feedback", gradebook.ASSIGNMENT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    page = (tmp_path / "feedback" / "bob" / gradebook.ASSIGNMENT / "autograder.html").read_text()
+    failed = [item for item in results[1].tests if not item.outcome.passed]
+    assert failed and all(html.escape(item.spec.failure_message, quote=False) in page for item in failed[:5])
+    assert f"{results[1].score:g}" in page
