@@ -235,6 +235,40 @@ def _nbgrader_course(args: argparse.Namespace) -> int:
     return exit_codes.OK
 
 
+def _nbgrader_stage(args: argparse.Namespace) -> int:
+    from autograder.grading.gradescope_export import ExportError
+    from autograder.grading.nbgrader_stage import stage_all
+    from autograder.grading.submission import NameCollision
+
+    folder, course = Path(args.folder), Path(args.course)
+    if not folder.is_dir():
+        print(f"error: {folder} is not a folder of submissions{_unzip_hint(folder)}", file=sys.stderr)
+        return exit_codes.BAD_INPUT
+    if not (course / "nbgrader_config.py").is_file():
+        print(f"error: {course} has no nbgrader_config.py; write the course first: python -m autograder "
+              f"nbgrader-course --out {course}", file=sys.stderr)
+        return exit_codes.BAD_INPUT
+    try:
+        staged = stage_all(folder, course, args.assignment, args.name_by)
+    except NameCollision as error:
+        print(f"error: {error}; nothing was staged", file=sys.stderr)
+        return exit_codes.BAD_INPUT
+    except ExportError as error:
+        print(f"error: Gradescope export: {error}; nothing was staged", file=sys.stderr)
+        return exit_codes.BAD_INPUT
+    for item in staged:
+        if item.problem:
+            print(f"warning: {item.student}: not staged: {item.problem}", file=sys.stderr)
+        elif not item.submitted_at:
+            print(f"warning: {item.student}: nothing says when it was submitted; no timestamp.txt", file=sys.stderr)
+    done = [item for item in staged if item.folder is not None]
+    print(f"staged {len(done)} of {len(staged)} submissions into {course / 'submitted'}/<student>/{args.assignment}/. "
+          f"Next:\n  cd {course} && nbgrader autograde {args.assignment}\n  python -m autograder grade-all {folder} "
+          f"--out graded/ --gradebook {course}   (the kit's code grades; run it after nbgrader autograde)",
+          file=sys.stderr)
+    return exit_codes.OK if done or not staged else exit_codes.BAD_INPUT
+
+
 def _similarity(args: argparse.Namespace) -> int:
     from autograder.grading.submission import NameCollision
     from autograder.similarity import run_similarity
@@ -558,6 +592,28 @@ def build_parser() -> argparse.ArgumentParser:
         "(then nbgrader has no solutions or hidden tests to strip)",
     )
     course.set_defaults(handler=_nbgrader_course)
+
+    stage = commands.add_parser(
+        "nbgrader-stage",
+        help="put submissions in the kit's layout into an nbgrader course's submitted/ folder",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            "Read every submission as grade-all does (folders, zips, loose files, Gradescope's export) and write\n"
+            "COURSE/submitted/<student>/<assignment>/ in nbgrader's layout: the notebooks beside cs_utils/, and\n"
+            "timestamp.txt with the time the student submitted (Gradescope's metadata, the zip or the files), so\n"
+            "nbgrader's late policy works. A student's folder is replaced when staged again."
+        ),
+        epilog=(
+            "examples:\n"
+            "  python -m autograder nbgrader-stage submissions/ course/\n"
+            "  python -m autograder nbgrader-stage gradescope-export/ course/ --name-by email --assignment ps1\n"
+        ),
+    )
+    stage.add_argument("folder", metavar="SUBMISSIONS", help="one subfolder or .zip per student")
+    stage.add_argument("course", metavar="COURSE", help="the nbgrader course (python -m autograder nbgrader-course)")
+    stage.add_argument("--assignment", default="ps1", help="assignment name (default ps1)")
+    _name_by_option(stage)
+    stage.set_defaults(handler=_nbgrader_stage)
 
     similarity = commands.add_parser(
         "similarity",

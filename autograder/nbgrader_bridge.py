@@ -333,11 +333,15 @@ def _complete_submission(gradebook, submission) -> None:
     held = {notebook.notebook_id: notebook for notebook in submission.notebooks}
     with gradebook.db.no_autoflush:
         for notebook in submission.assignment.notebooks:
-            submitted = held.get(notebook.id) or SubmittedNotebook(notebook=notebook, assignment=submission)
+            submitted = held.get(notebook.id)
+            if submitted is None:
+                submitted = SubmittedNotebook(notebook_id=notebook.id, assignment_id=submission.id)
+                gradebook.db.add(submitted)
+                gradebook.db.flush()
             graded = {grade.cell_id for grade in submitted.grades}
             for cell in notebook.grade_cells:
                 if cell.id not in graded:
-                    Grade(cell_id=cell.id, notebook=submitted)
+                    gradebook.db.add(Grade(cell_id=cell.id, notebook_id=submitted.id))
     gradebook.db.commit()
 
 

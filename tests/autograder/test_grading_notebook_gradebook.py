@@ -159,3 +159,24 @@ def test_nbgrader_counts_the_kits_code_points_as_autograded_per_function(tmp_pat
     failed = [item for item in results[1].tests if not item.outcome.passed]
     assert failed and all(html.escape(item.spec.failure_message, quote=False) in page for item in failed[:5])
     assert f"{results[1].score:g}" in page
+
+
+def test_a_run_with_other_graded_parts_redefines_the_autograder_notebook_and_keeps_manual_grades(tmp_path):
+    """With the notebooks graded there is one cell per notebook run too; a later run without them
+    (``--no-notebooks``) leaves no stale cell behind, and the written answers' grades stay."""
+    specs = manifest.graded_specs(True)
+    outcomes = tuple(TestOutcome(spec.id, True) for spec in specs)
+    full = scoring.build_result("carol", specs, outcomes)
+    full = type(full)(**{**full.__dict__, "notebook_answers": ANSWERS})
+    gradebook.record(tmp_path, [full])
+    nbgrader_bridge.set_manual_score(tmp_path, gradebook.ASSIGNMENT, "carol", "knn", "knn-q1-answer", 2)
+    scores = nbgrader_bridge.manual_scores(tmp_path, gradebook.ASSIGNMENT, "carol")
+    assert {"autograder/notebook-knn", "autograder/notebook-svm", "autograder/notebook-softmax"} <= set(scores)
+    assert code_points(scores) == manifest.max_score(specs)  # 106
+
+    gradebook.record(tmp_path, [_result("carol", len(manifest.TESTS), ANSWERS)])
+    scores = nbgrader_bridge.manual_scores(tmp_path, gradebook.ASSIGNMENT, "carol")
+    assert not any(key.startswith("autograder/notebook-") for key in scores)
+    assert code_points(scores) == manifest.max_score()
+    assert scores["knn/knn-q1-answer"]["manual"] == 2
+    assert nbgrader_bridge.total_score(tmp_path, gradebook.ASSIGNMENT, "carol") == manifest.max_score() + 2
