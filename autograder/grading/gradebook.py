@@ -15,6 +15,7 @@ Open the course with ``cd COURSE && jupyter lab`` (formgrader extension) or read
 """
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import re
@@ -25,13 +26,15 @@ from autograder.grading.manifest import GRADED_CELLS
 from autograder.grading.notebook_intake import NOTEBOOK_NAMES, load_template
 from autograder.grading.results import SubmissionResult
 from autograder.grading.safe_text import inert_markdown, printable
+from autograder.grading.saved_figures import checked_png
 from autograder.handout import FUNCTIONS
 
 ASSIGNMENT = "ps1"
 
 
-def fill(template: dict, answers: dict[str, str]) -> dict:
-    """The template notebook with ``answers`` (grade_id -> text) in its answer cells."""
+def fill(template: dict, answers: dict[str, str], figures: dict[str, list[str]] | None = None) -> dict:
+    """The template notebook with ``answers`` (grade_id -> text) in its answer cells and, as each
+    code cell's only outputs, the PNG ``figures`` (cell id -> base64) the student's notebook saved."""
     notebook = copy.deepcopy(template)
     for cell in notebook["cells"]:
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
@@ -39,6 +42,12 @@ def fill(template: dict, answers: dict[str, str]) -> dict:
             cell["source"] = answers[grade_id]
         if cell["cell_type"] == "code":
             cell["outputs"], cell["execution_count"] = [], None
+            for image in (figures or {}).get(cell.get("id", ""), []):
+                raw = checked_png(image)  # checked at intake; checked again where it is written
+                if raw is not None:
+                    cell["outputs"].append({"output_type": "display_data", "metadata": {},
+                                            "data": {"image/png": base64.b64encode(raw).decode("ascii"),
+                                                     "text/plain": "<Figure>"}})
     return notebook
 
 
@@ -106,7 +115,8 @@ def record(course_root: Path, results: list[SubmissionResult], assignment: str =
                           f'c.CourseDirectory.root = {str(root.resolve())!r}\n', encoding="utf-8")
     for result in results:
         notebooks = {
-            name: fill(template, result.notebook_answers.get(name, {})) for name, template in templates.items()
+            name: fill(template, result.notebook_answers.get(name, {}), result.notebook_figures.get(name, {}))
+            for name, template in templates.items()
         }
         nbgrader_bridge.record_submission(
             root,

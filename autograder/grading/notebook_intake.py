@@ -11,7 +11,11 @@ For each assignment notebook (``knn``, ``svm``, ``softmax``) the intake
    template's, except the answer cells, which carry the student's text. Locked cells that were
    edited or deleted are restored; a split answer (the same ``grade_id`` on neighbouring cells, or
    cells the student added right after an answer cell) is joined; a duplicated answer keeps the
-   last edited copy; a retyped answer keeps its text in the template's cell type.
+   last edited copy; a retyped answer keeps its text in the template's cell type;
+5. keeps the PNG figures the student's notebook saved, checked and capped
+   (:mod:`.saved_figures`), under the id of the template cell they belong to (a graded cell by
+   its ``grade_id``, any other code cell by its unchanged source), for the graders of the
+   written answers.
 
 Nothing here runs student code and nothing raises for a bad notebook: every problem becomes a
 sentence in :attr:`Intake.problems`, written for the student; a file name in it goes through
@@ -31,6 +35,7 @@ from pathlib import Path
 
 from autograder import KIT_ROOT, SOURCE_ROOT
 from autograder.grading.safe_text import file_label
+from autograder.grading.saved_figures import png_outputs, within_budget
 
 NOTEBOOK_NAMES = ("knn", "svm", "softmax")
 MAX_NOTEBOOK_BYTES = 12 << 20
@@ -98,6 +103,7 @@ class Intake:
     notebook: dict | None  # the rebuilt notebook (nbformat 4 JSON), None when nothing was usable
     answers: dict[str, str] = field(default_factory=dict)  # grade_id -> the student's text
     problems: tuple[str, ...] = ()  # for the student's feedback
+    figures: dict[str, list[str]] = field(default_factory=dict)  # template cell id -> saved PNGs (base64)
 
     @property
     def usable(self) -> bool:
@@ -165,6 +171,9 @@ def read_cells(path: Path) -> tuple[list[dict] | None, list[str]]:
         nbgrader = metadata.get("nbgrader") if isinstance(metadata.get("nbgrader"), dict) else None
         clean.append({"cell_type": cell["cell_type"], "source": source,
                       "metadata": {"nbgrader": nbgrader} if nbgrader else {}})
+        figures = png_outputs(cell)
+        if figures:
+            clean[-1]["figures"] = figures
     if len(clean) < len(cells):
         notes.append(f"{label}: {len(cells) - len(clean)} cells could not be read and were skipped")
     return clean, notes
@@ -285,7 +294,28 @@ def take_in(root: Path, name: str, template: Template | None = None) -> Intake:
     if cells is None:
         return Intake(name, label, None, {}, tuple(problems))
     notebook, answers, found = rebuild(template, cells, label)
-    return Intake(name, label, notebook, answers, tuple(problems + found))
+    return Intake(name, label, notebook, answers, tuple(problems + found), saved_figures(template, cells))
+
+
+def saved_figures(template: Template, cells: list[dict]) -> dict[str, list[str]]:
+    """Template code cell id -> the checked PNGs the student's matching cells saved (see step 5)."""
+    located = _submit_module().locate_graded_cells(cells, list(template.entries))
+    taken = {index for indices in located.values() for index in indices}
+    found: dict[str, list[str]] = {}
+    for cell in template.notebook["cells"]:
+        if cell["cell_type"] != "code" or "id" not in cell:
+            continue
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id in located:
+            indices = located[grade_id]
+        else:
+            lines = _lines(_text(cell["source"]))
+            indices = [next((i for i, c in enumerate(cells) if i not in taken and c["cell_type"] == "code"
+                             and _lines(c["source"]) == lines), -1)]
+        images = [image for index in indices if index >= 0 for image in cells[index].get("figures", ())]
+        if images:
+            found[cell["id"]] = images
+    return within_budget(found)
 
 
 def take_in_all(root: Path, names: tuple[str, ...] = NOTEBOOK_NAMES) -> dict[str, Intake]:

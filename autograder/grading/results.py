@@ -124,6 +124,9 @@ class SubmissionResult:
     schema_version: int = SCHEMA_VERSION
     #: notebook name -> {grade_id: the student's text} for answer cells, for manual grading
     notebook_answers: dict = field(default_factory=dict)
+    #: notebook name -> {template cell id: [PNG as base64]}: the figures the student's notebook
+    #: saved, checked and capped (``saved_figures``), for the graders of the written answers
+    notebook_figures: dict = field(default_factory=dict)
     #: the isolation the grader ran under (``preflight``): "full" or the weaker mode's name
     isolation: str = ""
     #: time-outs, crashes and integrity events, in the order the grader saw them (staff only)

@@ -259,7 +259,8 @@ class Grader:
                 notices=tuple(notes),
                 staff_log="\n".join(log),
             )
-            return replace(result, notebook_answers=answers, events=tuple(prepared.events))
+            figures = {name: intake.figures for name, intake in prepared.intakes.items() if intake.figures}
+            return replace(result, notebook_answers=answers, notebook_figures=figures, events=tuple(prepared.events))
         except SubmissionError as error:
             return scoring.could_not_grade(
                 submission.student,

@@ -3,13 +3,16 @@ opened in formgrader (served on 127.0.0.1) with headless Chromium.
 
 The submission goes through the real intake: a notebook whose file name carries markup lies beside
 ``cs_utils/`` (its name is quoted in the notes shown on the ``autograder`` page), and its written
-answer carries a ``<script>``, an ``<img onerror>``, a mermaid block and a ``javascript:`` link.
+answer carries a ``<script>``, an ``<img onerror>``, a mermaid block and a ``javascript:`` link;
+an answer cell saved a figure (shown) and HTML, SVG, JavaScript and Markdown outputs (dropped).
 Every payload would set ``window.__pwned`` or the page title; none may, and the answer must still
 be readable.
 """
 from __future__ import annotations
 
+import base64
 import copy
+import io
 import json
 import os
 import shutil
@@ -46,14 +49,34 @@ ANSWER = f"Bright rows are test images far from every training image.\n\n{SCRIPT
 HOSTILE_NAME = "knn <img src=z onerror=\"window.__pwned='name'\">.ipynb"
 
 
+def saved_outputs() -> list[dict]:
+    """A real figure, and saved outputs that would run if formgrader rendered them."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(2, 2), dpi=30)
+    figure.add_subplot().plot([0, 1], [1, 0])
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    image = base64.b64encode(buffer.getvalue()).decode()
+    return [{"output_type": "display_data", "metadata": {}, "data": {"image/png": image, "text/plain": "<Figure>"}},
+            {"output_type": "display_data", "metadata": {}, "data": {"text/html": SCRIPT}},
+            {"output_type": "display_data", "metadata": {},
+             "data": {"image/svg+xml": "<svg xmlns='http://www.w3.org/2000/svg' onload=\"window.__pwned='svg'\"/>"}},
+            {"output_type": "execute_result", "metadata": {}, "execution_count": 1,
+             "data": {"application/javascript": "window.__pwned = 'js'", "text/markdown": IMAGE}}]
+
+
 def hostile_submission(releases, root: Path) -> Path:
-    """cs_utils/ from the solution, and the knn notebook (hostile answer) beside it under a hostile name."""
+    """cs_utils/ from the solution, and the knn notebook (hostile answer, a figure and hostile saved
+    outputs in the cross-validation cell) beside it under a hostile name."""
     folder = root / "eve"
     shutil.copytree(releases["solution"] / "cs_utils", folder / "cs_utils")
     notebook = copy.deepcopy(notebook_intake.load_template("knn").notebook)  # the template is cached
     for cell in notebook["cells"]:
         if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "knn-q1-answer":
             cell["source"] = ANSWER
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "knn-cross-validation":
+            cell["outputs"] = saved_outputs()
     (folder / HOSTILE_NAME).write_text(json.dumps(notebook), encoding="utf-8")
     return folder
 
@@ -69,7 +92,8 @@ def record(releases, tmp_path) -> Path:
     outcomes = tuple(TestOutcome(spec.id, True) for spec in manifest.TESTS)
     result = scoring.build_result("eve", manifest.TESTS, outcomes, notices=(*notes, *problems))
     result = type(result)(**{**result.__dict__,
-                             "notebook_answers": {name: intake.answers for name, intake in intakes.items()}})
+                             "notebook_answers": {name: intake.answers for name, intake in intakes.items()},
+                             "notebook_figures": {name: intake.figures for name, intake in intakes.items()}})
     course = tmp_path / "course"
     gradebook.record(course, [result])
     return course
@@ -140,6 +164,10 @@ def test_no_stored_payload_runs_in_formgrader_and_the_answer_stays_readable(form
                     assert "Bright rows are test images far from every training image." in text
                     assert SCRIPT in text and LINK in text
                     assert page.get_by_text("Bright rows are test images", exact=False).first.is_visible()
+                    # the saved figure is shown, and nothing else the notebook saved
+                    assert page.locator("#notebook-container img[src^='data:image/png;base64,']").count() == 1
+                    dropped = "#notebook-container svg[onload], #notebook-container img[src='x']"
+                    assert page.locator(dropped).count() == 0
                 else:  # the notes quote the file name as text
                     assert HOSTILE_NAME in text
         finally:
