@@ -87,7 +87,15 @@ def test_grade_all_of_a_missing_folder_is_bad_input(tmp_path):
     assert run("grade-all", str(tmp_path / "nope"), "--out", str(tmp_path / "o")).returncode == exit_codes.BAD_INPUT
 
 
-@pytest.mark.parametrize("command", ["grade", "grade-all", "demo", "gradescope", "nbgrader-course"])
+def test_nbgrader_stage_needs_a_folder_and_a_course(tmp_path):
+    (tmp_path / "submissions").mkdir()
+    done = run("nbgrader-stage", str(tmp_path / "submissions"), str(tmp_path / "course"))
+    assert done.returncode == exit_codes.BAD_INPUT and "nbgrader-course --out" in done.stderr
+    done = run("nbgrader-stage", str(tmp_path / "nope"), str(tmp_path / "course"))
+    assert done.returncode == exit_codes.BAD_INPUT and "is not a folder of submissions" in done.stderr
+
+
+@pytest.mark.parametrize("command", ["grade", "grade-all", "demo", "gradescope", "nbgrader-course", "nbgrader-stage"])
 def test_help_ends_with_examples(command):
     done = run(command, "--help")
     assert done.returncode == 0

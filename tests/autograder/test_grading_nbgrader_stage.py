@@ -110,3 +110,21 @@ def nbgrader_bridge_url(course: Path) -> str:
     from autograder import nbgrader_bridge
 
     return nbgrader_bridge.gradebook_url(course)
+
+
+def test_a_submission_the_intake_refuses_is_named_and_the_others_are_staged(releases, tmp_path):
+    from autograder.grading.nbgrader_stage import stage_all
+
+    batch = tmp_path / "submissions"
+    shutil.copytree(releases["starter"] / "cs_utils", batch / "carol" / "cs_utils")
+    (batch / "dave").mkdir()
+    (batch / "dave" / "notes.txt").write_text("nothing of the assignment")
+    course = tmp_path / "course"
+    (course / "submitted" / "carol" / "ps1" / "stale.ipynb").parent.mkdir(parents=True)
+    (course / "submitted" / "carol" / "ps1" / "stale.ipynb").write_text("{}")  # from an earlier staging
+    staged = {item.student: item for item in stage_all(batch, course)}
+    assert staged["dave"].folder is None and staged["dave"].problem
+    assert not (course / "submitted" / "dave").exists()
+    carol = course / "submitted" / "carol" / "ps1"
+    assert staged["carol"].folder == carol and staged["carol"].time_source == "files"
+    assert sorted(p.name for p in carol.iterdir()) == ["cs_utils", "timestamp.txt"]  # replaced, no notebooks
