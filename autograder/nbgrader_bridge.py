@@ -351,8 +351,18 @@ def write_timestamp(course_root: Path, assignment: str, student: str, stamp: str
     folder = Path(course_root) / "submitted" / student / assignment
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "timestamp.txt"
-    path.write_text(stamp + "\n", encoding="utf-8")
+    _replace_file(path, stamp + "\n")
     return path
+
+
+def _replace_file(path: Path, text: str) -> None:
+    """Write ``path`` through a new file renamed over it: ``nbgrader autograde`` leaves its files
+    read-only (0444), and a rename needs only the folder to be writable."""
+    import os
+
+    partial = path.with_name(f".{path.name}.kit-partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
 
 
 def record_submission(
@@ -413,8 +423,7 @@ def record_submission(
     folder.mkdir(parents=True, exist_ok=True)
     written = {**notebooks, AUTOGRADER_NOTEBOOK: scores}
     for name, notebook in written.items():
-        text = nbformat.writes(nbformat.from_dict(notebook))
-        (folder / f"{name}.ipynb").write_text(text, encoding="utf-8")
+        _replace_file(folder / f"{name}.ipynb", nbformat.writes(nbformat.from_dict(notebook)))
     stamp = timestamp or datetime.datetime.now(datetime.timezone.utc).isoformat()
     write_timestamp(root, assignment, student, stamp)
     with _open_gradebook(root) as gradebook:
