@@ -127,6 +127,7 @@ def _grade(args: argparse.Namespace) -> int:
 
 def _grade_all(args: argparse.Namespace) -> int:
     from autograder.grading import batch, preflight
+    from autograder.grading.distributed_batch import ClusterError
     from autograder.grading.gradescope_export import ExportError
     from autograder.grading.submission import NameCollision
 
@@ -141,10 +142,14 @@ def _grade_all(args: argparse.Namespace) -> int:
         summary = batch.grade_all(folder, Path(args.out), workers=args.workers, seed=args.seed,
                                   progress=not args.quiet, notebooks=args.notebooks,
                                   gradebook=Path(args.gradebook) if args.gradebook else None, accept=accepted,
+                                  scheduler=args.scheduler,
                                   name_by=args.name_by)
     except preflight.IsolationRefused as error:
         print(error, file=sys.stderr)
         return exit_codes.ISOLATION
+    except ClusterError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return exit_codes.CLUSTER
     except NameCollision as error:
         print(f"error: {error}; nothing was graded", file=sys.stderr)
         return exit_codes.BAD_INPUT
@@ -477,6 +482,7 @@ def build_parser() -> argparse.ArgumentParser:
             "  python -m autograder grade-all submissions/ --out graded/\n"
             "  python -m autograder grade-all submissions/ --out graded/ --workers 4 --quiet\n"
             "  python -m autograder grade-all gradescope-export/ --out graded/ --name-by email\n"
+            "  python -m autograder grade-all submissions/ --out graded/ --scheduler tcp://grader0:8786\n"
         ),
     )
     grade_all.add_argument("folder", metavar="FOLDER", help="one subfolder or .zip per student")
@@ -491,6 +497,11 @@ def build_parser() -> argparse.ArgumentParser:
              "grader names the mode when it refuses; see autograder/THREAT_MODEL.md)",
     )
     grade_all.add_argument("--quiet", action="store_true", help="no progress bar")
+    grade_all.add_argument(
+        "--scheduler", metavar="ADDRESS",
+        help="grade on the workers of this Dask scheduler (tcp://host:8786) instead of local processes "
+             "(--workers is then ignored; see docs/CLUSTER.md)",
+    )
     _notebooks_option(grade_all)
     grade_all.add_argument(
         "--gradebook", metavar="COURSE", help="record the written answers in this nbgrader course for formgrader"

@@ -13,5 +13,8 @@ INTERNAL_ERROR = 4
 #: The sandbox does not keep a promise on this machine and the weaker mode was not accepted
 #: (``--accept-isolation``), or notebooks were asked for and no kernel starts in the sandbox.
 ISOLATION = 5
+#: ``grade-all --scheduler``: no Dask scheduler at the address, no usable worker (every one refused
+#: for another kit, or none left while submissions waited), or ``distributed`` not installed.
+CLUSTER = 6
 #: Interrupted by the user (Ctrl-C); ``grade-all`` resumes where it stopped.
 INTERRUPTED = 130

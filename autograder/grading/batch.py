@@ -176,28 +176,28 @@ def stored_result(out: Path, student: str, digest: str) -> SubmissionResult | No
 
 def grade_all(batch: Path, out: Path, *, workers: int = 2, limits: Limits = Limits(), seed: int = 0,
               progress: bool = True, notebooks: bool = True, gradebook: Path | None = None,
-              accept: Collection[str] = (), interrupt: Interrupt | None = None, name_by: str = "sid") -> BatchSummary:
+              accept: Collection[str] = (), interrupt: Interrupt | None = None,
+              scheduler: str | None = None, name_by: str = "sid") -> BatchSummary:
     """Grade every submission of ``batch`` into ``out`` (see the module docstring).
 
     The sandbox is probed before anything is graded (:mod:`.preflight`): a promise that does not
     hold here stops the batch with :class:`~.preflight.IsolationRefused`, unless ``accept`` names
     it. The mode is in the summary and in every result. Ctrl-C (or ``interrupt.request()``) ends
-    the batch early with ``summary.interrupted`` set. A Gradescope export names each student by
-    sid or e-mail (``name_by``, :func:`.submission.discover`).
+    the batch early with ``summary.interrupted`` set. With ``scheduler`` (a Dask scheduler's
+    address) the submissions are graded by that cluster's workers instead of local worker
+    processes (:mod:`.distributed_batch`; ``workers`` is then the cluster's business).
+    A Gradescope export names each student by sid or e-mail (``name_by``, :func:`.submission.discover`).
     """
+    if scheduler is not None:
+        from autograder.grading import distributed_batch
+
+        return distributed_batch.grade_all(batch, out, scheduler=scheduler, limits=limits, seed=seed,
+                                           progress=progress, notebooks=notebooks, gradebook=gradebook,
+                                           accept=accept, interrupt=interrupt, name_by=name_by)
     batch, out = Path(batch).resolve(), Path(out).resolve()
     mode = preflight.require(preflight.probe(limits, notebooks=notebooks), accept)
     out.mkdir(parents=True, exist_ok=True)
-    fingerprint = grader_fingerprint(seed) + (":notebooks" if notebooks else "")
-    results: dict[str, SubmissionResult] = {}
-    todo: list[tuple[Submission, str]] = []
-    for submission in discover(batch, name_by):
-        digest = submission_digest(submission.path, fingerprint)
-        previous = stored_result(out, submission.student, digest)
-        if previous is not None:
-            results[submission.student] = stamp(previous, submission)  # the export may say more now
-        else:
-            todo.append((submission, digest))
+    results, todo = pending(batch, out, grader_fingerprint(seed) + (":notebooks" if notebooks else ""), name_by)
     reused = len(results)
     hide = (batch, out)
     interrupt = interrupt or Interrupt()
@@ -210,15 +210,40 @@ def grade_all(batch: Path, out: Path, *, workers: int = 2, limits: Limits = Limi
             todo = _run_pool(todo, out, results, workers, limits, seed, hide, bar, plans,
                              last_attempt=attempt == 2, notebooks=notebooks, mode=mode, interrupt=interrupt)
         bar.close()
+    return finish(out, results, reused, mode, interrupt.requested.is_set(), len(todo), gradebook)
+
+
+def pending(batch: Path, out: Path, fingerprint: str,
+            name_by: str = "sid") -> tuple[dict[str, SubmissionResult], list[tuple[Submission, str]]]:
+    """The stored results of ``out`` to reuse, by student, and the submissions of ``batch`` to
+    grade, each with its resume key (``fingerprint`` names the grader; ``name_by`` as in
+    :func:`.submission.discover`)."""
+    results: dict[str, SubmissionResult] = {}
+    todo: list[tuple[Submission, str]] = []
+    for submission in discover(batch, name_by):
+        digest = submission_digest(submission.path, fingerprint)
+        previous = stored_result(out, submission.student, digest)
+        if previous is not None:
+            results[submission.student] = stamp(previous, submission)  # the export may say more now
+        else:
+            todo.append((submission, digest))
+    return results, todo
+
+
+def finish(out: Path, results: dict[str, SubmissionResult], reused: int, mode: str, interrupted: bool, left: int,
+           gradebook: Path | None) -> BatchSummary:
+    """Write ``grades.csv`` (and the gradebook) for every result of the run; return its summary.
+
+    ``left`` counts the submissions not graded; they matter only when the run was interrupted.
+    """
     if gradebook is not None:  # one writer: the parent, after the workers
         from autograder.grading import gradebook as course
 
         course.record(gradebook, sorted(results.values(), key=lambda r: r.student))
     csv_path = write_grades_csv(out, list(results.values()), gradebook)
     ordered = tuple(sorted(results.values(), key=lambda r: r.student))
-    interrupted = interrupt.requested.is_set()
     return BatchSummary(ordered, len(results) - reused, reused, csv_path, mode, interrupted,
-                        len(todo) if interrupted else 0)
+                        left if interrupted else 0)
 
 
 def _shared_plans(todo, workers: int, limits: Limits, seed: int, hide: tuple[Path, ...]) -> PlanSet | None:
