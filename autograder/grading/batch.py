@@ -17,7 +17,6 @@ the run was interrupted. Abandoned submissions have no files, so the next run gr
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import multiprocessing
 import multiprocessing.util
@@ -34,30 +33,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from autograder import SOURCE_ROOT
-from autograder.grading import manifest, preflight, render, scoring, submission_time
+from autograder.grading import manifest, preflight, render, rescore, scoring, submission_time
 from autograder.grading.results import GRADED, SubmissionResult
 from autograder.grading.runner import INTERNAL_ERROR, Grader, PlanSet
 from autograder.grading.sandbox import Limits
 from autograder.grading.submission import Submission, content_hash, discover, stamp, student_name
 
-#: The grader's own files (a folder stands for every ``.py`` file in it) that decide the scores and events.
-GRADER_FILES = ("manifest.py", "checks", "harness.py", "runner.py", "static.py", "safe_text.py", "integrity.py")
 #: The per-function columns of grades.csv: the code's, then the notebooks' (empty when not graded).
 FUNCTIONS = tuple(dict.fromkeys(spec.function for spec in manifest.graded_specs(notebooks=True)))
 
 
-def grader_fingerprint(seed: int = 0) -> str:
-    """Changes whenever the tests, the harness or the reference change: results are then stale."""
-    digest = hashlib.sha256(f"seed={seed}".encode())
-    here = Path(__file__).parent
-    for name in GRADER_FILES:
-        paths = sorted((here / name).rglob("*.py")) if (here / name).is_dir() else [here / name]
-        for path in paths:
-            digest.update(path.read_bytes())
-    for path in sorted((SOURCE_ROOT / "cs_utils").rglob("*.py")):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+def grader_fingerprint(seed: int = 0, notebooks: bool = True) -> str:
+    """The grader's part of a resume key: changes whenever a test's outcome could
+    (:func:`.rescore.outcome_fingerprint`), not when only points, names or hints change."""
+    return rescore.outcome_fingerprint(seed, notebooks)
 
 
 def submission_digest(path: Path, fingerprint: str) -> str:
@@ -109,7 +98,7 @@ def grade_one(path: Path, *, limits: Limits = Limits(), seed: int = 0, hide: tup
     path = Path(path)
     mode = preflight.require(preflight.probe(limits, notebooks=notebooks), accept)
     submission = Submission(student_name(path), path, *submission_time.submitted_at(path))
-    digest = submission_digest(path, grader_fingerprint(seed) + (":notebooks" if notebooks else ""))
+    digest = submission_digest(path, grader_fingerprint(seed, notebooks))
     with Grader(limits=limits, seed=seed, hide=(path.resolve().parent, *hide), notebooks=notebooks,
                 isolation_mode=mode) as grader:
         return grader.grade(submission, digest)
@@ -197,7 +186,7 @@ def grade_all(batch: Path, out: Path, *, workers: int = 2, limits: Limits = Limi
     batch, out = Path(batch).resolve(), Path(out).resolve()
     mode = preflight.require(preflight.probe(limits, notebooks=notebooks), accept)
     out.mkdir(parents=True, exist_ok=True)
-    results, todo = pending(batch, out, grader_fingerprint(seed) + (":notebooks" if notebooks else ""), name_by)
+    results, todo = pending(batch, out, grader_fingerprint(seed, notebooks), name_by, notebooks=notebooks)
     reused = len(results)
     hide = (batch, out)
     interrupt = interrupt or Interrupt()
@@ -213,20 +202,28 @@ def grade_all(batch: Path, out: Path, *, workers: int = 2, limits: Limits = Limi
     return finish(out, results, reused, mode, interrupt.requested.is_set(), len(todo), gradebook)
 
 
-def pending(batch: Path, out: Path, fingerprint: str,
-            name_by: str = "sid") -> tuple[dict[str, SubmissionResult], list[tuple[Submission, str]]]:
+def pending(batch: Path, out: Path, fingerprint: str, name_by: str = "sid", *,
+            notebooks: bool = True) -> tuple[dict[str, SubmissionResult], list[tuple[Submission, str]]]:
     """The stored results of ``out`` to reuse, by student, and the submissions of ``batch`` to
     grade, each with its resume key (``fingerprint`` names the grader; ``name_by`` as in
-    :func:`.submission.discover`)."""
+    :func:`.submission.discover`).
+
+    A reused result is scored again with today's manifest (:func:`.rescore.rescore`): when only
+    points, test names or hints changed, nobody is graded again, and the student's files are
+    rewritten with the new ones."""
     results: dict[str, SubmissionResult] = {}
     todo: list[tuple[Submission, str]] = []
+    specs = manifest.graded_specs(notebooks, manifest.TESTS)
     for submission in discover(batch, name_by):
         digest = submission_digest(submission.path, fingerprint)
         previous = stored_result(out, submission.student, digest)
-        if previous is not None:
-            results[submission.student] = stamp(previous, submission)  # the export may say more now
-        else:
+        if previous is None:
             todo.append((submission, digest))
+            continue
+        current = stamp(rescore.rescore(previous, specs), submission)  # the export may say more now
+        if current != previous:
+            write_outputs(out, current)
+        results[submission.student] = current
     return results, todo
 
 

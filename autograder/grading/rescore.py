@@ -24,7 +24,8 @@ GRADING = Path(__file__).resolve().parent
 #: The grader's files that decide outcomes (a folder stands for every ``.py`` file in it). Not
 #: here: manifest.py (read through the specs instead), rendering, scoring, the batch machinery.
 OUTCOME_FILES = ("checks", "harness.py", "runner.py", "static.py", "sandbox.py", "cgroups.py", "reference.py",
-                 "snapshot.py", "submission.py", "intake_limits.py",
+                 "snapshot.py", "submission.py", "submission_time.py", "intake_limits.py", "integrity.py",
+                 "safe_text.py",
                  "notebook_intake.py", "notebook_run.py", "notebook_runner.py", "synthetic_data.py")
 #: The released files the notebooks are rebuilt on and judged against.
 TEMPLATES = ("notebooks/knn.ipynb", "notebooks/svm.ipynb", "notebooks/softmax.ipynb", GRADED_CELLS_FILE.as_posix())

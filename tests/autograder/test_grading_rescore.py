@@ -4,6 +4,8 @@ from __future__ import annotations
 import dataclasses
 import shutil
 
+import pytest
+
 from autograder import KIT_ROOT
 from autograder.grading import manifest, rescore, scoring
 from autograder.grading.results import TestOutcome
@@ -58,3 +60,30 @@ def test_the_fingerprint_follows_the_notebook_templates(tmp_path):
     template = kit / "notebooks" / "svm.ipynb"
     template.write_text(template.read_text().replace("Question 1", "Question one", 1))
     assert rescore.outcome_fingerprint(kit_root=kit) != same
+
+
+@pytest.mark.e2e  # grade-all in sandboxes
+def test_grade_all_rescores_stored_results_when_only_points_and_hints_change(releases, tmp_path, monkeypatch):
+    import json
+
+    from autograder.grading import preflight
+    from autograder.grading.batch import grade_all
+    from autograder.grading.sandbox import Limits
+
+    batch, out = tmp_path / "batch", tmp_path / "out"
+    shutil.copytree(releases["solution"], batch / "alice", ignore=shutil.ignore_patterns("__pycache__"))
+    (batch / "alice" / "cs_utils" / "classifiers" / "softmax.py").write_text("# not done yet\n")
+    first = grade_all(batch, out, workers=1, limits=Limits(), progress=False, notebooks=False,
+                      accept=preflight.WEAKER)
+    failed = next(t for t in first.results[0].tests if not t.outcome.passed)
+    changed = tuple(dataclasses.replace(spec, points=spec.points + 5, failure_message="Reworded hint.")
+                    if spec.id == failed.spec.id else spec for spec in SPECS)
+    monkeypatch.setattr(manifest, "TESTS", changed)
+    again = grade_all(batch, out, workers=1, limits=Limits(), progress=False, notebooks=False,
+                      accept=preflight.WEAKER)
+    assert (again.graded, again.reused) == (0, 1)
+    assert again.results[0].max_score == first.results[0].max_score + 5
+    assert again.results[0].score == first.results[0].score
+    document = json.loads((out / "alice" / "results.json").read_text())
+    assert document["tests"] and any("Reworded hint." in test.get("output", "") for test in document["tests"])
+    assert f",{again.results[0].max_score:g}," in (out / "grades.csv").read_text().splitlines()[1]
