@@ -170,5 +170,18 @@ def test_no_stored_payload_runs_in_formgrader_and_the_answer_stays_readable(form
                     assert page.locator(dropped).count() == 0
                 else:  # the notes quote the file name as text
                     assert HOSTILE_NAME in text
+            # formgrader's own totals count the kit's code points as code, and the submission as one
+            # (the assignments page first: opened first, the gradebook page's API request went to the login page)
+            page.goto(f"{base}/formgrader/manage_assignments?token={TOKEN}")
+            page.wait_for_load_state("networkidle")
+            row = page.locator("tr", has_text=gradebook.ASSIGNMENT).first.inner_text().split("\t")
+            assert "1" in [cell.strip() for cell in row], row  # "# Submissions"
+            page.goto(f"{base}/formgrader/gradebook/{gradebook.ASSIGNMENT}?token={TOKEN}")
+            page.wait_for_load_state("networkidle")
+            row = page.locator("tr", has_text="autograder").first.inner_text().split("\t")
+            code = f"{manifest.max_score():g} / {manifest.max_score():g}"
+            assert row[:3] == ["autograder", code, code], row  # all of eve's tests passed
+            knn = page.locator("tr", has_text="knn").first.inner_text().split("\t")
+            assert knn[3] == "0 / 8", knn  # her answers wait for a grader
         finally:
             browser.close()
