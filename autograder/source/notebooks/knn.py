@@ -94,7 +94,7 @@ if not FULL_DATA:
 # each class (seeded, so you see the same ones every time):
 
 # %%
-rows = 7 if FULL_DATA else 3  # a reduced data set (the grader's) needs fewer pictures
+rows = 7 if FULL_DATA else 2  # a reduced data set (the grader's) needs fewer pictures
 fig = vis_utils.plot_class_samples(X_train_all, y_train_all, CLASS_NAMES, samples_per_class=rows, seed=0)
 plt.show()
 

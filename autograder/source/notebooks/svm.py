@@ -93,7 +93,7 @@ except ValueError:  # fewer than 50000 images: keep the proportions, shrink the 
     print("Reduced data set: the numbers quoted in the text apply to full CIFAR-10 only.")
 
 # On a reduced data set (the grader's, or a quick local test) the loops below are shortened too.
-NUM_ITERS = 1500 if FULL_DATA else 40  # SGD steps per training run
+NUM_ITERS = 1500 if FULL_DATA else 25  # SGD steps per training run
 NUM_CHECK = 100 if FULL_DATA else 20  # dev images in the gradient checks
 BUDGET = 100 if FULL_DATA else 30  # loss evaluations per search strategy
 INIT_SCALE = 1e-4  # initial weights: INIT_SCALE * standard normal (see "Stochastic gradient descent")
