@@ -234,7 +234,8 @@ def _nbgrader_course(args: argparse.Namespace) -> int:
         )
     print(
         f"Wrote an nbgrader course to {course} ({len(notebooks)} {kind} notebooks and cs_utils/ in "
-        f"source/{args.assignment}/). Next:\n  cd {course} && nbgrader generate_assignment {args.assignment}",
+        f"source/{args.assignment}/). Next:\n  cd {course} && nbgrader generate_assignment {args.assignment}\n"
+        f"  python -m autograder nbgrader-stage SUBMISSIONS {course} --assignment {args.assignment}",
         file=sys.stderr,
     )
     return exit_codes.OK

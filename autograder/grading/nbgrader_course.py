@@ -5,7 +5,10 @@
 student ``cs_utils/``, never the reference), ready for
 ``nbgrader generate_assignment``, ``autograde``, ``generate_feedback`` and ``export``. The kit's
 own grader (``grade``/``grade-all``) does not need any of this; it is for courses that keep
-nbgrader's formgrader workflow.
+nbgrader's formgrader workflow. ``source/<assignment>/`` has nbgrader's flat layout (the
+notebooks beside ``cs_utils/``); ``python -m autograder nbgrader-stage`` puts the students'
+submissions, in the kit's layout, into ``submitted/`` the same way (:mod:`.nbgrader_stage`), and
+``grade-all --gradebook`` adds the kit's code grades (:mod:`.gradebook`).
 
 This module writes files and runs ``nbgrader`` in a subprocess; it imports neither nbgrader nor
 traitlets (the config file does, when nbgrader reads it).
