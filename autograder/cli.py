@@ -129,6 +129,7 @@ def _grade_all(args: argparse.Namespace) -> int:
     from autograder.grading import batch, preflight
     from autograder.grading.distributed_batch import ClusterError
     from autograder.grading.gradescope_export import ExportError
+    from autograder.grading.results import GRADED
     from autograder.grading.submission import NameCollision
 
     folder = Path(args.folder)
@@ -162,6 +163,12 @@ def _grade_all(args: argparse.Namespace) -> int:
         return exit_codes.INTERRUPTED
     print(f"{len(summary.results)} submissions: {summary.graded} graded, {summary.reused} unchanged since the "
           f"last run; grades in {summary.csv_path}; isolation: {summary.isolation}", file=sys.stderr)
+    not_graded = [result.student for result in summary.results if result.status != GRADED]
+    if not_graded:
+        shown = ", ".join(not_graded[:10]) + (", ..." if len(not_graded) > 10 else "")
+        print(f"{len(not_graded)} could not be graded ({shown}): see their feedback.md and grading.json; the next "
+              "run grades them again", file=sys.stderr)
+        return exit_codes.NOT_ALL_GRADED
     return exit_codes.OK
 
 

@@ -16,5 +16,8 @@ ISOLATION = 5
 #: ``grade-all --scheduler``: no Dask scheduler at the address, no usable worker (every one refused
 #: for another kit, or none left while submissions waited), or ``distributed`` not installed.
 CLUSTER = 6
+#: ``grade-all`` wrote a result for everyone, but some are "could not grade" (the grader's failure or
+#: an unreadable submission, never a score): look at their feedback; the next run grades them again.
+NOT_ALL_GRADED = 7
 #: Interrupted by the user (Ctrl-C); ``grade-all`` resumes where it stopped.
 INTERRUPTED = 130

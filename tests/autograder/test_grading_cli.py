@@ -72,6 +72,17 @@ def test_grade_all_writes_everything_and_resumes(releases, tmp_path):
     assert again.returncode == exit_codes.OK and "1 graded, 1 unchanged" in again.stderr
 
 
+def test_grade_all_says_when_some_could_not_be_graded(releases, tmp_path):
+    batch, out = tmp_path / "batch", tmp_path / "out"
+    shutil.copytree(releases["solution"], batch / "alice")
+    (batch / "nobody").mkdir()  # nothing to grade: a result that says so, and a non-zero exit
+    done = run("grade-all", str(batch), "--out", str(out), "--workers", "1", "--quiet", "--no-notebooks")
+    assert done.returncode == exit_codes.NOT_ALL_GRADED, done.stderr
+    assert "1 could not be graded (nobody)" in done.stderr
+    rows = (out / "grades.csv").read_text().splitlines()
+    assert rows[1].startswith("alice,graded,") and rows[2].startswith("nobody,could_not_grade,")
+
+
 def test_grade_all_stops_before_grading_when_two_entries_would_share_a_student(releases, tmp_path):
     batch, out = tmp_path / "batch", tmp_path / "out"
     batch.mkdir()
