@@ -144,14 +144,14 @@ def _grade_all(args: argparse.Namespace) -> int:
                                   progress=not args.quiet, notebooks=args.notebooks,
                                   gradebook=Path(args.gradebook) if args.gradebook else None, accept=accepted,
                                   scheduler=args.scheduler,
-                                  name_by=args.name_by)
+                                  name_by=args.name_by, only=tuple(args.only or ()))
     except preflight.IsolationRefused as error:
         print(error, file=sys.stderr)
         return exit_codes.ISOLATION
     except ClusterError as error:
         print(f"error: {error}", file=sys.stderr)
         return exit_codes.CLUSTER
-    except NameCollision as error:
+    except (NameCollision, batch.UnknownStudent) as error:
         print(f"error: {error}; nothing was graded", file=sys.stderr)
         return exit_codes.BAD_INPUT
     except ExportError as error:
@@ -505,6 +505,11 @@ def build_parser() -> argparse.ArgumentParser:
              "grader names the mode when it refuses; see autograder/THREAT_MODEL.md)",
     )
     grade_all.add_argument("--quiet", action="store_true", help="no progress bar")
+    grade_all.add_argument(
+        "--only", metavar="STUDENT", action="append",
+        help="grade this student again (repeat for several; a regrade request) and leave every other stored "
+             "result in OUT as it is",
+    )
     grade_all.add_argument(
         "--scheduler", metavar="ADDRESS",
         help="grade on the workers of this Dask scheduler (tcp://host:8786) instead of local processes "

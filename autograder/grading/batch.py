@@ -146,18 +146,21 @@ class Interrupt:
             signal.signal(signal.SIGINT, previous)
 
 
-def stored_result(out: Path, student: str, digest: str) -> SubmissionResult | None:
+def stored_result(out: Path, student: str, digest: str | None) -> SubmissionResult | None:
     """The result of an earlier run to reuse, or None to grade again.
 
     Reused only when it was graded from the same content by the same grader (``digest``) and
     its files are complete. A "could not grade" result is never final: an internal error or a
-    full disk last time says nothing about this run, so it is graded again.
+    full disk last time says nothing about this run, so it is graded again. ``digest=None``
+    reads whatever complete result is stored (``--only`` leaves the other students alone).
     """
     path = out / student / "grading.json"
     try:
         result = SubmissionResult.from_json(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, TypeError, KeyError):
         return None
+    if digest is None:
+        return result if (out / student / "results.json").is_file() else None
     if not digest or result.content_hash != digest or result.status != GRADED:
         return None
     return result if (out / student / "results.json").is_file() else None
@@ -166,7 +169,7 @@ def stored_result(out: Path, student: str, digest: str) -> SubmissionResult | No
 def grade_all(batch: Path, out: Path, *, workers: int = 2, limits: Limits = Limits(), seed: int = 0,
               progress: bool = True, notebooks: bool = True, gradebook: Path | None = None,
               accept: Collection[str] = (), interrupt: Interrupt | None = None,
-              scheduler: str | None = None, name_by: str = "sid") -> BatchSummary:
+              scheduler: str | None = None, name_by: str = "sid", only: Collection[str] = ()) -> BatchSummary:
     """Grade every submission of ``batch`` into ``out`` (see the module docstring).
 
     The sandbox is probed before anything is graded (:mod:`.preflight`): a promise that does not
@@ -176,17 +179,18 @@ def grade_all(batch: Path, out: Path, *, workers: int = 2, limits: Limits = Limi
     address) the submissions are graded by that cluster's workers instead of local worker
     processes (:mod:`.distributed_batch`; ``workers`` is then the cluster's business).
     A Gradescope export names each student by sid or e-mail (``name_by``, :func:`.submission.discover`).
+    ``only`` grades those students again and leaves everyone else's stored result as it is.
     """
     if scheduler is not None:
         from autograder.grading import distributed_batch
 
         return distributed_batch.grade_all(batch, out, scheduler=scheduler, limits=limits, seed=seed,
                                            progress=progress, notebooks=notebooks, gradebook=gradebook,
-                                           accept=accept, interrupt=interrupt, name_by=name_by)
+                                           accept=accept, interrupt=interrupt, name_by=name_by, only=only)
     batch, out = Path(batch).resolve(), Path(out).resolve()
     mode = preflight.require(preflight.probe(limits, notebooks=notebooks), accept)
     out.mkdir(parents=True, exist_ok=True)
-    results, todo = pending(batch, out, grader_fingerprint(seed, notebooks), name_by, notebooks=notebooks)
+    results, todo = pending(batch, out, grader_fingerprint(seed, notebooks), name_by, notebooks=notebooks, only=only)
     reused = len(results)
     hide = (batch, out)
     interrupt = interrupt or Interrupt()
@@ -202,21 +206,42 @@ def grade_all(batch: Path, out: Path, *, workers: int = 2, limits: Limits = Limi
     return finish(out, results, reused, mode, interrupt.requested.is_set(), len(todo), gradebook)
 
 
-def pending(batch: Path, out: Path, fingerprint: str, name_by: str = "sid", *,
-            notebooks: bool = True) -> tuple[dict[str, SubmissionResult], list[tuple[Submission, str]]]:
+class UnknownStudent(ValueError):
+    """``--only`` names a student the batch does not hold."""
+
+
+def pending(batch: Path, out: Path, fingerprint: str, name_by: str = "sid", *, notebooks: bool = True,
+            only: Collection[str] = ()) -> tuple[dict[str, SubmissionResult], list[tuple[Submission, str]]]:
     """The stored results of ``out`` to reuse, by student, and the submissions of ``batch`` to
     grade, each with its resume key (``fingerprint`` names the grader; ``name_by`` as in
     :func:`.submission.discover`).
 
     A reused result is scored again with today's manifest (:func:`.rescore.rescore`): when only
     points, test names or hints changed, nobody is graded again, and the student's files are
-    rewritten with the new ones."""
+    rewritten with the new ones. With ``only`` (a regrade request), those students are graded
+    again whatever is stored, and everyone else keeps the result stored in ``out``, as it is.
+
+    Raises
+    ------
+    UnknownStudent
+        If ``only`` names a student the batch does not hold.
+    """
     results: dict[str, SubmissionResult] = {}
     todo: list[tuple[Submission, str]] = []
     specs = manifest.graded_specs(notebooks, manifest.TESTS)
-    for submission in discover(batch, name_by):
+    submissions = discover(batch, name_by)
+    unknown = sorted(set(only) - {submission.student for submission in submissions})
+    if unknown:
+        raise UnknownStudent(f"--only names {', '.join(unknown)}, not in {batch} (students are named as in "
+                             "grades.csv)")
+    for submission in submissions:
         digest = submission_digest(submission.path, fingerprint)
-        previous = stored_result(out, submission.student, digest)
+        if only and submission.student not in only:
+            kept = stored_result(out, submission.student, None)
+            if kept is not None:
+                results[submission.student] = kept
+            continue
+        previous = None if only else stored_result(out, submission.student, digest)
         if previous is None:
             todo.append((submission, digest))
             continue

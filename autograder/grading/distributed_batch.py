@@ -625,7 +625,7 @@ def grade_all(batch: Path, out: Path, *, scheduler: str, limits: Limits = Limits
               accept: Collection[str] = (), interrupt: local.Interrupt | None = None,
               say: Callable[[str], None] | None = None, connect_seconds: float | None = None,
               first_worker_seconds: float = FIRST_WORKER_SECONDS, name_by: str = "sid",
-              workerless_seconds: float = WORKERLESS_SECONDS) -> local.BatchSummary:
+              workerless_seconds: float = WORKERLESS_SECONDS, only: Collection[str] = ()) -> local.BatchSummary:
     """Grade every submission of ``batch`` into ``out`` on the Dask cluster at ``scheduler``.
 
     The same results, files, resume, progress bar and Ctrl-C as :func:`.batch.grade_all` (see the
@@ -654,7 +654,7 @@ def grade_all(batch: Path, out: Path, *, scheduler: str, limits: Limits = Limits
             _wait_for_workers(cluster, interrupt, scheduler, first_worker_seconds)
             out.mkdir(parents=True, exist_ok=True)
             fingerprint = local.grader_fingerprint(seed, notebooks)
-            results, todo = local.pending(batch, out, fingerprint, name_by, notebooks=notebooks)
+            results, todo = local.pending(batch, out, fingerprint, name_by, notebooks=notebooks, only=only)
             reused = len(results)
             bar = local._progress_bar(len(todo), progress)
             bar_holder.append(bar)

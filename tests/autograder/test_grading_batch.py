@@ -58,3 +58,26 @@ def test_grade_all_grades_a_stored_could_not_grade_again(releases, tmp_path):
     third = grade_all(batch, out, workers=1, limits=FAST, progress=False, accept=preflight.WEAKER,
                   notebooks=False)
     assert (third.graded, third.reused) == (0, 1)
+
+
+def test_only_regrades_the_named_student_and_leaves_the_others_alone(releases, tmp_path):
+    from autograder.grading.batch import UnknownStudent
+
+    batch, out = tmp_path / "batch", tmp_path / "out"
+    for name in ("alice", "bob"):
+        shutil.copytree(releases["solution"], batch / name)
+    first = grade_all(batch, out, workers=1, limits=FAST, progress=False, accept=preflight.WEAKER, notebooks=False)
+    assert first.graded == 2
+    bob_before = (out / "bob" / "grading.json").read_text()
+    (batch / "alice" / "cs_utils" / "classifiers" / "softmax.py").write_text("# regrade request: started over\n")
+    (batch / "bob" / "cs_utils" / "classifiers" / "linear_svm.py").write_text("# changed, but not asked for\n")
+    again = grade_all(batch, out, workers=1, limits=FAST, progress=False, accept=preflight.WEAKER, notebooks=False,
+                      only=("alice",))
+    scores = {result.student: result.score for result in again.results}
+    assert again.graded == 1 and scores["alice"] < CODE_POINTS and scores["bob"] == CODE_POINTS
+    assert (out / "bob" / "grading.json").read_text() == bob_before
+    rows = (out / "grades.csv").read_text().splitlines()
+    assert [row.split(",")[0] for row in rows[1:]] == ["alice", "bob"]
+    with pytest.raises(UnknownStudent, match="carol"):
+        grade_all(batch, out, workers=1, limits=FAST, progress=False, accept=preflight.WEAKER, notebooks=False,
+                  only=("carol",))
