@@ -18,7 +18,6 @@ from pathlib import Path
 from autograder import KIT_ROOT, SOURCE_ROOT
 from autograder.grading import manifest, scoring
 from autograder.grading.results import GRADED, SubmissionResult, TestSpec
-from autograder.release import GRADED_CELLS_FILE
 
 GRADING = Path(__file__).resolve().parent
 #: The grader's files that decide outcomes (a folder stands for every ``.py`` file in it). Not
@@ -28,7 +27,9 @@ OUTCOME_FILES = ("checks", "harness.py", "runner.py", "static.py", "sandbox.py",
                  "safe_text.py",
                  "notebook_intake.py", "notebook_run.py", "notebook_runner.py", "synthetic_data.py")
 #: The released files the notebooks are rebuilt on and judged against.
-TEMPLATES = ("notebooks/knn.ipynb", "notebooks/svm.ipynb", "notebooks/softmax.ipynb", GRADED_CELLS_FILE.as_posix())
+#: (Paths only: the Gradescope bundle ships neither the release builder nor nbgrader.)
+TEMPLATES = ("notebooks/knn.ipynb", "notebooks/svm.ipynb", "notebooks/softmax.ipynb",
+             manifest.GRADED_CELLS.relative_to(KIT_ROOT).as_posix())
 
 
 def outcome_fingerprint(seed: int = 0, notebooks: bool = True, *, kit_root: Path = KIT_ROOT) -> str:
