@@ -21,6 +21,7 @@ from pathlib import Path
 from autograder.grading.results import OUTSIDE_PATH, PATCHED_MODULE, GradingEvent
 from autograder.grading.safe_text import file_label
 from autograder.grading.snapshot import SubmissionFiles
+from autograder.grading.static import _dotted  # one reading of dotted names for both source checks
 from autograder.grading.submission import STARTER
 
 #: The student's own package: theirs to change.
@@ -183,16 +184,6 @@ def _leaves(target: ast.expr) -> list[ast.expr]:
     if isinstance(target, ast.Starred):
         return _leaves(target.value)
     return [target]
-
-
-def _dotted(node: ast.AST) -> str:
-    """``np.linalg`` for the expression ``np.linalg``; empty for anything else."""
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        inner = _dotted(node.value)
-        return f"{inner}.{node.attr}" if inner else ""
-    return ""
 
 
 def _module_path(node: ast.AST, modules: dict[str, str]) -> str:
