@@ -94,8 +94,9 @@ def hidden_strings() -> set[str]:
             for node in ast.parse(path.read_text(encoding="utf-8")).body:
                 if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
                     names.add(node.name)
-                elif isinstance(node, ast.Assign):
-                    names |= {target.id for target in node.targets if isinstance(target, ast.Name)}
+                elif isinstance(node, ast.Assign):  # a = ..., and a, b = ... alike
+                    names |= {name.id for target in node.targets for name in ast.walk(target)
+                              if isinstance(name, ast.Name)}
                 elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
                     names.add(node.target.id)
         return names
