@@ -144,14 +144,14 @@ def _grade_all(args: argparse.Namespace) -> int:
                                   progress=not args.quiet, notebooks=args.notebooks,
                                   gradebook=Path(args.gradebook) if args.gradebook else None, accept=accepted,
                                   scheduler=args.scheduler,
-                                  name_by=args.name_by, only=tuple(args.only or ()))
+                                  name_by=args.name_by, only=tuple(args.only or ()), tests=tuple(args.test or ()))
     except preflight.IsolationRefused as error:
         print(error, file=sys.stderr)
         return exit_codes.ISOLATION
     except ClusterError as error:
         print(f"error: {error}", file=sys.stderr)
         return exit_codes.CLUSTER
-    except (NameCollision, batch.UnknownStudent) as error:
+    except (NameCollision, batch.UnknownStudent, batch.RegradeError) as error:
         print(f"error: {error}; nothing was graded", file=sys.stderr)
         return exit_codes.BAD_INPUT
     except ExportError as error:
@@ -163,6 +163,9 @@ def _grade_all(args: argparse.Namespace) -> int:
         return exit_codes.INTERRUPTED
     print(f"{len(summary.results)} submissions: {summary.graded} graded, {summary.reused} unchanged since the "
           f"last run; grades in {summary.csv_path}; isolation: {summary.isolation}", file=sys.stderr)
+    if summary.skipped:
+        print(f"--test: not regraded, no stored result of their submission: {', '.join(summary.skipped)} "
+              "(grade them in full with a run without --test)", file=sys.stderr)
     not_graded = [result.student for result in summary.results if result.status != GRADED]
     if not_graded:
         shown = ", ".join(not_graded[:10]) + (", ..." if len(not_graded) > 10 else "")
@@ -509,6 +512,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--only", metavar="STUDENT", action="append",
         help="grade this student again (repeat for several; a regrade request) and leave every other stored "
              "result in OUT as it is",
+    )
+    grade_all.add_argument(
+        "--test", metavar="TEST_ID", action="append",
+        help="run only this code test again (repeat for several; the other tests of its function run with it) "
+             "for every student with a stored result, or those of --only, and keep every other stored outcome",
     )
     grade_all.add_argument(
         "--scheduler", metavar="ADDRESS",

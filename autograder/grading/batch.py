@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from autograder.grading import manifest, preflight, render, rescore, scoring, submission_time
-from autograder.grading.results import GRADED, SubmissionResult
+from autograder.grading.results import GRADED, SubmissionResult, TestSpec
 from autograder.grading.runner import INTERNAL_ERROR, Grader, PlanSet
 from autograder.grading.sandbox import Limits
 from autograder.grading.submission import Submission, content_hash, discover, stamp, student_name
@@ -113,6 +113,7 @@ class BatchSummary:
     isolation: str = ""  # the mode this run graded under ("full" or a weaker mode's name)
     interrupted: bool = False  # Ctrl-C: ``results`` holds what was done; the rest waits for the next run
     not_graded: int = 0  # submissions left for the next run (never started or abandoned)
+    skipped: tuple[str, ...] = ()  # ``--test``: students with no stored result of their submission to regrade
 
 
 #: After Ctrl-C, how long the submissions being graded may take to finish before they are abandoned.
@@ -169,7 +170,8 @@ def stored_result(out: Path, student: str, digest: str | None) -> SubmissionResu
 def grade_all(batch: Path, out: Path, *, workers: int = 2, limits: Limits = Limits(), seed: int = 0,
               progress: bool = True, notebooks: bool = True, gradebook: Path | None = None,
               accept: Collection[str] = (), interrupt: Interrupt | None = None,
-              scheduler: str | None = None, name_by: str = "sid", only: Collection[str] = ()) -> BatchSummary:
+              scheduler: str | None = None, name_by: str = "sid", only: Collection[str] = (),
+              tests: Collection[str] = ()) -> BatchSummary:
     """Grade every submission of ``batch`` into ``out`` (see the module docstring).
 
     The sandbox is probed before anything is graded (:mod:`.preflight`): a promise that does not
@@ -180,7 +182,14 @@ def grade_all(batch: Path, out: Path, *, workers: int = 2, limits: Limits = Limi
     processes (:mod:`.distributed_batch`; ``workers`` is then the cluster's business).
     A Gradescope export names each student by sid or e-mail (``name_by``, :func:`.submission.discover`).
     ``only`` grades those students again and leaves everyone else's stored result as it is.
+    ``tests`` (``--test``) runs only those code tests (with the other tests of their functions)
+    again, for every student with a stored result of the same content (or those of ``only``), and
+    keeps every other stored outcome (:func:`regrade_pending`, :func:`.rescore.regraded`);
+    ``summary.skipped`` names the students it could not regrade so.
     """
+    subset = regrade_tests(tests) if tests else None
+    if subset is not None and scheduler is not None:
+        raise RegradeError("--test runs on this machine's workers only: leave out --scheduler")
     if scheduler is not None:
         from autograder.grading import distributed_batch
 
@@ -188,26 +197,95 @@ def grade_all(batch: Path, out: Path, *, workers: int = 2, limits: Limits = Limi
                                            progress=progress, notebooks=notebooks, gradebook=gradebook,
                                            accept=accept, interrupt=interrupt, name_by=name_by, only=only)
     batch, out = Path(batch).resolve(), Path(out).resolve()
+    if subset is not None:
+        notebooks = False  # the tests of some functions; the stored notebook outcomes stand
     mode = preflight.require(preflight.probe(limits, notebooks=notebooks), accept)
     out.mkdir(parents=True, exist_ok=True)
-    results, todo = pending(batch, out, grader_fingerprint(seed, notebooks), name_by, notebooks=notebooks, only=only)
-    reused = len(results)
+    skipped: list[str] = []
+    if subset is not None:
+        results, todo, skipped = regrade_pending(batch, out, seed, name_by, only)
+        reused = len(results) - len(todo)  # the students to regrade hold their stored result until then
+    else:
+        results, todo = pending(batch, out, grader_fingerprint(seed, notebooks), name_by, notebooks=notebooks,
+                                only=only)
+        reused = len(results)
     hide = (batch, out)
     interrupt = interrupt or Interrupt()
     with interrupt.installed():
-        plans = _shared_plans(todo, workers, limits, seed, hide) if not interrupt.requested.is_set() else None
+        plans = _shared_plans(todo, workers, limits, seed, hide, subset) if not interrupt.requested.is_set() else None
         bar = _progress_bar(len(todo), progress)
         for attempt in (1, 2):  # a second pool only if a worker process died
             if not todo or interrupt.requested.is_set():
                 break
             todo = _run_pool(todo, out, results, workers, limits, seed, hide, bar, plans,
-                             last_attempt=attempt == 2, notebooks=notebooks, mode=mode, interrupt=interrupt)
+                             last_attempt=attempt == 2, notebooks=notebooks, mode=mode, interrupt=interrupt,
+                             tests=subset)
         bar.close()
-    return finish(out, results, reused, mode, interrupt.requested.is_set(), len(todo), gradebook)
+    summary = finish(out, results, reused, mode, interrupt.requested.is_set(), len(todo), gradebook)
+    return replace(summary, skipped=tuple(skipped))
 
 
 class UnknownStudent(ValueError):
     """``--only`` names a student the batch does not hold."""
+
+
+class RegradeError(ValueError):
+    """``--test`` names no code test of the manifest, or cannot be honoured in this run."""
+
+
+def regrade_tests(test_ids: Collection[str]) -> tuple[TestSpec, ...]:
+    """The code tests ``grade-all --test`` runs again: each named test and the other tests of its
+    function (a property test counts only when its function's values are right, so a function's
+    tests are judged together).
+
+    Raises
+    ------
+    RegradeError
+        If an id is not a code test of the manifest (the notebooks can only be graded whole).
+    """
+    by_id = {spec.id: spec for spec in manifest.TESTS}
+    unknown = sorted(set(test_ids) - set(by_id))
+    if unknown:
+        raise RegradeError(f"--test names {', '.join(unknown)}, which is not a code test id of manifest.py "
+                           "(the notebooks are graded whole: leave out --test)")
+    functions = {by_id[test_id].function for test_id in test_ids}
+    return tuple(spec for spec in manifest.TESTS if spec.function in functions)
+
+
+def regrade_pending(batch: Path, out: Path, seed: int, name_by: str = "sid", only: Collection[str] = ()
+                    ) -> tuple[dict[str, SubmissionResult], list[tuple[Submission, str]], list[str]]:
+    """For ``--test``: the stored results, the students to regrade and those that cannot be.
+
+    A student is regraded when ``only`` is empty or names them, and ``out`` holds a graded result
+    of the same submission content; a student without one is listed (graded in full by a run
+    without ``--test``). Everyone else keeps the stored result as it is. Each regraded student's
+    resume key is the current grader's, with notebooks as the stored result had them.
+    """
+    results: dict[str, SubmissionResult] = {}
+    todo: list[tuple[Submission, str]] = []
+    skipped: list[str] = []
+    submissions = discover(batch, name_by)
+    unknown = sorted(set(only) - {submission.student for submission in submissions})
+    if unknown:
+        raise UnknownStudent(f"--only names {', '.join(unknown)}, not in {batch} (students are named as in "
+                             "grades.csv)")
+    for submission in submissions:
+        stored = stored_result(out, submission.student, None)
+        if only and submission.student not in only:
+            if stored is not None:
+                results[submission.student] = stored
+            continue
+        same = stored is not None and stored.status == GRADED and \
+            stored.content_hash.split(":")[0] == submission_digest(submission.path, "").split(":")[0]
+        if stored is None or not same:
+            skipped.append(submission.student)
+            if stored is not None:
+                results[submission.student] = stored
+            continue
+        notebooks = any(test.spec.id.startswith("notebook.") for test in stored.tests)
+        todo.append((submission, submission_digest(submission.path, grader_fingerprint(seed, notebooks))))
+        results[submission.student] = stored  # replaced by the regraded result when it comes
+    return results, todo, skipped
 
 
 def pending(batch: Path, out: Path, fingerprint: str, name_by: str = "sid", *, notebooks: bool = True,
@@ -268,7 +346,8 @@ def finish(out: Path, results: dict[str, SubmissionResult], reused: int, mode: s
                         left if interrupted else 0)
 
 
-def _shared_plans(todo, workers: int, limits: Limits, seed: int, hide: tuple[Path, ...]) -> PlanSet | None:
+def _shared_plans(todo, workers: int, limits: Limits, seed: int, hide: tuple[Path, ...],
+                  tests: tuple[TestSpec, ...] | None = None) -> PlanSet | None:
     """Build every plan once, before the workers fork: they inherit it (copy-on-write memory).
 
     The reference timings are measured here, in a sandbox of their own (the slot after the
@@ -276,12 +355,13 @@ def _shared_plans(todo, workers: int, limits: Limits, seed: int, hide: tuple[Pat
     """
     if not todo:
         return None
-    with Grader(slot=max(1, workers), limits=limits, seed=seed, hide=hide) as calibrator:
+    with Grader(slot=max(1, workers), limits=limits, seed=seed, hide=hide,
+                tests=tests or manifest.TESTS) as calibrator:
         return calibrator.plans.warm_up()
 
 
 def _run_pool(todo, out, results, workers, limits, seed, hide, bar, plans, *, last_attempt, notebooks=False, mode="",
-              interrupt: Interrupt):
+              interrupt: Interrupt, tests: tuple[TestSpec, ...] | None = None):
     """Grade ``todo`` in a pool; return what is left: the submissions of a worker that died (for a
     fresh pool), or, after an interrupt, everything not finished."""
     context = multiprocessing.get_context("fork")  # the workers inherit ``plans`` without pickling
@@ -318,7 +398,7 @@ def _run_pool(todo, out, results, workers, limits, seed, hide, bar, plans, *, la
         max(1, workers),
         mp_context=context,
         initializer=_init_worker,
-        initargs=(slots, limits, seed, hide, plans, notebooks, mode),
+        initargs=(slots, limits, seed, hide, plans, notebooks, mode, tests),
     )
     try:
         while waiting or running:
@@ -326,7 +406,8 @@ def _run_pool(todo, out, results, workers, limits, seed, hide, bar, plans, *, la
             # Ctrl-C no further submission starts.
             while waiting and len(running) < max(1, workers) and not interrupt.requested.is_set():
                 submission, digest = waiting.popleft()
-                running[pool.submit(_grade_in_worker, submission, digest, out)] = (submission, digest)
+                running[pool.submit(_grade_in_worker, submission, digest, out, tests is not None)] = \
+                    (submission, digest)
             if interrupt.requested.is_set():
                 _wind_down(pool, running, collect, interrupt)
                 left += list(waiting)
@@ -381,23 +462,27 @@ def _exit_worker() -> None:
 
 def _init_worker(
     slots, limits: Limits, seed: int, hide: tuple[Path, ...], plans: PlanSet | None, notebooks: bool = False,
-    mode: str = "",
+    mode: str = "", tests: tuple[TestSpec, ...] | None = None,
 ) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, _abandon)
     slot = slots.get()
     grader = Grader(slot=slot, limits=limits, seed=seed, hide=hide, plans=plans, notebooks=notebooks,
-                    isolation_mode=mode)
+                    isolation_mode=mode, tests=tests or manifest.TESTS)
     grader.warm_up()
     _WORKER["grader"] = grader
     multiprocessing.util.Finalize(None, grader.close, exitpriority=10)  # runs when the worker exits
 
 
-def _grade_in_worker(submission: Submission, digest: str, out: Path) -> SubmissionResult:
-    """Grade and write the student's files here, in parallel; the main process only collects."""
+def _grade_in_worker(submission: Submission, digest: str, out: Path, regrade: bool = False) -> SubmissionResult:
+    """Grade and write the student's files here, in parallel; the main process only collects.
+    With ``regrade`` (``--test``) the run's outcomes replace those of the stored result."""
     _WORKER["busy"] = True
     try:
         result = _WORKER["grader"].grade(submission, digest)
+        stored = stored_result(out, submission.student, None) if regrade else None
+        if stored is not None:
+            result = rescore.regraded(stored, result, digest)
         write_outputs(out, result)
     except _Abandoned:
         _exit_worker()

@@ -81,3 +81,29 @@ def _python_files(path: Path) -> list[Path]:
     if path.is_dir():
         return sorted(path.rglob("*.py"))
     return [path] if path.is_file() else []
+
+
+def regraded(stored: SubmissionResult, partial: SubmissionResult, digest: str) -> SubmissionResult:
+    """``stored`` with the outcomes of ``partial`` (a run of some tests only) in place of its own.
+
+    What ``grade-all --test`` writes: the tests ``partial`` ran replace the stored outcomes of the
+    same ids, every other stored outcome stands, and the whole is scored with today's manifest
+    (with the notebook tests when ``stored`` had them). ``digest`` becomes the result's resume
+    key. A ``partial`` that could not grade makes the result "could not grade", with every test
+    of ``stored``, so the next run grades the submission in full.
+    """
+    notebooks = any(test.spec.id.startswith("notebook.") for test in stored.tests)
+    specs = manifest.graded_specs(notebooks, manifest.TESTS)
+    if partial.status != GRADED:
+        reason = partial.notices[0] if partial.notices else "Could not grade."
+        return replace(scoring.could_not_grade(stored.student, specs, reason, staff_log=partial.staff_log,
+                                               content_hash=digest), isolation=partial.isolation)
+    outcomes = {test.spec.id: test.outcome for test in stored.tests}
+    outcomes.update({test.spec.id: test.outcome for test in partial.tests})
+    tests = scoring.score_tests(specs, tuple(outcomes.values()))
+    ran = ", ".join(test.spec.id for test in partial.tests)
+    return replace(stored, tests=tests, score=sum(test.score for test in tests),
+                   max_score=float(sum(spec.points for spec in specs)), content_hash=digest,
+                   seconds=round(stored.seconds + partial.seconds, 3), isolation=partial.isolation,
+                   events=(*stored.events, *partial.events),
+                   staff_log=f"{stored.staff_log}\nregraded: {ran}\n{partial.staff_log}".strip())

@@ -1,6 +1,7 @@
 """Batch bookkeeping: which stored results are reused on resume, and which are graded again."""
 from __future__ import annotations
 
+import dataclasses
 import shutil
 
 import pytest
@@ -81,3 +82,39 @@ def test_only_regrades_the_named_student_and_leaves_the_others_alone(releases, t
     with pytest.raises(UnknownStudent, match="carol"):
         grade_all(batch, out, workers=1, limits=FAST, progress=False, accept=preflight.WEAKER, notebooks=False,
                   only=("carol",))
+
+
+def test_test_regrades_one_function_and_keeps_every_other_stored_outcome(releases, tmp_path):
+    """``--test ID``: the tests of that function run again; every other stored outcome stands."""
+    from autograder.grading.batch import RegradeError
+    from autograder.grading.rescore import rescore
+    from autograder.grading.results import SubmissionResult, TestOutcome
+
+    batch, out = tmp_path / "batch", tmp_path / "out"
+    for name in ("alice", "bob", "carol"):
+        shutil.copytree(releases["solution"], batch / name)
+    grade_all(batch, out, workers=1, limits=FAST, progress=False, accept=preflight.WEAKER, notebooks=False)
+
+    def tamper(student: str, failed: set[str]) -> None:  # as if an earlier, buggy test had failed these
+        stored = SubmissionResult.from_json((out / student / "grading.json").read_text())
+        tests = tuple(dataclasses.replace(t, outcome=TestOutcome(t.spec.id, False, "an old verdict"))
+                      if t.spec.id in failed else t for t in stored.tests)
+        write_outputs(out, rescore(dataclasses.replace(stored, tests=tests), tuple(t.spec for t in tests)))
+
+    tamper("bob", {"svm.vectorized.loss", "knn.predict_labels.k1"})
+    (batch / "carol" / "cs_utils" / "classifiers" / "softmax.py").write_text("# changed since it was graded\n")
+    again = grade_all(batch, out, workers=1, limits=FAST, progress=False, accept=preflight.WEAKER, notebooks=False,
+                      tests=("svm.vectorized.loss",))
+    by_student = {result.student: result for result in again.results}
+    passed = {t.spec.id: t.outcome.passed for t in by_student["bob"].tests}
+    assert passed["svm.vectorized.loss"] and not passed["knn.predict_labels.k1"]  # regraded; kept
+    assert by_student["bob"].score == CODE_POINTS - next(s.points for s in manifest.TESTS
+                                                         if s.id == "knn.predict_labels.k1")
+    assert "regraded: svm.vectorized." in by_student["bob"].staff_log
+    assert by_student["alice"].score == CODE_POINTS and again.skipped == ("carol",)
+    assert by_student["carol"].score == CODE_POINTS  # its stored result stands until a full run
+    third = grade_all(batch, out, workers=1, limits=FAST, progress=False, accept=preflight.WEAKER, notebooks=False)
+    assert (third.graded, third.reused) == (1, 2)  # the regraded results carry the current key; carol is graded
+    with pytest.raises(RegradeError, match="notebook"):
+        grade_all(batch, out, workers=1, limits=FAST, progress=False, accept=preflight.WEAKER, notebooks=False,
+                  tests=("notebook.knn.runs",))
