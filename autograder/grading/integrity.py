@@ -16,12 +16,13 @@ self-check.
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 from pathlib import Path
 
 from autograder.grading.results import OUTSIDE_PATH, PATCHED_MODULE, GradingEvent
 from autograder.grading.safe_text import file_label
 from autograder.grading.snapshot import SubmissionFiles
-from autograder.grading.static import _dotted  # one reading of dotted names for both source checks
+from autograder.grading.static import _dotted, parse_source  # one reading of the source for all checks
 from autograder.grading.submission import STARTER
 
 #: The student's own package: theirs to change.
@@ -41,6 +42,12 @@ FILE_CALLS = frozenset({"open", "glob", "iglob", "listdir", "scandir", "walk", "
                         "symlink", "exists", "isfile", "isdir", "stat"})
 #: Longest path quoted in an event.
 MAX_PATH_CHARS = 80
+
+
+@lru_cache(maxsize=64)
+def _nodes(tree: ast.Module) -> tuple[ast.AST, ...]:
+    """Every node of ``tree`` (a cached, read-only parse), listed once for the several passes."""
+    return tuple(ast.walk(tree))
 
 
 def patch_events(files: SubmissionFiles, starter: Path = STARTER) -> list[GradingEvent]:
@@ -78,16 +85,16 @@ def outside_paths(source: str) -> list[str]:
     []
     """
     try:
-        tree = ast.parse(source)
+        tree = parse_source(source)
     except (SyntaxError, ValueError):
         return []
-    if not any(isinstance(node, ast.Call) and _last_name(node.func) in FILE_CALLS for node in ast.walk(tree)):
+    if not any(isinstance(node, ast.Call) and _last_name(node.func) in FILE_CALLS for node in _nodes(tree)):
         return []
-    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+    docstrings = {id(node.body[0].value) for node in _nodes(tree)
                   if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
                   and node.body and isinstance(node.body[0], ast.Expr)}
     found = []
-    for node in ast.walk(tree):
+    for node in _nodes(tree):
         if (isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
                 and _outside(node.value)):
             found.append((node.lineno, node.col_offset, f"'{file_label(node.value, MAX_PATH_CHARS)}'"))
@@ -135,11 +142,11 @@ def patched_modules(source: str) -> list[str]:
     []
     """
     try:
-        tree = ast.parse(source)
+        tree = parse_source(source)
     except (SyntaxError, ValueError):
         return []
     modules = {"__builtins__": "builtins"}  # local name -> the module it stands for; reachable without an import
-    for node in ast.walk(tree):
+    for node in _nodes(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.split(".")[0] != OWN_PACKAGE:
@@ -150,7 +157,7 @@ def patched_modules(source: str) -> list[str]:
             for alias in node.names:
                 modules[alias.asname or alias.name] = f"{node.module}.{alias.name}"
     found = []
-    for node in ast.walk(tree):
+    for node in _nodes(tree):
         targets: list[ast.expr] = []
         if isinstance(node, ast.Assign):
             targets = [leaf for target in node.targets for leaf in _leaves(target)]

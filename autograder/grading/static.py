@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
+from functools import lru_cache
 
 #: Node types that are Python-level loops.
 LOOP_NODES = {
@@ -15,6 +16,15 @@ LOOP_NODES = {
     ast.GeneratorExp: "a generator expression",
 }
 
+
+
+@lru_cache(maxsize=64)
+def parse_source(text: str) -> ast.Module:
+    """``ast.parse(text)``, once per text: every check of a submission reads the same few files.
+
+    Callers only read the tree. Raises what :func:`ast.parse` raises.
+    """
+    return ast.parse(text)
 
 def find_function(tree: ast.AST, qualified: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
     """The *last* definition of ``Class.method`` or ``function`` (a later one wins at import)."""
@@ -38,7 +48,7 @@ def python_loops(source: str, qualified: str) -> list[str] | None:
     module (or of its class).
     """
     try:
-        tree = ast.parse(source)
+        tree = parse_source(source)
     except (SyntaxError, ValueError):
         return None
     function = find_function(tree, qualified)
@@ -88,7 +98,7 @@ def _through_calls(read: Callable[[str], str | None], relative: str, qualified: 
         seen.add((path, name))
         text = read(path)
         try:
-            tree = ast.parse(text) if text is not None else None
+            tree = parse_source(text) if text is not None else None
         except (SyntaxError, ValueError):
             tree = None
         function = find_function(tree, name) if tree is not None else None
