@@ -18,6 +18,7 @@ from autograder.grading.checks.judging import (
     ran_and_returned_array,
     reference_seconds_for,
     rng_for,
+    seeded_knn_call,
 )
 from autograder.grading.checks.plans import KNN_FILE, KNN_MEMORY_SIZE, KNN_SPEED_SIZE, Plan, Timing
 from autograder.grading.results import Verdict
@@ -162,8 +163,8 @@ def knn_extra_plans(ref: ModuleType, seed: int, timing: Timing | None = None) ->
         race = race_call("no_loops/race", knn_call("no_loops/raced", "compute_distances_no_loops", X_train,
                                                    y_train, X), naive)
         reference_seconds = reference_seconds_for(timing, vectorized, lambda: knn.compute_distances_no_loops(X))
-        big_train, big_labels, big = _knn_problem(rng, *KNN_MEMORY_SIZE)
-        memory = knn_call("no_loops/memory", "compute_distances_no_loops", big_train, big_labels, big)
+        memory = seeded_knn_call("no_loops/memory", "compute_distances_no_loops", int(rng.integers(2**31)),
+                                 *KNN_MEMORY_SIZE)
 
         want = knn.compute_distances_no_loops(X)
 

@@ -22,6 +22,7 @@ from autograder.grading.checks.judging import (
     ran_and_returned_loss,
     reference_seconds_for,
     rng_for,
+    seeded_loss_call,
 )
 from autograder.grading.checks.plans import (
     LOSS_MEMORY_SIZE,
@@ -155,7 +156,8 @@ def loss_plans(ref: ModuleType, family: str, seed: int, timing: Timing | None = 
         race = race_call(f"{vectorized}/race", loss_call(f"{vectorized}/raced", module, vectorized, problem),
                          loss_call(f"{naive}/speed", module, naive, problem))
         reference_seconds = reference_seconds_for(timing, timed, lambda: reference[vectorized](*problem))
-        memory = loss_call(f"{vectorized}/memory", module, vectorized, loss_problem(rng, *LOSS_MEMORY_SIZE))
+        memory = seeded_loss_call(f"{vectorized}/memory", module, vectorized, int(rng.integers(2**31)),
+                                  *LOSS_MEMORY_SIZE)
 
         want_loss, want_dW = reference[naive](*problem)
 
