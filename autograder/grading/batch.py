@@ -252,6 +252,16 @@ def regrade_tests(test_ids: Collection[str]) -> tuple[TestSpec, ...]:
     return tuple(spec for spec in manifest.TESTS if spec.function in functions)
 
 
+def _discover_checked(batch: Path, name_by: str, only: Collection[str]) -> list[Submission]:
+    """The batch's submissions; :class:`UnknownStudent` if ``only`` names someone it does not hold."""
+    submissions = discover(batch, name_by)
+    unknown = sorted(set(only) - {submission.student for submission in submissions})
+    if unknown:
+        raise UnknownStudent(f"--only names {', '.join(unknown)}, not in {batch} (students are named as in "
+                             "grades.csv)")
+    return submissions
+
+
 def regrade_pending(batch: Path, out: Path, seed: int, name_by: str = "sid", only: Collection[str] = ()
                     ) -> tuple[dict[str, SubmissionResult], list[tuple[Submission, str]], list[str]]:
     """For ``--test``: the stored results, the students to regrade and those that cannot be.
@@ -264,11 +274,7 @@ def regrade_pending(batch: Path, out: Path, seed: int, name_by: str = "sid", onl
     results: dict[str, SubmissionResult] = {}
     todo: list[tuple[Submission, str]] = []
     skipped: list[str] = []
-    submissions = discover(batch, name_by)
-    unknown = sorted(set(only) - {submission.student for submission in submissions})
-    if unknown:
-        raise UnknownStudent(f"--only names {', '.join(unknown)}, not in {batch} (students are named as in "
-                             "grades.csv)")
+    submissions = _discover_checked(batch, name_by, only)
     for submission in submissions:
         stored = stored_result(out, submission.student, None)
         if only and submission.student not in only:
@@ -307,11 +313,7 @@ def pending(batch: Path, out: Path, fingerprint: str, name_by: str = "sid", *, n
     results: dict[str, SubmissionResult] = {}
     todo: list[tuple[Submission, str]] = []
     specs = manifest.graded_specs(notebooks, manifest.TESTS)
-    submissions = discover(batch, name_by)
-    unknown = sorted(set(only) - {submission.student for submission in submissions})
-    if unknown:
-        raise UnknownStudent(f"--only names {', '.join(unknown)}, not in {batch} (students are named as in "
-                             "grades.csv)")
+    submissions = _discover_checked(batch, name_by, only)
     for submission in submissions:
         digest = submission_digest(submission.path, fingerprint)
         if only and submission.student not in only:
