@@ -250,7 +250,8 @@ def knn_call(
     return Call(key, request, {"X_train": X_train, "y_train": y_train, "arg": argument}, timed=timed)
 
 
-def seeded(seed: int, shape: tuple[int, ...], kind: str = "normal", *, scale: float = 1.0, high: float = 0.0) -> dict:
+def drawn_in_child(seed: int, shape: tuple[int, ...], kind: str = "normal", *, scale: float = 1.0,
+                   high: float = 0.0) -> dict:
     """An argument the child draws itself with ``np.random.default_rng(seed)``: ``scale`` times
     standard normals, uniforms in [0, high), or integers in [0, high). For the memory-safe sizes,
     whose values no judge reads: tens of MB that need not be sent to every submission's child."""
@@ -259,19 +260,19 @@ def seeded(seed: int, shape: tuple[int, ...], kind: str = "normal", *, scale: fl
 
 
 def seeded_loss_call(key: str, module: str, name: str, seed: int, N: int, D: int, C: int) -> Call:
-    """A loss call on a random problem of size (N, D, C) drawn in the child (see :func:`seeded`)."""
+    """A loss call on a random problem of size (N, D, C) drawn in the child (see :func:`drawn_in_child`)."""
     request = {"kind": "function", "module": module, "name": name, "return_inputs": False,
-               "args": [seeded(seed, (D, C), scale=0.01), seeded(seed + 1, (N, D), scale=10.0),
-                        seeded(seed + 2, (N,), "integers", high=C), {"value": 0.1}]}
+               "args": [drawn_in_child(seed, (D, C), scale=0.01), drawn_in_child(seed + 1, (N, D), scale=10.0),
+                        drawn_in_child(seed + 2, (N,), "integers", high=C), {"value": 0.1}]}
     return Call(key, request)
 
 
 def seeded_knn_call(key: str, method: str, seed: int, num_test: int, num_train: int, D: int) -> Call:
-    """A kNN call on random images drawn in the child (see :func:`seeded`)."""
+    """A kNN call on random images drawn in the child (see :func:`drawn_in_child`)."""
     request = {"kind": "knn", "method": method, "return_inputs": False,
-               "train": [seeded(seed, (num_train, D), "uniform", high=255.0),
-                         seeded(seed + 1, (num_train,), "integers", high=10)],
-               "args": [seeded(seed + 2, (num_test, D), "uniform", high=255.0)]}
+               "train": [drawn_in_child(seed, (num_train, D), "uniform", high=255.0),
+                         drawn_in_child(seed + 1, (num_train,), "integers", high=10)],
+               "args": [drawn_in_child(seed + 2, (num_test, D), "uniform", high=255.0)]}
     return Call(key, request)
 
 
