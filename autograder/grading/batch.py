@@ -275,22 +275,18 @@ def regrade_pending(batch: Path, out: Path, seed: int, name_by: str = "sid", onl
     todo: list[tuple[Submission, str]] = []
     skipped: list[str] = []
     submissions = _discover_checked(batch, name_by, only)
+    fingerprints = {notebooks: grader_fingerprint(seed, notebooks) for notebooks in (False, True)}
     for submission in submissions:
         stored = stored_result(out, submission.student, None)
+        if stored is not None:
+            results[submission.student] = stored  # a regraded student's is replaced when it comes
         if only and submission.student not in only:
-            if stored is not None:
-                results[submission.student] = stored
             continue
-        same = stored is not None and stored.status == GRADED and \
-            stored.content_hash.split(":")[0] == submission_digest(submission.path, "").split(":")[0]
-        if stored is None or not same:
+        content = submission_digest(submission.path, "").split(":")[0]
+        if stored is None or stored.status != GRADED or not content or stored.content_hash.split(":")[0] != content:
             skipped.append(submission.student)
-            if stored is not None:
-                results[submission.student] = stored
             continue
-        notebooks = any(test.spec.id.startswith("notebook.") for test in stored.tests)
-        todo.append((submission, submission_digest(submission.path, grader_fingerprint(seed, notebooks))))
-        results[submission.student] = stored  # replaced by the regraded result when it comes
+        todo.append((submission, f"{content}:{fingerprints[rescore.graded_notebooks(stored)]}"))
     return results, todo, skipped
 
 
@@ -408,8 +404,8 @@ def _run_pool(todo, out, results, workers, limits, seed, hide, bar, plans, *, la
             # Ctrl-C no further submission starts.
             while waiting and len(running) < max(1, workers) and not interrupt.requested.is_set():
                 submission, digest = waiting.popleft()
-                running[pool.submit(_grade_in_worker, submission, digest, out, tests is not None)] = \
-                    (submission, digest)
+                stored = results.get(submission.student) if tests is not None else None
+                running[pool.submit(_grade_in_worker, submission, digest, out, stored)] = (submission, digest)
             if interrupt.requested.is_set():
                 _wind_down(pool, running, collect, interrupt)
                 left += list(waiting)
@@ -476,13 +472,13 @@ def _init_worker(
     multiprocessing.util.Finalize(None, grader.close, exitpriority=10)  # runs when the worker exits
 
 
-def _grade_in_worker(submission: Submission, digest: str, out: Path, regrade: bool = False) -> SubmissionResult:
+def _grade_in_worker(submission: Submission, digest: str, out: Path,
+                     stored: SubmissionResult | None = None) -> SubmissionResult:
     """Grade and write the student's files here, in parallel; the main process only collects.
-    With ``regrade`` (``--test``) the run's outcomes replace those of the stored result."""
+    With a ``stored`` result (``--test``), the run's outcomes replace those of the same tests in it."""
     _WORKER["busy"] = True
     try:
         result = _WORKER["grader"].grade(submission, digest)
-        stored = stored_result(out, submission.student, None) if regrade else None
         if stored is not None:
             result = rescore.regraded(stored, result, digest)
         write_outputs(out, result)

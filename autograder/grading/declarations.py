@@ -56,9 +56,7 @@ def problems(code_tests: tuple[TestSpec, ...] | None = None, notebook_tests: tup
     found += [f"test id {test_id!r} is declared {count} times in manifest.py: ids must be unique"
               for test_id, count in sorted(counts.items()) if count > 1]
     declared = {spec.id for spec in code_tests}
-    found += [f"test {test_id!r} is in manifest.TESTS but no plan builder in autograder/grading/checks/ makes it "
-              "(a typo in the id?): every submission would be 'could not grade'"
-              for test_id in sorted(declared - planned)]
+    found += missing_plans(code_tests, planned)
     found += [f"plan {test_id!r} in autograder/grading/checks/ has no entry in manifest.TESTS: it would never be "
               "run or scored (add the entry, or remove the plan)" for test_id in sorted(planned - declared)]
     functions = reference_functions()
@@ -74,6 +72,14 @@ def problems(code_tests: tuple[TestSpec, ...] | None = None, notebook_tests: tup
     found += [f"notebook test {spec.id!r} is charged to {spec.function!r}, which is not one of the notebooks "
               f"({', '.join(sorted(notebooks))})" for spec in notebook_tests if spec.function not in notebooks]
     return found
+
+
+def missing_plans(tests: Iterable[TestSpec], builders: Iterable[str]) -> list[str]:
+    """One sentence per declared test that no plan builder makes (a typo in the id?)."""
+    planned = set(builders)
+    return [f"test {test_id!r} is in manifest.TESTS but no plan builder in autograder/grading/checks/ makes it "
+            "(a typo in the id?): every submission would be 'could not grade'"
+            for test_id in sorted({spec.id for spec in tests} - planned)]
 
 
 def require_consistent(found: list[str] | None = None) -> None:

@@ -83,6 +83,11 @@ def _python_files(path: Path) -> list[Path]:
     return [path] if path.is_file() else []
 
 
+def graded_notebooks(result: SubmissionResult) -> bool:
+    """Whether ``result`` scored the notebooks (it was not graded with ``--no-notebooks``)."""
+    return any(test.spec.id.startswith("notebook.") for test in result.tests)
+
+
 def regraded(stored: SubmissionResult, partial: SubmissionResult, digest: str) -> SubmissionResult:
     """``stored`` with the outcomes of ``partial`` (a run of some tests only) in place of its own.
 
@@ -92,8 +97,7 @@ def regraded(stored: SubmissionResult, partial: SubmissionResult, digest: str) -
     key. A ``partial`` that could not grade makes the result "could not grade", with every test
     of ``stored``, so the next run grades the submission in full.
     """
-    notebooks = any(test.spec.id.startswith("notebook.") for test in stored.tests)
-    specs = manifest.graded_specs(notebooks, manifest.TESTS)
+    specs = manifest.graded_specs(graded_notebooks(stored), manifest.TESTS)
     if partial.status != GRADED:
         reason = partial.notices[0] if partial.notices else "Could not grade."
         return replace(scoring.could_not_grade(stored.student, specs, reason, staff_log=partial.staff_log,

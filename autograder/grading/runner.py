@@ -107,9 +107,7 @@ class PlanSet:
                  timing: Callable[[Call], float] | None = None):
         self.tests = tests
         self._builders = checks.plan_builders(load_reference(), seed, timing=timing)
-        declarations.require_consistent([f"test {spec.id!r} is in the manifest but no plan builder in "
-                                         "autograder/grading/checks/ makes it (a typo in the id?)"
-                                         for spec in tests if spec.id not in self._builders])
+        declarations.require_consistent(declarations.missing_plans(tests, self._builders))
         self._plans: dict[str, Plan] = {}
         self._payloads: dict[str, list[tuple[str, str, list[int], bytes]]] = {}
 
