@@ -61,6 +61,7 @@ def test_grade_all_grades_a_stored_could_not_grade_again(releases, tmp_path):
     assert (third.graded, third.reused) == (0, 1)
 
 
+@pytest.mark.e2e  # batches in sandboxes
 def test_only_regrades_the_named_student_and_leaves_the_others_alone(releases, tmp_path):
     from autograder.grading.batch import UnknownStudent
 
@@ -84,6 +85,7 @@ def test_only_regrades_the_named_student_and_leaves_the_others_alone(releases, t
                   only=("carol",))
 
 
+@pytest.mark.e2e  # batches in sandboxes
 def test_test_regrades_one_function_and_keeps_every_other_stored_outcome(releases, tmp_path):
     """``--test ID``: the tests of that function run again; every other stored outcome stands."""
     from autograder.grading.batch import RegradeError
