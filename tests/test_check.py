@@ -287,6 +287,7 @@ def test_the_self_check_uses_the_graders_sizes_and_limits(releases, monkeypatch)
         plans.RACE_FACTOR, plans.RACE_ROUNDS, plans.RACE_SETTLED)
     assert (knn["RACE_SIZE"], knn["MEMORY_SIZE"]) == (plans.KNN_SPEED_SIZE, plans.KNN_MEMORY_SIZE)
     assert (losses["RACE_SIZE"], losses["MEMORY_SIZE"]) == (plans.LOSS_SPEED_SIZE, plans.LOSS_MEMORY_SIZE)
+    assert compare["MEMORY_HEADROOM"] == plans.MEMORY_HEADROOM_BYTES
 
 
 # --------------------------------------------------------------- wherever students work

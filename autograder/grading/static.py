@@ -112,16 +112,30 @@ def _through_calls(read: Callable[[str], str | None], relative: str, qualified: 
     return found if visit(relative, qualified, 0, None) else None
 
 
-def _loops(function: ast.AST) -> list[tuple[int, str]]:
-    return sorted(
+def _remembered(node: ast.AST, key: tuple, compute: Callable[[], tuple]) -> tuple:
+    """``compute()``, kept on ``node`` under ``key``: the judges of one submission ask about the same
+    functions many times, and :func:`parse_source` hands every caller the same (read-only) tree."""
+    memo = node.__dict__.setdefault("_grader_memo", {})
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def _loops(function: ast.AST) -> tuple[tuple[int, str], ...]:
+    return _remembered(function, ("loops",), lambda: tuple(sorted(
         (node.lineno, LOOP_NODES[type(node)])
         for node in ast.walk(function)
         if isinstance(node, (ast.stmt, ast.expr)) and type(node) in LOOP_NODES
-    )
+    )))
 
 
-def _callees(tree: ast.Module, function: ast.AST, path: str, qualified: str) -> list[tuple[str, str]]:
+def _callees(tree: ast.Module, function: ast.AST, path: str, qualified: str) -> tuple[tuple[str, str], ...]:
     """(file, qualified name) of every call in ``function`` that lands in the student's package."""
+    return _remembered(function, ("callees", path, qualified), lambda: tuple(_find_callees(tree, function, path,
+                                                                                           qualified)))
+
+
+def _find_callees(tree: ast.Module, function: ast.AST, path: str, qualified: str) -> list[tuple[str, str]]:
     owner = qualified.rsplit(".", 1)[0] if "." in qualified else None
     imported: dict[str, tuple[str, str]] = {}  # local name -> (file, function)
     modules: dict[str, str] = {}  # local alias -> file of an imported cs_utils module
@@ -169,6 +183,10 @@ def forbidden_helpers(read: Callable[[str], str | None], relative: str, qualifie
 
 def _forbidden_uses(tree: ast.Module, function: ast.AST) -> list[str]:
     """What ``function`` uses from the forbidden libraries or ``numpy.linalg.norm``."""
+    return list(_remembered(function, ("forbidden",), lambda: tuple(_find_forbidden_uses(tree, function))))
+
+
+def _find_forbidden_uses(tree: ast.Module, function: ast.AST) -> list[str]:
     bound: dict[str, str] = {}  # local name -> what it stands for ("scipy", "numpy.linalg", "norm")
     for node in [*tree.body, *ast.walk(function)]:
         if isinstance(node, ast.Import):

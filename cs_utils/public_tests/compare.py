@@ -78,6 +78,8 @@ def no_helpers_in(session: Session, where: str, qualified: str) -> None:
 #: naive version, each timed this many times in turns in one process (fastest of each); the race
 #: ends after a round once it is RACE_SETTLED times faster (more rounds could not change the verdict).
 RACE_FACTOR, RACE_ROUNDS, RACE_SETTLED = 3.0, 3, 12.0
+#: A memory-safe call may grow the test process's address space by this much (256 MiB), as in grading.
+MEMORY_HEADROOM = 268_435_456
 
 
 def race(session: Session, key: str, vectorized: dict, naive: dict, arrays: dict, function: str,
@@ -101,8 +103,9 @@ def race(session: Session, key: str, vectorized: dict, naive: dict, arrays: dict
 
 def memory_safe(session: Session, key: str, request: dict, arrays: dict, function: str, shape_words: str,
                 where: str) -> None:
-    """Run ``function`` at the grader's memory-safe size: it must not build a ``shape_words`` array."""
-    returned = session.call(key, request, arrays)
+    """Run ``function`` at the grader's memory-safe size, with the grader's headroom: it must not
+    build a ``shape_words`` array."""
+    returned = session.call(key, {**request, "headroom_bytes": MEMORY_HEADROOM}, arrays)
     if not returned.ok:
         if returned.error in ("MemoryError", "died"):
             raise Failed(f"{function} ran out of memory on a large input: build no {shape_words} array")

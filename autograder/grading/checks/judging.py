@@ -16,6 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 from autograder.grading.checks.plans import (
+    MEMORY_HEADROOM_BYTES,
     RACE_FACTOR,
     RACE_ROUNDS,
     RACE_SETTLED,
@@ -253,23 +254,27 @@ def knn_call(
 def drawn_in_child(seed: int, shape: tuple[int, ...], kind: str = "normal", *, scale: float = 1.0,
                    high: float = 0.0) -> dict:
     """An argument the child draws itself with ``np.random.default_rng(seed)``: ``scale`` times
-    standard normals, uniforms in [0, high), or integers in [0, high). For the memory-safe sizes,
-    whose values no judge reads: tens of MB that need not be sent to every submission's child."""
+    standard normals, uniforms in [0, high), or integers in [0, high); a matrix repeats its first
+    rows (``harness._seeded``). For the memory-safe sizes, whose values no judge reads: megabytes
+    that need not be sent to every submission's child."""
     return {"seeded": {"seed": int(seed), "shape": [int(n) for n in shape], "kind": kind, "scale": float(scale),
                        "high": float(high)}}
 
 
 def seeded_loss_call(key: str, module: str, name: str, seed: int, N: int, D: int, C: int) -> Call:
-    """A loss call on a random problem of size (N, D, C) drawn in the child (see :func:`drawn_in_child`)."""
+    """A loss call on a random problem of size (N, D, C) drawn in the child (see :func:`drawn_in_child`),
+    run with MEMORY_HEADROOM_BYTES of address space to spare."""
     request = {"kind": "function", "module": module, "name": name, "return_inputs": False,
+               "headroom_bytes": MEMORY_HEADROOM_BYTES,
                "args": [drawn_in_child(seed, (D, C), scale=0.01), drawn_in_child(seed + 1, (N, D), scale=10.0),
                         drawn_in_child(seed + 2, (N,), "integers", high=C), {"value": 0.1}]}
     return Call(key, request)
 
 
 def seeded_knn_call(key: str, method: str, seed: int, num_test: int, num_train: int, D: int) -> Call:
-    """A kNN call on random images drawn in the child (see :func:`drawn_in_child`)."""
-    request = {"kind": "knn", "method": method, "return_inputs": False,
+    """A kNN call on random images drawn in the child (see :func:`drawn_in_child`), run with
+    MEMORY_HEADROOM_BYTES of address space to spare."""
+    request = {"kind": "knn", "method": method, "return_inputs": False, "headroom_bytes": MEMORY_HEADROOM_BYTES,
                "train": [drawn_in_child(seed, (num_train, D), "uniform", high=255.0),
                          drawn_in_child(seed + 1, (num_train,), "integers", high=10)],
                "args": [drawn_in_child(seed + 2, (num_test, D), "uniform", high=255.0)]}

@@ -27,10 +27,13 @@ RACE_FACTOR, RACE_ROUNDS = 3.0, 3
 RACE_SETTLED = 4 * RACE_FACTOR
 #: Race sizes: (num_test, num_train, D) and (N, D, C), small in D so that the naive versions'
 #: Python loops dominate their time.
-KNN_SPEED_SIZE, LOSS_SPEED_SIZE = (50, 1000, 500), (2000, 100, 10)
-#: Memory-safe sizes: the vectorized function must run here (its inputs are tens of MB) although
-#: a (num_test, num_train, D) or (N, D, C) array would take 1.9 GB, more than a child may have.
-KNN_MEMORY_SIZE, LOSS_MEMORY_SIZE = (200, 1000, 1200), (2000, 1000, 120)
+KNN_SPEED_SIZE, LOSS_SPEED_SIZE = (25, 1000, 500), (500, 100, 10)
+#: Memory-safe sizes: the vectorized function must run here (its inputs take a few MB) with its
+#: address space capped MEMORY_HEADROOM_BYTES above what the child used before the call, although a
+#: (num_test, num_train, D) or (N, D, C) array would take 768 MB, three times that. (A cap of
+#: its own, not the child's 1.5 GiB: the sizes that prove the point stay small and quick.)
+KNN_MEMORY_SIZE, LOSS_MEMORY_SIZE = (120, 1000, 800), (1200, 400, 200)
+MEMORY_HEADROOM_BYTES = 256 << 20
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from cs_utils.public_tests.session import Session, explain
 SVM_FILE = "cs_utils/classifiers/linear_svm.py"
 SOFTMAX_FILE = "cs_utils/classifiers/softmax.py"
 #: The grader's sizes (N, D, C): the race against the naive version, and the memory-safe run.
-RACE_SIZE, MEMORY_SIZE = (2000, 100, 10), (2000, 1000, 120)
+RACE_SIZE, MEMORY_SIZE = (500, 100, 10), (1200, 400, 200)
 
 
 def _loss_problem(seed: int, N: int = 6, D: int = 5, C: int = 3, scale: float = 1.0):
