@@ -19,6 +19,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from autograder import KIT_ROOT
+from autograder.grading import manifest
 from autograder.release import GRADED_CELLS_FILE
 
 HANDOUT = Path("assignment") / "README.md"
@@ -26,20 +27,13 @@ README = Path("README.md")
 #: The placeholder an instructor replaces (once, at the top of README's "For students" section).
 PLACEHOLDER_PATH = "YOUR-GITHUB-ORG/YOUR-REPO/blob/main"
 PATH_LINE = re.compile(r"<!-- COLAB_GITHUB_PATH: (?P<path>\S+) -->")
-#: Which notebook and file each graded student function belongs to.
-FUNCTIONS = OrderedDict([
-    ("compute_distances_two_loops", ("knn", "k_nearest_neighbor.py")),
-    ("compute_distances_one_loop", ("knn", "k_nearest_neighbor.py")),
-    ("compute_distances_no_loops", ("knn", "k_nearest_neighbor.py")),
-    ("predict_labels", ("knn", "k_nearest_neighbor.py")),
-    ("svm_loss_naive", ("svm", "linear_svm.py")),
-    ("svm_loss_vectorized", ("svm", "linear_svm.py")),
-    ("LinearClassifier.train", ("svm", "linear_classifier.py")),
-    ("LinearClassifier.predict", ("svm", "linear_classifier.py")),
-    ("softmax_loss_naive", ("softmax", "softmax.py")),
-    ("softmax_loss_vectorized", ("softmax", "softmax.py")),
-])
 NOTEBOOKS = ("knn", "svm", "softmax")
+#: Which notebook and file each graded student function belongs to, notebook by notebook (from the
+#: declarations: :data:`autograder.grading.manifest.FUNCTIONS`).
+FUNCTIONS = OrderedDict(
+    (function.name, (function.notebook, Path(function.file).name))
+    for notebook in NOTEBOOKS for function in manifest.FUNCTIONS if function.notebook == notebook
+)
 
 
 def _number(value: float) -> str:
@@ -61,8 +55,8 @@ def points_table(tests, graded_cells: dict, notebook_tests=()) -> str:
     """
     unknown = {spec.function for spec in tests} - set(FUNCTIONS)
     if unknown:
-        raise ValueError(f"the manifest grades functions the handout does not know: {sorted(unknown)}; "
-                         "add them to autograder.handout.FUNCTIONS")
+        raise ValueError(f"the manifest grades functions no part declares: {sorted(unknown)}; "
+                         "add them to their part's PART_FUNCTIONS in autograder/grading/checks/")
     code = {name: sum(spec.points for spec in tests if spec.function == name) for name in FUNCTIONS}
     counts = {name: sum(spec.function == name for spec in tests) for name in FUNCTIONS}
     written = {name: [(cell["grade_id"], cell["points"]) for cell in graded_cells.get(name, [])

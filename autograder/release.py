@@ -54,6 +54,8 @@ SHIPPED_GRADER_MODULES = ("static.py",)
 SHIPPED_GRADER_FOLDER = Path("cs_utils") / "_grading"
 #: Written after the notebooks, from them: the graded cells' fingerprints, for ``cs_utils.submit``.
 GRADED_CELLS_FILE = SHIPPED_GRADER_FOLDER / "graded_cells.json"
+#: Written from the declarations: the graded functions in the assignment's order, for ``cs_utils.check``.
+FUNCTIONS_FILE = SHIPPED_GRADER_FOLDER / "functions.json"
 #: The line of each notebook's settings cell that says where Colab copies the kit from.
 KIT_SOURCE_LINE = re.compile(r'^KIT_SOURCE = ""', re.MULTILINE)
 
@@ -218,7 +220,24 @@ def build_release(
             staged.rename(final)
     written.extend(_build_notebooks(destination, solutions=solutions, source_root=source_root, kit_source=kit_source))
     written.extend(_write_graded_cells(destination, source_root))
+    written.extend(_write_functions(destination))
     return written
+
+
+def _write_functions(destination: Path) -> list[Path]:
+    """The graded functions (name, part, notebook, file), notebook by notebook, as the handout lists
+    them: the self-check's registry follows the declarations (``autograder/grading/checks/``)."""
+    if not (destination / SHIPPED_GRADER_FOLDER).is_dir():
+        return []
+    from autograder.grading.manifest import FUNCTIONS
+    from autograder.handout import FUNCTIONS as IN_ORDER
+
+    by_name = {function.name: function for function in FUNCTIONS}
+    listed = [{"name": name, "part": by_name[name].part, "notebook": by_name[name].notebook,
+               "file": by_name[name].file} for name in IN_ORDER]
+    text = json.dumps({"functions": listed}, indent=1) + "\n"
+    (destination / FUNCTIONS_FILE).write_text(text, encoding="utf-8")
+    return [FUNCTIONS_FILE]
 
 
 def _copy_grader_modules(staging: Path) -> list[Path]:

@@ -55,6 +55,7 @@ ALLOWED = (
     "cs_utils/_grading/runner.py",
     "cs_utils/_grading/static.py",
     "cs_utils/_grading/graded_cells.json",
+    "cs_utils/_grading/functions.json",
 )
 #: Copied from the kit as they are.
 COPIED = ("LICENSE", "get_datasets.sh", "requirements.txt", "datasets/README.md")

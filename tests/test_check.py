@@ -215,7 +215,8 @@ def test_the_student_package_ships_the_graders_static_checks_and_no_sandbox():
     for name in release.SHIPPED_GRADER_MODULES:
         assert filecmp.cmp(shipped / name, KIT_ROOT / "autograder" / "grading" / name, shallow=False), name
     names = {path.name for path in shipped.iterdir() if path.name != "__pycache__"}
-    assert names == {"child.py", "runner.py", "static.py", "graded_cells.json"}, "only the runner and the static checks"
+    assert names == {"child.py", "runner.py", "static.py", "graded_cells.json", "functions.json"}, (
+        "only the runner, the static checks and the generated data files")
 
 
 def test_the_notebook_one_liner_prints_and_returns_the_report(releases):

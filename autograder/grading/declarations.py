@@ -53,21 +53,21 @@ def problems(code_tests: tuple[TestSpec, ...] | None = None, notebook_tests: tup
     planned = set(builders)
     found: list[str] = []
     counts = Counter(spec.id for spec in (*code_tests, *notebook_tests))
-    found += [f"test id {test_id!r} is declared {count} times in manifest.py: ids must be unique"
+    found += [f"test id {test_id!r} is declared {count} times (the parts' PART_TESTS in autograder/grading/checks/, "
+              "and manifest.NOTEBOOK_TESTS): ids must be unique"
               for test_id, count in sorted(counts.items()) if count > 1]
     declared = {spec.id for spec in code_tests}
     found += missing_plans(code_tests, planned)
-    found += [f"plan {test_id!r} in autograder/grading/checks/ has no entry in manifest.TESTS: it would never be "
-              "run or scored (add the entry, or remove the plan)" for test_id in sorted(planned - declared)]
+    found += [f"plan {test_id!r} in autograder/grading/checks/ has no declaration in its part's PART_TESTS: it "
+              "would never be run or scored (declare it, or remove the plan)" for test_id in sorted(planned - declared)]
     functions = reference_functions()
     found += [f"test {spec.id!r} is charged to {spec.function!r}, which the reference in "
               f"autograder/source/cs_utils/classifiers/ does not define" for spec in code_tests
               if spec.function not in functions]
-    from autograder.handout import FUNCTIONS as HANDOUT_FUNCTIONS
-
-    found += [f"test {spec.id!r} is charged to {spec.function!r}, which autograder/handout.py FUNCTIONS does not "
-              "list: the handout's points table would leave it out" for spec in code_tests
-              if spec.function in functions and spec.function not in HANDOUT_FUNCTIONS]
+    declared_functions = {function.name for function in manifest.FUNCTIONS}
+    found += [f"test {spec.id!r} is charged to {spec.function!r}, which no part declares in PART_FUNCTIONS "
+              "(autograder/grading/checks/): the handout's points table and the self-check would leave it out"
+              for spec in code_tests if spec.function in functions and spec.function not in declared_functions]
     notebooks = {f"{path.stem}.ipynb" for path in NOTEBOOKS.glob("*.py")}
     found += [f"notebook test {spec.id!r} is charged to {spec.function!r}, which is not one of the notebooks "
               f"({', '.join(sorted(notebooks))})" for spec in notebook_tests if spec.function not in notebooks]
@@ -77,7 +77,7 @@ def problems(code_tests: tuple[TestSpec, ...] | None = None, notebook_tests: tup
 def missing_plans(tests: Iterable[TestSpec], builders: Iterable[str]) -> list[str]:
     """One sentence per declared test that no plan builder makes (a typo in the id?)."""
     planned = set(builders)
-    return [f"test {test_id!r} is in manifest.TESTS but no plan builder in autograder/grading/checks/ makes it "
+    return [f"test {test_id!r} is declared but no plan builder in autograder/grading/checks/ makes it "
             "(a typo in the id?): every submission would be 'could not grade'"
             for test_id in sorted({spec.id for spec in tests} - planned)]
 
@@ -89,7 +89,7 @@ def require_consistent(found: list[str] | None = None) -> None:
     if found:
         raise DeclarationError("the hidden tests are declared inconsistently, so nothing was graded:\n  "
                                + "\n  ".join(found)
-                               + "\nFix manifest.py or autograder/grading/checks/, then run "
+                               + "\nFix the declarations or plans in autograder/grading/checks/, then run "
                                  "'python -m autograder release --check'.")
 
 

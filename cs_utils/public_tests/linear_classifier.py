@@ -94,3 +94,7 @@ def predict_tests() -> list[tuple[str, Callable[[Session], None]]]:
         same_shape(run(session, X[:1]), (1,), "y_pred", "(N,)")
 
     return [("predicts the highest-scoring class", argmax), ("returns shape (1,) for one example", single)]
+
+
+#: This part's functions and their public tests (``cs_utils.check`` gathers every part's).
+PUBLIC_TESTS = {"LinearClassifier.train": train_tests(), "LinearClassifier.predict": predict_tests()}

@@ -180,3 +180,8 @@ def loss_tests(family: str, variant: str) -> list[tuple[str, Callable[[Session],
             ("runs where an (N, D, C) array would not fit in memory", memory),
         ]
     return tests
+
+
+#: This part's functions and their public tests (``cs_utils.check`` gathers every part's).
+PUBLIC_TESTS = {f"{family}_loss_{variant}": loss_tests(family, variant)
+                for family in ("svm", "softmax") for variant in ("naive", "vectorized")}

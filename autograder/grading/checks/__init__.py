@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from types import ModuleType
 
+from autograder.grading.checks import knn, linear_classifier, losses
 from autograder.grading.checks.judging import (
     check_array,
     check_gradient,
@@ -29,14 +30,15 @@ from autograder.grading.checks.judging import (
     relative_error,
     rng_for,
 )
-from autograder.grading.checks.knn import distance_plans, knn_extra_plans
-from autograder.grading.checks.linear_classifier import linear_classifier_plans
-from autograder.grading.checks.losses import loss_plans
-from autograder.grading.checks.plans import Call, Judge, Plan, Returned, SourceView, Timing
+from autograder.grading.checks.plans import Call, GradedFunction, Judge, Plan, Returned, SourceView, Timing
 from autograder.grading.results import Verdict
 
-__all__ = ["Call", "Judge", "Plan", "Returned", "SourceView", "Timing", "Verdict", "check_array", "check_gradient",
-           "check_loss", "loss_problem", "plan_builders", "relative_error", "rng_for"]
+__all__ = ["PARTS", "Call", "GradedFunction", "Judge", "Plan", "Returned", "SourceView", "Timing", "Verdict",
+           "check_array", "check_gradient", "check_loss", "loss_problem", "plan_builders", "relative_error", "rng_for"]
+
+#: The parts of the assignment, in its order. Each module declares ``PART_FUNCTIONS``, ``PART_TESTS``
+#: and ``plans_of_part(ref, seed, timing)``; a new part is one more module here.
+PARTS = (knn, losses, linear_classifier)
 
 
 def plan_builders(ref: ModuleType, seed: int = 0, timing: Timing | None = None) -> dict[str, Callable[[], Plan]]:
@@ -47,11 +49,6 @@ def plan_builders(ref: ModuleType, seed: int = 0, timing: Timing | None = None) 
     reference is timed in this process.
     """
     builders: dict[str, Callable[[], Plan]] = {}
-    builders.update(distance_plans(ref, "compute_distances_two_loops", "two_loops", seed))
-    builders.update(distance_plans(ref, "compute_distances_one_loop", "one_loop", seed))
-    builders.update(distance_plans(ref, "compute_distances_no_loops", "no_loops", seed))
-    builders.update(knn_extra_plans(ref, seed, timing))
-    builders.update(loss_plans(ref, "svm", seed, timing))
-    builders.update(loss_plans(ref, "softmax", seed, timing))
-    builders.update(linear_classifier_plans(ref, seed))
+    for part in PARTS:
+        builders.update(part.plans_of_part(ref, seed, timing))
     return builders

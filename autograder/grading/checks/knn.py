@@ -20,11 +20,85 @@ from autograder.grading.checks.judging import (
     rng_for,
     seeded_knn_call,
 )
-from autograder.grading.checks.plans import KNN_FILE, KNN_MEMORY_SIZE, KNN_SPEED_SIZE, Plan, Timing
+from autograder.grading.checks.plans import (
+    AFTER_DEADLINE,
+    KNN_FILE,
+    KNN_MEMORY_SIZE,
+    KNN_SPEED_SIZE,
+    GradedFunction,
+    Plan,
+    Timing,
+    hidden_test,
+)
 from autograder.grading.results import Verdict
 from autograder.grading.static import forbidden_helpers, loops_in_calls
 
+# -- the declarations: the part's functions, and each hidden test with its points and hint --------------------
+PART_FUNCTIONS = tuple(GradedFunction(name, KNN_FILE, notebook="knn", part="knn", kind="knn") for name in (
+    "compute_distances_two_loops", "compute_distances_one_loop", "compute_distances_no_loops", "predict_labels"))
+PART_TESTS = (
+    hidden_test("knn.two_loops.no_helpers", "compute_distances_two_loops", 1,
+                "kNN distances, two loops: no distance helper",
+       "compute_distances_two_loops must compute the distances itself, with no np.linalg.norm, SciPy or scikit-learn "
+       "(the rules forbid them in the distance functions)."),
+    hidden_test("knn.two_loops.random", "compute_distances_two_loops", 3, "kNN distances, two loops: random problems",
+       "dists[i, j] must be the Euclidean distance sqrt(sum((X[i] - X_train[j])**2)) between test example i and "
+       "training example j."),
+    hidden_test("knn.two_loops.single", "compute_distances_two_loops", 1,
+       "kNN distances, two loops: one test and one training example",
+       "With a single test and a single training example dists must have shape (1, 1)."),
+    hidden_test("knn.two_loops.inputs_unchanged", "compute_distances_two_loops", 1,
+       "kNN distances, two loops: inputs left unchanged",
+       "compute_distances_two_loops must not modify X or self.X_train (avoid in-place operations on them)."),
+    hidden_test("knn.one_loop.no_helpers", "compute_distances_one_loop", 1,
+                "kNN distances, one loop: no distance helper",
+       "compute_distances_one_loop must compute the distances itself, with no np.linalg.norm, SciPy or scikit-learn "
+       "(the rules forbid them in the distance functions)."),
+    hidden_test("knn.one_loop.random", "compute_distances_one_loop", 3, "kNN distances, one loop: random problems",
+       "Fill a whole row dists[i, :] per iteration: subtract X[i] from every row of self.X_train by broadcasting."),
+    hidden_test("knn.one_loop.inputs_unchanged", "compute_distances_one_loop", 1,
+       "kNN distances, one loop: inputs left unchanged",
+       "compute_distances_one_loop must not modify X or self.X_train."),
+    hidden_test("knn.no_loops.no_helpers", "compute_distances_no_loops", 1,
+                "kNN distances, no loops: no distance helper",
+       "compute_distances_no_loops must compute the distances itself, with no np.linalg.norm, SciPy or scikit-learn "
+       "(the rules forbid them in the distance functions)."),
+    hidden_test("knn.no_loops.random", "compute_distances_no_loops", 3, "kNN distances, no loops: random problems",
+       "Expand ||x - t||^2 = ||x||^2 - 2 x.t + ||t||^2: one matrix product and two broadcast sums."),
+    hidden_test("knn.no_loops.near_duplicates", "compute_distances_no_loops", 2,
+       "kNN distances, no loops: near-duplicate points give no NaN",
+       "Rounding makes tiny squared distances slightly negative: clip them at 0 before the square root.",
+       AFTER_DEADLINE),
+    hidden_test("knn.no_loops.no_python_loops", "compute_distances_no_loops", 2,
+       "kNN distances, no loops: free of Python loops",
+       "compute_distances_no_loops must contain no for/while loop or comprehension, not even in a function of yours "
+       "that it calls."),
+    hidden_test("knn.no_loops.speed", "compute_distances_no_loops", 2, "kNN distances, no loops: fast on a large input",
+       "On a large input compute_distances_no_loops must be several times faster than your compute_distances_one_loop"
+       ": one matrix product, and no (num_test, num_train, D) array.", AFTER_DEADLINE),
+    hidden_test("knn.no_loops.inputs_unchanged", "compute_distances_no_loops", 1,
+       "kNN distances, no loops: inputs left unchanged",
+       "compute_distances_no_loops must not modify X or self.X_train."),
+    hidden_test("knn.predict_labels.k1", "predict_labels", 3, "kNN predict_labels with k = 1",
+       "With k = 1 each prediction is the label of the single closest training example (np.argsort of the row)."),
+    hidden_test("knn.predict_labels.majority", "predict_labels", 3, "kNN predict_labels with k > 1: majority vote",
+       "Take the labels of the k closest training examples and return the most common one (np.bincount, np.argmax)."),
+    hidden_test("knn.predict_labels.ties", "predict_labels", 2,
+                "kNN predict_labels: a tied vote goes to the smaller label",
+       "When two labels get the same number of votes, return the smaller label (np.argmax returns the first maximum)."),
+    hidden_test("knn.predict_labels.single", "predict_labels", 1, "kNN predict_labels with one test example",
+       "With a single test example predict_labels must return an array of shape (1,)."),
+)
+
 KNN_SIZES = ((5, 7, 4), (12, 20, 30), (1, 9, 3))  # (num_test, num_train, D)
+
+
+def plans_of_part(ref: ModuleType, seed: int, timing: Timing | None = None) -> dict[str, Callable[[], Plan]]:
+    """Every hidden test's plan builder in this part, by test id."""
+    return {**distance_plans(ref, "compute_distances_two_loops", "two_loops", seed),
+            **distance_plans(ref, "compute_distances_one_loop", "one_loop", seed),
+            **distance_plans(ref, "compute_distances_no_loops", "no_loops", seed),
+            **knn_extra_plans(ref, seed, timing)}
 
 
 def _knn_problem(rng, num_test, num_train, D, high: float = 255.0):

@@ -7,8 +7,39 @@ from types import ModuleType
 import numpy as np
 
 from autograder.grading.checks.judging import check_array, first_failure, relative_error, rng_for
-from autograder.grading.checks.plans import Call, Plan, Returned
+from autograder.grading.checks.plans import Call, GradedFunction, Plan, Returned, Timing, hidden_test
 from autograder.grading.results import Verdict
+
+LINEAR_FILE = "cs_utils/classifiers/linear_classifier.py"
+# -- the declarations: the part's functions, and each hidden test with its points and hint --------------------
+PART_FUNCTIONS = tuple(
+    GradedFunction(f"LinearClassifier.{method}", LINEAR_FILE, notebook="svm", part="linear", kind=method)
+    for method in ("train", "predict"))
+PART_TESTS = (
+    hidden_test("linear.train.minibatches", "LinearClassifier.train", 3,
+                "train: samples minibatches of batch_size rows",
+       "Each iteration must draw batch_size random rows of X with their labels (rng.choice), and pass them to "
+       "self.loss."),
+    hidden_test("linear.train.seed", "LinearClassifier.train", 1, "train: uses its seed",
+       "Draw the minibatches with the scaffold's rng: np.random (the global state) when seed is None, "
+       "np.random.RandomState(seed) when a seed is given."),
+    hidden_test("linear.train.update", "LinearClassifier.train", 4, "train: one gradient step per iteration",
+       "After computing loss and grad on the minibatch, update W -= learning_rate * grad, and record the loss in "
+       "loss_history."),
+    hidden_test("linear.train.lowers_loss", "LinearClassifier.train", 2, "train: training lowers the loss",
+       "Training with a small learning rate must lower the loss; check the sign of your update."),
+    hidden_test("linear.train.weights_shape", "LinearClassifier.train", 2, "train: W has shape (D, C)",
+       "train must leave self.W with shape (D, C), C = max(y) + 1."),
+    hidden_test("linear.predict.argmax", "LinearClassifier.predict", 5, "predict: highest-scoring class",
+       "predict must return, for each row of X, the index of the largest score in X @ self.W."),
+    hidden_test("linear.predict.single", "LinearClassifier.predict", 2, "predict: one example",
+       "With a single example predict must return an array of shape (1,)."),
+)
+
+
+def plans_of_part(ref: ModuleType, seed: int, timing: Timing | None = None) -> dict[str, Callable[[], Plan]]:
+    """Every hidden test's plan builder in this part, by test id."""
+    return linear_classifier_plans(ref, seed)
 
 
 def _least_squares_loss(W, X, y):

@@ -25,17 +25,92 @@ from autograder.grading.checks.judging import (
     seeded_loss_call,
 )
 from autograder.grading.checks.plans import (
+    AFTER_DEADLINE,
     LOSS_MEMORY_SIZE,
     LOSS_SPEED_SIZE,
     SOFTMAX_FILE,
     SOFTMAX_MODULE,
     SVM_FILE,
     SVM_MODULE,
+    GradedFunction,
     Plan,
     Timing,
+    hidden_test,
 )
 from autograder.grading.results import Verdict
 from autograder.grading.static import loops_in_calls
+
+# -- the declarations: the part's functions, and each hidden test with its points and hint --------------------
+PART_FUNCTIONS = tuple(
+    GradedFunction(f"{family}_loss_{variant}", relative, notebook=family, part=family, kind="function")
+    for family, relative in (("svm", SVM_FILE), ("softmax", SOFTMAX_FILE)) for variant in ("naive", "vectorized"))
+PART_TESTS = (
+    hidden_test("svm.naive.loss", "svm_loss_naive", 4, "SVM naive: loss on random problems",
+       "The loss is the mean over examples of sum_{j != y_i} max(0, s_j - s_{y_i} + 1), plus reg * sum(W**2)."),
+    hidden_test("svm.naive.gradient", "svm_loss_naive", 4, "SVM naive: gradient on random problems",
+       "Each positive margin adds X[i] to dW[:, j] and subtracts it from dW[:, y[i]]; divide by N and add 2 * reg * "
+       "W."),
+    hidden_test("svm.naive.edge", "svm_loss_naive", 2, "SVM naive: one example, two classes",
+       "svm_loss_naive must work for N = 1 and C = 2 (loss and gradient).", AFTER_DEADLINE),
+    hidden_test("svm.vectorized.loss", "svm_loss_vectorized", 3, "SVM vectorized: loss on random problems",
+       "Compute all margins at once as an (N, C) array, zero the correct-class entries, sum, divide by N, add reg * "
+       "sum(W**2)."),
+    hidden_test("svm.vectorized.gradient", "svm_loss_vectorized", 3, "SVM vectorized: gradient on random problems",
+       "Build an (N, C) coefficient matrix (1 per positive margin, minus their count in the correct column); dW = "
+       "X.T @ coeffs / N + 2 * reg * W."),
+    hidden_test("svm.vectorized.matches_naive", "svm_loss_vectorized", 2,
+                "SVM vectorized agrees with your naive version",
+       "On the inputs your svm_loss_naive is checked with, svm_loss_vectorized must return the same (correct) loss "
+       "and gradient."),
+    hidden_test("svm.vectorized.no_python_loops", "svm_loss_vectorized", 2, "SVM vectorized: free of Python loops",
+       "svm_loss_vectorized must contain no for/while loop or comprehension, not even in a function of yours that "
+       "it calls (such as svm_loss_naive)."),
+    hidden_test("svm.vectorized.speed", "svm_loss_vectorized", 2, "SVM vectorized: fast on a large input",
+       "On a large input svm_loss_vectorized must be several times faster than your svm_loss_naive: two matrix "
+       "products, and no (N, D, C) array.", AFTER_DEADLINE),
+    hidden_test("svm.vectorized.inputs_unchanged", "svm_loss_vectorized", 1, "SVM vectorized: inputs left unchanged",
+       "svm_loss_vectorized must not modify W, X or y (copy before changing an array in place)."),
+    hidden_test("svm.vectorized.edge", "svm_loss_vectorized", 1, "SVM vectorized: one example, two classes",
+       "svm_loss_vectorized must work for N = 1 and C = 2.", AFTER_DEADLINE),
+    hidden_test("softmax.naive.loss", "softmax_loss_naive", 4, "Softmax naive: loss on random problems",
+       "The loss is the mean of -log(softmax probability of the correct class), plus reg * sum(W**2)."),
+    hidden_test("softmax.naive.gradient", "softmax_loss_naive", 4, "Softmax naive: gradient on random problems",
+       "The gradient of L_i with respect to the scores is p_i - onehot(y_i); dW = X.T @ that / N + 2 * reg * W."),
+    hidden_test("softmax.naive.large_scores", "softmax_loss_naive", 2,
+                "Softmax naive: scores of 1e3 and more stay finite",
+       "Subtract the row maximum from the scores before exp(): it changes no probability and avoids overflow.",
+       AFTER_DEADLINE),
+    hidden_test("softmax.naive.edge", "softmax_loss_naive", 1, "Softmax naive: one example, two classes",
+       "softmax_loss_naive must work for N = 1 and C = 2.", AFTER_DEADLINE),
+    hidden_test("softmax.vectorized.loss", "softmax_loss_vectorized", 3, "Softmax vectorized: loss on random problems",
+       "Compute the (N, C) scores, shift each row by its maximum, and average log-sum-exp minus the correct score."),
+    hidden_test("softmax.vectorized.gradient", "softmax_loss_vectorized", 3,
+                "Softmax vectorized: gradient on random problems",
+       "dW = X.T @ (P - Y) / N + 2 * reg * W with P the (N, C) probabilities and Y the one-hot labels."),
+    hidden_test("softmax.vectorized.large_scores", "softmax_loss_vectorized", 2,
+       "Softmax vectorized: scores of 1e3 and more stay finite",
+       "Subtract each row's maximum score before exp().", AFTER_DEADLINE),
+    hidden_test("softmax.vectorized.matches_naive", "softmax_loss_vectorized", 2,
+       "Softmax vectorized agrees with your naive version",
+       "On the inputs your softmax_loss_naive is checked with, softmax_loss_vectorized must return the same (correct) "
+       "loss and gradient."),
+    hidden_test("softmax.vectorized.no_python_loops", "softmax_loss_vectorized", 2,
+       "Softmax vectorized: free of Python loops",
+       "softmax_loss_vectorized must contain no for/while loop or comprehension, not even in a function of yours "
+       "that it calls (such as softmax_loss_naive)."),
+    hidden_test("softmax.vectorized.speed", "softmax_loss_vectorized", 2, "Softmax vectorized: fast on a large input",
+       "On a large input softmax_loss_vectorized must be several times faster than your softmax_loss_naive: two "
+       "matrix products, and no (N, D, C) array.", AFTER_DEADLINE),
+    hidden_test("softmax.vectorized.inputs_unchanged", "softmax_loss_vectorized", 1,
+                "Softmax vectorized: inputs left unchanged",
+       "softmax_loss_vectorized must not modify W, X or y."),
+)
+
+
+def plans_of_part(ref: ModuleType, seed: int, timing: Timing | None = None) -> dict[str, Callable[[], Plan]]:
+    """Every hidden test's plan builder in this part, by test id."""
+    return {**loss_plans(ref, "svm", seed, timing), **loss_plans(ref, "softmax", seed, timing)}
+
 
 LOSS_SIZES = ((10, 6, 3), (40, 25, 10), (7, 13, 5))  # (N, D, C)
 #: Scores (1, 0, 0) for an example of class 0: both wrong classes sit exactly at the hinge's kink

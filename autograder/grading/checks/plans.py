@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from autograder.grading.results import Verdict
+from autograder.grading.results import TestSpec, Verdict
 
 SVM_MODULE = "cs_utils.classifiers.linear_svm"
 SOFTMAX_MODULE = "cs_utils.classifiers.softmax"
@@ -34,6 +34,37 @@ KNN_SPEED_SIZE, LOSS_SPEED_SIZE = (25, 1000, 500), (500, 100, 10)
 #: its own, not the child's 1.5 GiB: the sizes that prove the point stay small and quick.)
 KNN_MEMORY_SIZE, LOSS_MEMORY_SIZE = (120, 1000, 800), (1200, 400, 200)
 MEMORY_HEADROOM_BYTES = 256 << 20
+
+
+@dataclass(frozen=True)
+class GradedFunction:
+    """A graded student function, declared once in its part's module (``checks/<part>.py``).
+
+    ``name`` is how tests, the handout and the self-check name it (``"LinearClassifier.train"``);
+    ``file`` is its module's path in the submission; ``notebook`` the notebook that uses it;
+    ``part`` the group the self-check selects it by (``python -m cs_utils.check svm``); ``kind``
+    the harness call that runs it (``function``, ``knn``, ``train``, ``predict``).
+    """
+
+    name: str
+    file: str
+    notebook: str
+    part: str
+    kind: str
+
+    @property
+    def module(self) -> str:
+        return self.file.removesuffix(".py").replace("/", ".")
+
+
+VISIBLE, AFTER_DEADLINE = "visible", "after_published"
+
+
+def hidden_test(id: str, function: str, points: float, name: str, message: str, visibility: str = VISIBLE) -> TestSpec:
+    """One hidden test: ``id`` names its plan, ``function`` the :class:`GradedFunction` it is charged to,
+    ``name`` is its title and ``message`` the hint a student reads when it fails (never a value)."""
+    return TestSpec(id=id, function=function, points=points, name=name, failure_message=message,
+                    visibility=visibility)
 
 
 @dataclass(frozen=True)

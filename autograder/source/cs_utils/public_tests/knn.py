@@ -182,3 +182,11 @@ def label_tests() -> list[tuple[str, Callable[[Session], None]]]:
         ("a tie goes to the smaller label", tie),
         ("returns shape (1,) for one test example", single),
     ]
+
+
+#: This part's functions and their public tests (``cs_utils.check`` gathers every part's).
+PUBLIC_TESTS = {
+    **{method: distance_tests(method) for method in
+       ("compute_distances_two_loops", "compute_distances_one_loop", "compute_distances_no_loops")},
+    "predict_labels": label_tests(),
+}
