@@ -96,7 +96,6 @@ def _accepted(text: str | None) -> frozenset[str] | None:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    import json
 
     from autograder.grading import batch, preflight, render
 
@@ -112,11 +111,7 @@ def _grade(args: argparse.Namespace) -> int:
     except preflight.IsolationRefused as error:
         print(error, file=sys.stderr)
         return exit_codes.ISOLATION
-    document = render.gradescope_results(result)
-    render.validate_gradescope(document)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    out = render.write_results_json(Path(args.out), result)
     if args.feedback:
         Path(args.feedback).write_text(render.feedback_markdown(result), encoding="utf-8")
     print(f"{result.student}: {result.score:g} / {result.max_score:g} ({result.status}); wrote {out}", file=sys.stderr)

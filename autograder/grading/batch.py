@@ -17,7 +17,6 @@ the run was interrupted. Abandoned submissions have no files, so the next run gr
 from __future__ import annotations
 
 import csv
-import json
 import multiprocessing
 import multiprocessing.util
 import os
@@ -61,10 +60,7 @@ def submission_digest(path: Path, fingerprint: str) -> str:
 def write_outputs(out: Path, result: SubmissionResult) -> Path:
     """Write one student's files atomically; return their folder."""
     folder = out / result.student
-    folder.mkdir(parents=True, exist_ok=True)
-    document = render.gradescope_results(result)
-    render.validate_gradescope(document)
-    _atomic_write(folder / "results.json", json.dumps(document, indent=2))
+    render.write_results_json(folder / "results.json", result)
     _atomic_write(folder / "feedback.md", render.feedback_markdown(result))
     _atomic_write(folder / "grading.json", result.to_json())  # last: marks the student as done
     return folder

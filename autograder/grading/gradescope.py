@@ -185,7 +185,7 @@ def run(root: Path) -> int:
     """
     from autograder.grading import render
     from autograder.grading.batch import grade_one
-    from autograder.grading.manifest import TESTS
+    from autograder.grading.manifest import graded_specs
     from autograder.grading.runner import INTERNAL_ERROR
     from autograder.grading.scoring import could_not_grade
 
@@ -194,19 +194,16 @@ def run(root: Path) -> int:
     results.mkdir(parents=True, exist_ok=True)
     for private in (root / "source", results):
         os.chmod(private, 0o700)  # the grading uid must not read the reference even without namespaces
+    notebooks = True  # the bundle's default, until its settings say otherwise
     try:
         settings = read_settings(root / "source")
+        notebooks = bool(settings["notebooks"])
         accept = preflight.parse_accepted(settings["accept_isolation"])
-        result = grade_one(root / "submission", hide=(root,), notebooks=bool(settings["notebooks"]), accept=accept)
-    except Exception:
-        result = could_not_grade(
-            "submission", TESTS, INTERNAL_ERROR, staff_log=traceback.format_exc(), seconds=time.monotonic() - start
-        )
-    document = render.gradescope_results(result)
-    render.validate_gradescope(document)
-    temporary = results / "results.json.tmp"
-    temporary.write_text(json.dumps(document, indent=2), encoding="utf-8")
-    os.replace(temporary, results / "results.json")
+        result = grade_one(root / "submission", hide=(root,), notebooks=notebooks, accept=accept)
+    except Exception:  # the maximum stays that of a graded result (the notebooks' tests included)
+        result = could_not_grade("submission", graded_specs(notebooks), INTERNAL_ERROR,
+                                 staff_log=traceback.format_exc(), seconds=time.monotonic() - start)
+    render.write_results_json(results / "results.json", result)
     print(f"{result.score:g} / {result.max_score:g} ({result.status}) in {time.monotonic() - start:.1f} s")
     if result.staff_log:
         print(result.staff_log[-20000:])  # Gradescope shows stdout to instructors only

@@ -180,6 +180,18 @@ def submitter_key(result: SubmissionResult, person: Submitter) -> str:
     return student_key(person, "email" if by_email else "sid") or result.student
 
 
+def write_results_json(path: Path, result: SubmissionResult) -> Path:
+    """Write ``result`` as Gradescope's ``results.json`` at ``path``: validated, then atomically
+    (a temporary file beside it, renamed). Every command writes the file through here."""
+    document = gradescope_results(result)
+    validate_gradescope(document)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    temporary.replace(path)
+    return path
+
+
 def feedback_markdown(result: SubmissionResult) -> str:
     """Per-student feedback: the total, a table per function, and what to fix."""
     lines = [f"# Autograder feedback for {markdown_text(result.student)}", "",

@@ -225,3 +225,26 @@ def test_grades_csv_text_cells_never_read_as_formulas(name, tmp_path):
     with open(write_grades_csv(tmp_path, [result]), newline="", encoding="utf-8") as handle:
         written = list(csv.DictReader(handle))
     assert written[0]["student"] == "'" + name and written[0]["score"] == "3"
+
+
+def test_results_json_has_one_writer(tmp_path):
+    """``grade``, ``grade-all`` and the Gradescope bundle write results.json through one function."""
+    import ast
+
+    from autograder import KIT_ROOT
+
+    writers = []
+    for path in sorted((KIT_ROOT / "autograder").rglob("*.py")):
+        if "source" in path.relative_to(KIT_ROOT / "autograder").parts or path.name == "render.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in ("gradescope_results", "validate_gradescope"):
+                writers.append(f"{path.name}:{node.lineno}")
+    assert writers == [], "results.json is built outside render.write_results_json"
+    from autograder.grading import render
+    from autograder.grading.manifest import TESTS
+    from autograder.grading.scoring import could_not_grade
+
+    written = render.write_results_json(tmp_path / "deep" / "results.json",
+                                        could_not_grade("someone", TESTS, "Could not grade: a test."))
+    assert json.loads(written.read_text())["score"] == 0 and not list(tmp_path.rglob("*.tmp"))
