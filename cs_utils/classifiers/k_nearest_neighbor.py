@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cs_utils.classifiers._validation import as_feature_matrix, as_labels
+from ._validation import as_feature_matrix, as_labels
 
 
 class KNearestNeighbor:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cs_utils.classifiers._validation import check_loss_inputs
+from ._validation import check_loss_inputs
 
 
 def svm_loss_naive(W: np.ndarray, X: np.ndarray, y: np.ndarray, reg: float) -> tuple[float, np.ndarray]:

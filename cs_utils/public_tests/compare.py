@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from cs_utils._grading.static import forbidden_helpers, loops_in_calls
-from cs_utils.public_tests.results import Failed
-from cs_utils.public_tests.session import Session, explain
+from .._grading.static import forbidden_helpers, loops_in_calls
+from .results import Failed
+from .session import Session, explain
 
 
 def same_shape(got, shape: tuple, what: str, words: str) -> np.ndarray:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from cs_utils.public_tests.compare import (
+from .compare import (
     RACE_FACTOR,
     finite,
     memory_safe,
@@ -15,8 +15,8 @@ from cs_utils.public_tests.compare import (
     race,
     same_shape,
 )
-from cs_utils.public_tests.results import Failed
-from cs_utils.public_tests.session import Session, value_of
+from .results import Failed
+from .session import Session, value_of
 
 KNN_FILE = "cs_utils/classifiers/k_nearest_neighbor.py"
 #: The grader's sizes (num_test, num_train, D): the race against the one-loop version, the memory-safe run.

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from cs_utils.public_tests.compare import (
+from .compare import (
     RACE_FACTOR,
     finite,
     gradient_hint,
@@ -15,8 +15,8 @@ from cs_utils.public_tests.compare import (
     race,
     same_shape,
 )
-from cs_utils.public_tests.results import Failed
-from cs_utils.public_tests.session import Session, explain
+from .results import Failed
+from .session import Session, explain
 
 SVM_FILE = "cs_utils/classifiers/linear_svm.py"
 SOFTMAX_FILE = "cs_utils/classifiers/softmax.py"

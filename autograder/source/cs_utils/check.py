@@ -37,10 +37,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from cs_utils._grading.runner import Limits
-from cs_utils.public_tests import knn, linear_classifier, losses
-from cs_utils.public_tests.results import Failed, Outcome, Report
-from cs_utils.public_tests.session import PACKAGE_ROOT, Session
+from ._grading.runner import Limits
+from .public_tests import knn, linear_classifier, losses
+from .public_tests.results import Failed, Outcome, Report
+from .public_tests.session import PACKAGE_ROOT, Session
 
 __all__ = ["Report", "check", "main", "run_checks", "select"]
 

@@ -7,10 +7,10 @@ Shapes used everywhere in this package (the module docstrings repeat what they n
   bias feature (3072 pixel values + 1 = 3073 for CIFAR-10);
 * ``C``: number of classes (10 for CIFAR-10).
 """
-from cs_utils.classifiers.k_nearest_neighbor import KNearestNeighbor
-from cs_utils.classifiers.linear_classifier import LinearClassifier, LinearSVM, Softmax
-from cs_utils.classifiers.linear_svm import svm_loss_naive, svm_loss_vectorized
-from cs_utils.classifiers.softmax import softmax_loss_naive, softmax_loss_vectorized
+from .k_nearest_neighbor import KNearestNeighbor
+from .linear_classifier import LinearClassifier, LinearSVM, Softmax
+from .linear_svm import svm_loss_naive, svm_loss_vectorized
+from .softmax import softmax_loss_naive, softmax_loss_vectorized
 
 __all__ = [
     "KNearestNeighbor",

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from cs_utils.classifiers._validation import as_feature_matrix, as_labels
-from cs_utils.classifiers.linear_svm import svm_loss_vectorized
-from cs_utils.classifiers.softmax import softmax_loss_vectorized
+from ._validation import as_feature_matrix, as_labels
+from .linear_svm import svm_loss_vectorized
+from .softmax import softmax_loss_vectorized
 
 
 class LinearClassifier:

@@ -5,9 +5,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from cs_utils.public_tests.compare import same_shape
-from cs_utils.public_tests.results import Failed
-from cs_utils.public_tests.session import Returned, Session, explain, value_of
+from .compare import same_shape
+from .results import Failed
+from .session import Returned, Session, explain, value_of
 
 LINEAR_FILE = "cs_utils/classifiers/linear_classifier.py"
 

@@ -12,8 +12,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cs_utils._grading.runner import Child, Limits
-from cs_utils.public_tests.results import Failed
+from .._grading.runner import Child, Limits
+from .results import Failed
 
 #: The ``cs_utils`` folder whose saved files are tested.
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
