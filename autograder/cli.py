@@ -103,11 +103,12 @@ def _grade(args: argparse.Namespace) -> int:
     if not submission.exists():
         print(f"error: {submission} does not exist; give a submission folder or .zip", file=sys.stderr)
         return exit_codes.BAD_INPUT
-    accepted = _accepted(args.accept_isolation)
-    if accepted is None:
+    accepted, limits = _accepted(args.accept_isolation), _limits(args.limit)
+    if accepted is None or limits is None:
         return exit_codes.USAGE
     try:
-        result = batch.grade_one(submission, seed=args.seed, notebooks=args.notebooks, accept=accepted)
+        result = batch.grade_one(submission, seed=args.seed, notebooks=args.notebooks, accept=accepted,
+                                 limits=limits)
     except preflight.IsolationRefused as error:
         print(error, file=sys.stderr)
         return exit_codes.ISOLATION
@@ -118,6 +119,26 @@ def _grade(args: argparse.Namespace) -> int:
     if result.staff_log and args.staff_log:
         print(result.staff_log, file=sys.stderr)
     return exit_codes.OK
+
+
+def _limits(assignments: list[str] | None):
+    """The grader's limits with the command line's ``--limit NAME=VALUE`` applied; None (after
+    saying why on stderr) for a bad one."""
+    from autograder.grading.sandbox import Limits
+
+    try:
+        return Limits().with_overrides(assignments or ())
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return None
+
+
+def _limit_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--limit", metavar="NAME=VALUE", action="append",
+        help="change one of the sandbox's limits (repeat for several), e.g. call_seconds=20 or "
+             "submission_seconds=180; the names and defaults are Limits in autograder/grading/sandbox.py",
+    )
 
 
 def _grade_all(args: argparse.Namespace) -> int:
@@ -131,11 +152,11 @@ def _grade_all(args: argparse.Namespace) -> int:
     if not folder.is_dir():
         print(f"error: {folder} is not a folder of submissions{_unzip_hint(folder)}", file=sys.stderr)
         return exit_codes.BAD_INPUT
-    accepted = _accepted(args.accept_isolation)
-    if accepted is None:
+    accepted, limits = _accepted(args.accept_isolation), _limits(args.limit)
+    if accepted is None or limits is None:
         return exit_codes.USAGE
     try:
-        summary = batch.grade_all(folder, Path(args.out), workers=args.workers, seed=args.seed,
+        summary = batch.grade_all(folder, Path(args.out), workers=args.workers, seed=args.seed, limits=limits,
                                   progress=not args.quiet, notebooks=args.notebooks,
                                   gradebook=Path(args.gradebook) if args.gradebook else None, accept=accepted,
                                   scheduler=args.scheduler,
@@ -470,6 +491,7 @@ def build_parser() -> argparse.ArgumentParser:
              "grader names the mode when it refuses; see autograder/THREAT_MODEL.md)",
     )
     _notebooks_option(grade)
+    _limit_option(grade)
     grade.set_defaults(handler=_grade)
 
     grade_all = commands.add_parser(
@@ -519,6 +541,7 @@ def build_parser() -> argparse.ArgumentParser:
              "(--workers is then ignored; see docs/CLUSTER.md)",
     )
     _notebooks_option(grade_all)
+    _limit_option(grade_all)
     grade_all.add_argument(
         "--gradebook", metavar="COURSE", help="record the written answers in this nbgrader course for formgrader"
     )

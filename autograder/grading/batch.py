@@ -17,6 +17,7 @@ the run was interrupted. Abandoned submissions have no files, so the next run gr
 from __future__ import annotations
 
 import csv
+import hashlib
 import multiprocessing
 import multiprocessing.util
 import os
@@ -42,10 +43,13 @@ from autograder.grading.submission import Submission, content_hash, discover, st
 FUNCTIONS = tuple(dict.fromkeys(spec.function for spec in manifest.graded_specs(notebooks=True)))
 
 
-def grader_fingerprint(seed: int = 0, notebooks: bool = True) -> str:
+def grader_fingerprint(seed: int = 0, notebooks: bool = True, limits: Limits | None = None) -> str:
     """The grader's part of a resume key: changes whenever a test's outcome could
-    (:func:`.rescore.outcome_fingerprint`), not when only points, names or hints change."""
-    return rescore.outcome_fingerprint(seed, notebooks)
+    (:func:`.rescore.outcome_fingerprint`, and limits other than the defaults), not when only
+    points, names or hints change."""
+    fingerprint = rescore.outcome_fingerprint(seed, notebooks)
+    changed = (limits or Limits()).differences()
+    return f"{fingerprint}+{hashlib.sha256(changed.encode()).hexdigest()[:8]}" if changed else fingerprint
 
 
 def submission_digest(path: Path, fingerprint: str) -> str:
@@ -94,7 +98,7 @@ def grade_one(path: Path, *, limits: Limits = Limits(), seed: int = 0, hide: tup
     path = Path(path)
     mode = preflight.require(preflight.probe(limits, notebooks=notebooks), accept)
     submission = Submission(student_name(path), path, *submission_time.submitted_at(path))
-    digest = submission_digest(path, grader_fingerprint(seed, notebooks))
+    digest = submission_digest(path, grader_fingerprint(seed, notebooks, limits))
     with Grader(limits=limits, seed=seed, hide=(path.resolve().parent, *hide), notebooks=notebooks,
                 isolation_mode=mode) as grader:
         return grader.grade(submission, digest)
@@ -199,10 +203,10 @@ def grade_all(batch: Path, out: Path, *, workers: int = 2, limits: Limits = Limi
     out.mkdir(parents=True, exist_ok=True)
     skipped: list[str] = []
     if subset is not None:
-        results, todo, skipped = regrade_pending(batch, out, seed, name_by, only)
+        results, todo, skipped = regrade_pending(batch, out, seed, name_by, only, limits)
         reused = len(results) - len(todo)  # the students to regrade hold their stored result until then
     else:
-        results, todo = pending(batch, out, grader_fingerprint(seed, notebooks), name_by, notebooks=notebooks,
+        results, todo = pending(batch, out, grader_fingerprint(seed, notebooks, limits), name_by, notebooks=notebooks,
                                 only=only)
         reused = len(results)
     hide = (batch, out)
@@ -258,7 +262,8 @@ def _discover_checked(batch: Path, name_by: str, only: Collection[str]) -> list[
     return submissions
 
 
-def regrade_pending(batch: Path, out: Path, seed: int, name_by: str = "sid", only: Collection[str] = ()
+def regrade_pending(batch: Path, out: Path, seed: int, name_by: str = "sid", only: Collection[str] = (),
+                    limits: Limits | None = None,
                     ) -> tuple[dict[str, SubmissionResult], list[tuple[Submission, str]], list[str]]:
     """For ``--test``: the stored results, the students to regrade and those that cannot be.
 
@@ -271,7 +276,7 @@ def regrade_pending(batch: Path, out: Path, seed: int, name_by: str = "sid", onl
     todo: list[tuple[Submission, str]] = []
     skipped: list[str] = []
     submissions = _discover_checked(batch, name_by, only)
-    fingerprints = {notebooks: grader_fingerprint(seed, notebooks) for notebooks in (False, True)}
+    fingerprints = {notebooks: grader_fingerprint(seed, notebooks, limits) for notebooks in (False, True)}
     for submission in submissions:
         stored = stored_result(out, submission.student, None)
         if stored is not None:

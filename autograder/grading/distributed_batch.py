@@ -653,7 +653,7 @@ def grade_all(batch: Path, out: Path, *, scheduler: str, limits: Limits = Limits
             cluster.kit, cluster.environment = _identity()
             _wait_for_workers(cluster, interrupt, scheduler, first_worker_seconds)
             out.mkdir(parents=True, exist_ok=True)
-            fingerprint = local.grader_fingerprint(seed, notebooks)
+            fingerprint = local.grader_fingerprint(seed, notebooks, limits)
             results, todo = local.pending(batch, out, fingerprint, name_by, notebooks=notebooks, only=only)
             reused = len(results)
             bar = local._progress_bar(len(todo), progress)

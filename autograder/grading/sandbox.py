@@ -35,8 +35,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Literal
 
@@ -71,6 +71,32 @@ class Limits:
     group_cpus: float = 1.0  # cores' worth of CPU time
     group_memory_bytes: int = 3 << 30  # resident memory
     group_processes: int = 128  # processes and threads (a Jupyter kernel alone runs a dozen threads)
+
+    def with_overrides(self, assignments: Iterable[str]) -> Limits:
+        """A copy with ``name=value`` assignments applied (``call_seconds=20``); the value is read as
+        the field's type. ValueError names an unknown field or a value that is not a number."""
+        changes: dict[str, float | int] = {}
+        kinds = {item.name: item.type for item in fields(self)}
+        for assignment in assignments:
+            name, _, text = assignment.partition("=")
+            name = name.strip().replace("-", "_")
+            if name not in kinds or not text:
+                raise ValueError(f"unknown limit {assignment!r}: write NAME=VALUE with NAME one of "
+                                 f"{', '.join(sorted(kinds))}")
+            try:
+                value = float(text) if kinds[name] in (float, "float") else int(text)
+            except ValueError:
+                raise ValueError(f"limit {name} needs a number, not {text!r}") from None
+            if value <= 0:
+                raise ValueError(f"limit {name} must be positive, not {text!r}")
+            changes[name] = value
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    def differences(self) -> str:
+        """``name=value`` for each field that differs from the defaults, ``;``-separated (empty when none)."""
+        default = Limits()
+        return ";".join(f"{item.name}={getattr(self, item.name)!r}" for item in fields(self)
+                        if getattr(self, item.name) != getattr(default, item.name))
 
 
 @dataclass(frozen=True)
