@@ -1,10 +1,15 @@
 """Grade one submission: the pipeline, step by step.
 
-``prepare`` (copy the student layout into a fresh scratch folder) → ``run`` (each student
+:data:`STEPS` lists them, each a method of :class:`Grader` taking the submission's
+:class:`Graded` item and adding its facts to it: ``prepare`` (copy the student layout into a
+fresh scratch folder and read from it everything later steps need) → ``run`` (each student
 function's calls in a confined child; a crash or timeout kills that child and costs that
 function's remaining tests only) → ``judge`` (the parent's checks on plain returned data) →
-``score`` (points from the manifest). :meth:`Grader.grade` never raises: an internal failure
-becomes a "could not grade" result with the traceback in the staff log.
+``notebooks`` (the rebuilt notebooks run on synthetic data, unless ``--no-notebooks``) →
+``score`` (points from the manifest). Discovering submissions comes before (:mod:`.submission`)
+and rendering after (:func:`.render.write_results_json`), in the commands. :meth:`Grader.grade`
+never raises: an internal failure becomes a "could not grade" result with the traceback in the
+staff log.
 """
 from __future__ import annotations
 
@@ -89,6 +94,22 @@ class RunState:
     reply_budget: dict[str, int] = field(default_factory=dict)
     log: list[str] = field(default_factory=list)
     events: list[GradingEvent] = field(default_factory=list)
+
+
+@dataclass
+class Graded:
+    """One submission on its way through :data:`STEPS`: each step reads what the earlier ones put
+    here and adds its own facts."""
+
+    submission: Submission
+    digest: str
+    start: float
+    prepared: Prepared | None = None  # prepare
+    returned: dict[str, Returned] = field(default_factory=dict)  # run: what each call gave back, by key
+    outcomes: list[TestOutcome] = field(default_factory=list)  # judge, notebooks
+    notes: list[str] = field(default_factory=list)  # prepare, notebooks: for the student
+    log: list[str] = field(default_factory=list)  # every step: for the staff
+    result: SubmissionResult | None = None  # score
 
 
 #: The event a call's reply state stands for (``CallReply.state``). "unreadable" is a control
@@ -236,29 +257,13 @@ class Grader:
     def _grade(self, submission: Submission, digest: str | None) -> SubmissionResult:
         start = time.monotonic()
         digest = digest if digest is not None else _safe_hash(submission.path)
-        workspace = None
+        item = Graded(submission, digest, start)
         try:
-            prepared = self.prepare(submission)
-            workspace, notes = prepared.workspace, list(prepared.notes)
-            outcomes, log = self.run(prepared)
-            # The written answers reach the gradebook whether or not the notebooks are run.
-            answers = {name: dict(intake.answers) for name, intake in prepared.intakes.items()}
-            if self.notebooks:
-                extra, problems = self.run_notebooks(prepared, log)
-                outcomes = (*outcomes, *extra)
-                notes = [*notes, *problems]
-            log = [*self.sandbox.notes, *log]
-            result = scoring.build_result(
-                submission.student,
-                self.specs,
-                outcomes,
-                content_hash=digest,
-                seconds=time.monotonic() - start,
-                notices=tuple(notes),
-                staff_log="\n".join(log),
-            )
-            figures = {name: intake.figures for name, intake in prepared.intakes.items() if intake.figures}
-            return replace(result, notebook_answers=answers, notebook_figures=figures, events=tuple(prepared.events))
+            for _, step in STEPS:
+                step(self, item)
+            if item.result is None:  # never: the score step always sets it
+                raise RuntimeError("the pipeline ended without a result")
+            return item.result
         except SubmissionError as error:
             return scoring.could_not_grade(
                 submission.student,
@@ -277,8 +282,56 @@ class Grader:
                 seconds=time.monotonic() - start,
             )
         finally:
-            if workspace is not None:
-                self._cleaner.submit(shutil.rmtree, workspace.root, ignore_errors=True)
+            if item.prepared is not None:
+                self._cleaner.submit(shutil.rmtree, item.prepared.workspace.root, ignore_errors=True)
+
+    # -- the steps -------------------------------------------------------------------------
+    def prepare_step(self, item: Graded) -> None:
+        """Copy the submission and read it (:meth:`prepare`); its intake notes go to the student."""
+        item.prepared = self.prepare(item.submission)
+        item.notes += item.prepared.notes
+
+    def run_step(self, item: Graded) -> None:
+        """Every distinct call, in batches, in confined children: ``item.returned``."""
+        prepared = _required(item.prepared)
+        state = RunState(prepared.workspace, time.monotonic() + self.limits.submission_seconds)
+        try:
+            self._run_calls(state, self.plans.calls())
+        finally:
+            self._stop(state)
+            prepared.events.extend(state.events)
+        item.returned, item.log = state.cache, item.log + state.log
+
+    def judge_step(self, item: Graded) -> None:
+        """Each code test's verdict from what came back, in the parent: ``item.outcomes``."""
+        outcomes, log = self.judge(item.returned, _required(item.prepared).files)
+        item.outcomes += outcomes
+        item.log += log
+
+    def notebooks_step(self, item: Graded) -> None:
+        """The notebooks' tests (unless the grader was made with ``notebooks=False``)."""
+        if self.notebooks:
+            extra, problems = self.run_notebooks(_required(item.prepared), item.log)
+            item.outcomes += extra
+            item.notes += problems
+
+    def score_step(self, item: Graded) -> None:
+        """Points from the manifest, and everything the result carries: ``item.result``."""
+        prepared = _required(item.prepared)
+        result = scoring.build_result(
+            item.submission.student,
+            self.specs,
+            tuple(item.outcomes),
+            content_hash=item.digest,
+            seconds=time.monotonic() - item.start,
+            notices=tuple(item.notes),
+            staff_log="\n".join([*self.sandbox.notes, *item.log]),
+        )
+        # The written answers reach the gradebook whether or not the notebooks are run.
+        answers = {name: dict(intake.answers) for name, intake in prepared.intakes.items()}
+        figures = {name: intake.figures for name, intake in prepared.intakes.items() if intake.figures}
+        item.result = replace(result, notebook_answers=answers, notebook_figures=figures,
+                              events=tuple(prepared.events))
 
     def _frame(self) -> Workspace:
         self._count += 1
@@ -309,30 +362,26 @@ class Grader:
         self.sandbox.prepare_folder(workspace.work)
         return workspace
 
-    def run(self, prepared: Prepared) -> tuple[tuple[TestOutcome, ...], list[str]]:
-        """Run every distinct call (in batches), then judge each test in the parent."""
-        state = RunState(prepared.workspace, time.monotonic() + self.limits.submission_seconds)
-        source = SourceView(prepared.files.files)
-        try:
-            self._run_calls(state, self.plans.calls())
-        finally:
-            self._stop(state)
-            prepared.events.extend(state.events)
+    def judge(self, returned: dict[str, Returned], files: SubmissionFiles) -> tuple[list[TestOutcome], list[str]]:
+        """Judge each code test in the parent from what its calls returned (a call that never ran
+        counts as timed out); returns the outcomes and the staff log's lines."""
+        source = SourceView(files.files)
+        log: list[str] = []
         verdicts: dict[str, checks.Verdict] = {}
         seconds: dict[str, float | None] = {}
         for spec in self.tests:
             plan = self.plan(spec.id)
-            returned = tuple(state.cache.get(call.key, Returned(False, "timeout")) for call in plan.calls)
+            got = tuple(returned.get(call.key, Returned(False, "timeout")) for call in plan.calls)
             try:
-                verdicts[spec.id] = plan.judge(returned, source)
+                verdicts[spec.id] = plan.judge(got, source)
             except Exception:
-                state.log.append(f"judge of {spec.id} failed:\n{traceback.format_exc()}")
+                log.append(f"judge of {spec.id} failed:\n{traceback.format_exc()}")
                 verdicts[spec.id] = checks.Verdict(False, "the grader could not check this result")
-            seconds[spec.id] = sum(r.seconds for r in returned) or None
+            seconds[spec.id] = sum(r.seconds for r in got) or None
         verdicts = gate_properties(self.tests, verdicts)
         outcomes = [TestOutcome(spec.id, verdicts[spec.id].passed, verdicts[spec.id].detail, seconds[spec.id])
                     for spec in self.tests]
-        return tuple(outcomes), state.log
+        return outcomes, log
 
     # -- the notebooks ------------------------------------------------------------------------
     def run_notebooks(self, prepared: Prepared, log: list[str]) -> tuple[list[TestOutcome], list[str]]:
@@ -520,6 +569,24 @@ def _judge_notebook(
     wrote = TestOutcome(results, not problems, "; ".join(problems) if problems else "")
     return [ran, wrote]
 
+
+
+#: The pipeline of :meth:`Grader.grade`, in order: (name, step). Every step has one job and one
+#: signature, ``step(grader, item)``; the facts travel on the :class:`Graded` item.
+STEPS: tuple[tuple[str, Callable[[Grader, Graded], None]], ...] = (
+    ("prepare", Grader.prepare_step),
+    ("run", Grader.run_step),
+    ("judge", Grader.judge_step),
+    ("notebooks", Grader.notebooks_step),
+    ("score", Grader.score_step),
+)
+
+
+def _required(prepared: Prepared | None) -> Prepared:
+    """The prepared submission a step after ``prepare`` needs."""
+    if prepared is None:
+        raise RuntimeError("a grading step ran before 'prepare'")
+    return prepared
 
 def gate_properties(tests: tuple[TestSpec, ...], verdicts: dict[str, checks.Verdict]) -> dict[str, checks.Verdict]:
     """Property tests count only for a function that computes something close to the right answer.

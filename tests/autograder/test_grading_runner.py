@@ -15,6 +15,24 @@ def test_the_solution_gets_full_marks(grader, releases):
     assert failed == [] and result.score == result.max_score == CODE_POINTS
 
 
+def test_grading_goes_through_the_declared_steps_in_order(grader, releases, monkeypatch):
+    from autograder.grading import runner
+
+    seen = []
+
+    def recording(name, step):
+        def wrapped(self, item):
+            seen.append((name, item.prepared is not None, len(item.returned), item.result is not None))
+            step(self, item)
+        return wrapped
+
+    monkeypatch.setattr(runner, "STEPS", tuple((name, recording(name, step)) for name, step in runner.STEPS))
+    result = grader.grade(Submission("solution", releases["solution"]))
+    assert [name for name, *_ in seen] == ["prepare", "run", "judge", "notebooks", "score"]
+    assert seen[0][1:] == (False, 0, False) and seen[2][1] and seen[2][2] > 0 and not seen[-1][3]
+    assert result.score == CODE_POINTS
+
+
 def test_the_untouched_starter_gets_zero(grader, releases):
     result = grader.grade(Submission("starter", releases["starter"]))
     assert result.status == "graded" and result.score == 0
