@@ -195,6 +195,18 @@ def test_an_infinite_loop_costs_one_function_only(releases, tmp_path):
     assert all(passed for function, _, passed, _ in found if function == "svm_loss_naive")
 
 
+def test_a_module_that_does_not_import_costs_only_its_own_functions(releases, tmp_path):
+    """As in grading: linear_classifier imports softmax, yet a syntax error in softmax.py fails
+    the softmax tests alone (a stand-in module takes its place for the others)."""
+    root = planted(releases, tmp_path, "cs_utils/classifiers/softmax.py", "def softmax_loss_naive(",
+                   "def softmax_loss_naive(:\n    pass\n\ndef _unused(")
+    found = outcomes(root, "softmax", "linear")
+    linear = [passed for function, _, passed, _ in found if function.startswith("LinearClassifier")]
+    softmax = [hint for function, _, passed, hint in found if function.startswith("softmax") and not passed]
+    assert linear and all(linear)
+    assert softmax and all("SyntaxError" in hint for hint in softmax)
+
+
 def test_the_check_runs_the_saved_files_in_a_separate_process(releases, tmp_path):
     """A crash in student code (os._exit) is reported; the checking process lives on."""
     root = planted(
