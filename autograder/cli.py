@@ -25,6 +25,11 @@ def _release(args: argparse.Namespace) -> int:
         from autograder.grading import declarations
 
         declared = declarations.problems()
+        if not declared:
+            try:
+                declared = declarations.failures_on_the_reference()
+            except RuntimeError as error:  # no sandbox on this machine: say that this part was not checked
+                print(f"warning: {error}; the hidden tests were not run on the reference", file=sys.stderr)
         if declared:
             print("The hidden tests are declared inconsistently:", file=sys.stderr)
             for problem in declared:

@@ -112,3 +112,34 @@ def _builder_ids() -> set[str]:
     from autograder.grading.reference import load_reference
 
     return set(checks.plan_builders(load_reference()))
+
+
+def failures_on_the_reference(tests: tuple[TestSpec, ...] | None = None) -> list[str]:
+    """One sentence per hidden code test that the reference solution itself fails.
+
+    The solution release is built in a temporary folder and graded like a student's submission
+    (the sandbox, code tests only). A plan whose judge rejects the reference would cost every
+    student its points: a new test's expected values, tolerance or inputs are wrong.
+
+    Raises
+    ------
+    RuntimeError
+        When the sandbox cannot grade at all here (say so; the check could not be made).
+    """
+    import tempfile
+
+    from autograder.grading.runner import Grader
+    from autograder.grading.submission import Submission
+    from autograder.release import build_release
+
+    tests = manifest.TESTS if tests is None else tests
+    with tempfile.TemporaryDirectory(prefix="reference-check-") as folder:
+        solution = Path(folder) / "solution"
+        build_release(solution, solutions=True)
+        with Grader(notebooks=False, tests=tests) as grader:
+            result = grader.grade(Submission("reference", solution))
+    if result.status != "graded":
+        raise RuntimeError(f"the reference could not be graded here: {result.staff_log.strip()[-400:]}")
+    return [f"test {t.spec.id!r} fails on the reference solution ({t.outcome.detail or 'failed'}): its plan's "
+            "expected values, tolerance or inputs disagree with autograder/source" for t in result.tests
+            if not t.outcome.passed]

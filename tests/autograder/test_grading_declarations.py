@@ -78,3 +78,26 @@ def test_a_function_no_part_declares_is_named():
     unlisted = dataclasses.replace(train, function="train")  # the reference defines it (a method), no part declares it
     found = declarations.problems(code_tests=(unlisted, *(s for s in manifest.TESTS if s.id != train.id)))
     assert len(found) == 1 and "PART_FUNCTIONS" in found[0] and repr(train.id) in found[0]
+
+
+@pytest.mark.e2e  # grades the solution release in the sandbox
+def test_release_check_names_a_plan_that_fails_on_the_reference(monkeypatch):
+    from autograder.grading import checks
+    from autograder.grading.checks.plans import Plan
+    from autograder.grading.results import Verdict
+
+    original = checks.plan_builders
+
+    def with_a_wrong_plan(ref, seed=0, timing=None):
+        builders = original(ref, seed, timing)
+        right = builders[FIRST.id]
+
+        def wrong() -> Plan:  # as if the new test's expected values were off
+            plan = right()
+            return Plan(plan.calls, lambda returned, source: Verdict(False, "dists is off"))
+
+        return {**builders, FIRST.id: wrong}
+
+    monkeypatch.setattr(checks, "plan_builders", with_a_wrong_plan)
+    found = declarations.failures_on_the_reference()
+    assert len(found) == 1 and repr(FIRST.id) in found[0] and "fails on the reference solution" in found[0]
