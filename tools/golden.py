@@ -1,8 +1,8 @@
 """Golden results: grade a fixed class before a change to the grader and again after, and compare.
 
 The class is the demo's sample submissions (solution, starter, buggy, cheating; graded with their
-notebooks), every variant of the fairness suite and every red-team fixture with an honest
-classmate (code only). For each submission the files staff and students read are kept:
+notebooks), every variant of the fairness suite and every red-team fixture (the root-only ones when
+run as root) with an honest classmate (code only). For each submission the files staff and students read are kept:
 ``results.json`` (Gradescope's file, without the content hash, which hashes the submission's
 bytes, temporary paths and zip times included) and ``feedback.md``.
 
@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
+import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -49,8 +51,16 @@ def _header(path: Path) -> dict[str, str]:
     return fields
 
 
+def _closed_port() -> int:
+    """A loopback port nothing listens on (the network attack's connection is refused, every run)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def code_class(solution: Path, folder: Path, scratch: Path) -> None:
-    """The fairness variants and the red-team fixtures (the ones that need no listener), with a classmate."""
+    """The fairness variants and the red-team fixtures (those that need root only when run as root),
+    with an honest classmate."""
     for number, variant in enumerate([*CORRECT, *BUGS]):
         target = folder / f"fair-{number:02d}"
         shutil.copytree(solution, target, ignore=shutil.ignore_patterns("__pycache__"))
@@ -58,16 +68,19 @@ def code_class(solution: Path, folder: Path, scratch: Path) -> None:
         (target / variant.file).write_text(variant.apply(source), encoding="utf-8")
     for attack in sorted(ATTACKS.glob("*.py")):
         fields = _header(attack)
-        if fields.get("needs") == "root" or "LISTEN_PORT" in attack.read_text():
-            continue  # root-only attacks and the network one need the test suite's set-up
+        if fields.get("needs") == "root" and os.geteuid() != 0:
+            continue
         text = (attack.read_text().replace("KIT_ROOT", str(KIT_ROOT)).replace("OUT_DIR", str(scratch / "out"))
-                .replace("BATCH_DIR", str(folder)))
+                .replace("BATCH_DIR", str(folder)).replace("LISTEN_PORT", str(_closed_port())))
         target = make_submission(solution, folder / f"attack-{attack.stem}", append={fields["target"]: "\n" + text})
         for key, value in fields.items():
             kind, _, relative = key.partition(" ")
             if kind == "file":
                 (target / relative).parent.mkdir(parents=True, exist_ok=True)
                 (target / relative).write_text(value + "\n")
+            elif kind == "symlink":
+                (target / relative).unlink()
+                (target / relative).symlink_to(value.replace("KIT_ROOT", str(KIT_ROOT)))
             elif kind == "many":
                 (target / relative).mkdir(parents=True)
                 for index in range(int(value)):
