@@ -54,7 +54,7 @@ def outcome_fingerprint(seed: int = 0, notebooks: bool = True, *, kit_root: Path
         digest.update(f"{spec.id}\0{spec.function}\n".encode())
     for name in OUTCOME_FILES:
         for path in _python_files(GRADING / name if (GRADING / name).exists() else GRADING.parent / name):
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+            digest.update(path.name.encode() + b"\0" + _without_declared_tests(path.read_bytes()))
     for path in sorted((SOURCE_ROOT / "cs_utils").rglob("*.py")):
         digest.update(str(path.relative_to(SOURCE_ROOT)).encode() + b"\0" + path.read_bytes())
     for relative in TEMPLATES:
@@ -75,6 +75,29 @@ def rescore(stored: SubmissionResult, specs: tuple[TestSpec, ...]) -> Submission
     tests = scoring.score_tests(specs, tuple(test.outcome for test in stored.tests))
     return replace(stored, tests=tests, score=sum(test.score for test in tests),
                    max_score=float(sum(spec.points for spec in specs)))
+
+
+#: The assignment in a part's module that declares its tests' points, titles and hints (read
+#: through the specs above, like the manifest): not part of what decides an outcome.
+DECLARED_TESTS = "PART_TESTS"
+
+
+def _without_declared_tests(source: bytes) -> bytes:
+    """``source`` without the lines of its top-level ``PART_TESTS = ...`` statement, if it has one
+    (a file that does not parse is hashed whole)."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return source
+    lines = source.splitlines(keepends=True)
+    for node in tree.body:
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and node.targets[0].id == DECLARED_TESTS and node.end_lineno is not None):
+            del lines[node.lineno - 1:node.end_lineno]
+            break
+    return b"".join(lines)
 
 
 def _python_files(path: Path) -> list[Path]:

@@ -50,6 +50,24 @@ def test_the_fingerprint_ignores_points_and_words_but_not_which_tests_exist(monk
     assert rescore.outcome_fingerprint(seed=1) != before
 
 
+def test_editing_a_tests_points_or_hint_in_its_part_file_keeps_the_fingerprint(tmp_path, monkeypatch):
+    """The points and hints are declared in checks/<part>.py next to the plans: editing them there
+    regrades nobody, while an edit to a plan does."""
+    grading = tmp_path / "grading"
+    shutil.copytree(rescore.GRADING, grading, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(rescore, "GRADING", grading)
+    before = rescore.outcome_fingerprint()
+    part = grading / "checks" / "knn.py"
+    text = part.read_text()
+    declared = 'hidden_test("knn.predict_labels.k1", "predict_labels", 3,'
+    assert declared in text
+    part.write_text(text.replace(declared, declared.replace(" 3,", " 4,")).replace(
+        "the label of the single closest training example", "the label of the nearest training example"))
+    assert rescore.outcome_fingerprint() == before
+    part.write_text(part.read_text().replace("KNN_SIZES = ((5, 7, 4)", "KNN_SIZES = ((5, 8, 4)"))
+    assert rescore.outcome_fingerprint() != before
+
+
 def test_the_fingerprint_follows_the_notebook_templates(tmp_path):
     kit = tmp_path / "kit"
     for relative in rescore.TEMPLATES:
