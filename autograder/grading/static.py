@@ -74,8 +74,9 @@ def loops_in_calls(read: Callable[[str], str | None], relative: str, qualified: 
     A vectorized function that calls the naive one (or a helper with a loop) is not vectorized:
     ``read(relative_path)`` gives the text of any file of the student's package, and calls are
     followed to functions of the same module, methods of the same class (``self.m(...)``) and
-    names imported from ``cs_utils`` (``from cs_utils.classifiers.linear_svm import f``), a few
-    levels deep. Returns None when the function itself cannot be found.
+    names imported from the package, by its name or relatively (``from cs_utils.classifiers.linear_svm
+    import f``, ``from .linear_svm import f``, ``from . import linear_svm``), a few levels deep.
+    Returns None when the function itself cannot be found.
     """
 
     def loops(tree: ast.Module, function: ast.AST, name: str, caller: str | None) -> list[str]:
@@ -140,9 +141,13 @@ def _find_callees(tree: ast.Module, function: ast.AST, path: str, qualified: str
     imported: dict[str, tuple[str, str]] = {}  # local name -> (file, function)
     modules: dict[str, str] = {}  # local alias -> file of an imported cs_utils module
     for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "cs_utils":
-            for alias in node.names:
-                imported[alias.asname or alias.name] = (node.module.replace(".", "/") + ".py", alias.name)
+        if isinstance(node, ast.ImportFrom):
+            source = _imported_module(node, path)
+            for alias in node.names if source is not None else ():
+                if node.module is None:  # from . import linear_svm: a module, by name
+                    modules[alias.asname or alias.name] = f"{source}/{alias.name}.py"
+                else:
+                    imported[alias.asname or alias.name] = (f"{source}.py", alias.name)
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.split(".")[0] == "cs_utils" and alias.asname:
@@ -164,6 +169,21 @@ def _find_callees(tree: ast.Module, function: ast.AST, path: str, qualified: str
             elif target.value.id in modules:
                 callees.append((modules[target.value.id], target.attr))
     return callees
+
+
+def _imported_module(node: ast.ImportFrom, path: str) -> str | None:
+    """The student-package path (no ``.py``) that ``node`` imports from, for an absolute
+    ``from cs_utils... import`` or a relative one (``from .linear_svm import f`` in ``path``);
+    None for anything outside the package."""
+    if node.level == 0:
+        if node.module and node.module.split(".")[0] == "cs_utils":
+            return node.module.replace(".", "/")
+        return None
+    package = path.split("/")[:-1]  # cs_utils/classifiers/softmax.py -> [cs_utils, classifiers]
+    if node.level - 1 >= len(package):
+        return None
+    base = package[:len(package) - (node.level - 1)]
+    return "/".join([*base, *(node.module.split(".") if node.module else [])])
 
 
 #: Libraries that compute distances for the student: using them in a distance function breaks the
