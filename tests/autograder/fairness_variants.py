@@ -179,6 +179,16 @@ CORRECT = [
         loss = float(np.sum(log_z.ravel() - scores[np.arange(N), y])) / N + reg * np.sum(W ** 2)
         dW = X.T.dot(np.exp(scores - log_z) - one_hot) / N + 2 * reg * W
         """),
+    right("softmax vectorized through the (N, C, C) Jacobian of the softmax", SOFTMAX, "softmax_loss_vectorized", """
+        N, C = X.shape[0], W.shape[1]
+        scores = X @ W
+        p = np.exp(scores - scores.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        loss = -np.log(p[np.arange(N), y]).mean() + reg * np.sum(W * W)
+        jacobian = p[:, :, None] * (np.eye(C)[None] - p[:, None, :])  # d p_k / d s_j, one (C, C) per row
+        dlogp = -jacobian[np.arange(N), y] / p[np.arange(N), y][:, None]  # d (-log p_y) / d s
+        dW = X.T @ dlogp / N + 2 * reg * W
+        """),
     # -- the linear classifier -----------------------------------------------------------------
     right("train with randint and a plain assignment", LINEAR, TRAIN, """
         rows = rng.randint(0, num_train, batch_size)
