@@ -617,3 +617,17 @@ def test_the_runner_kills_and_reaps_the_process_whatever_went_wrong(releases, tm
         assert found == "done" and arrays["result"].tolist() == [0.0, 1.0, 2.0]
     finally:
         again.kill()
+
+
+@pytest.mark.parametrize("damage", ["", "not json", '{"functions": [1, 2]}'])
+def test_the_registry_survives_a_missing_or_damaged_functions_file(releases, tmp_path, damage):
+    root = tmp_path / "kit"
+    shutil.copytree(releases["solution"] / "cs_utils", root / "cs_utils")
+    listed = root / "cs_utils" / "_grading" / "functions.json"
+    listed.unlink() if not damage else listed.write_text(damage)
+    script = "import json\nfrom cs_utils import check\nprint(json.dumps([list(check.TESTS), check.GROUPS]))"
+    done = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    names, groups = json.loads(done.stdout)
+    assert len(names) == 10 and set(groups) == {"knn", "svm", "softmax", "linear"}
+    assert groups["svm"] == ["svm_loss_naive", "svm_loss_vectorized"] and len(groups["knn"]) == 4

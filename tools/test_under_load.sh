@@ -7,6 +7,8 @@ set -u
 runs=${1:-3}
 cd "$(dirname "$0")/.."
 failed=0
+loops=()
+trap 'kill "${loops[@]}" 2>/dev/null' EXIT  # Ctrl-C or an error must not leave the loops spinning
 for run in $(seq "$runs"); do
     loops=()
     for _ in $(seq "$(nproc)"); do

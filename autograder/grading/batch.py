@@ -246,7 +246,7 @@ def regrade_tests(test_ids: Collection[str]) -> tuple[TestSpec, ...]:
     by_id = {spec.id: spec for spec in manifest.TESTS}
     unknown = sorted(set(test_ids) - set(by_id))
     if unknown:
-        raise RegradeError(f"--test names {', '.join(unknown)}, which is not a code test id of manifest.py "
+        raise RegradeError(f"--test names {', '.join(unknown)}, which is not a code test id (the parts' PART_TESTS) "
                            "(the notebooks are graded whole: leave out --test)")
     functions = {by_id[test_id].function for test_id in test_ids}
     return tuple(spec for spec in manifest.TESTS if spec.function in functions)

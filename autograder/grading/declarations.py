@@ -65,6 +65,14 @@ def problems(code_tests: tuple[TestSpec, ...] | None = None, notebook_tests: tup
               f"autograder/source/cs_utils/classifiers/ does not define" for spec in code_tests
               if spec.function not in functions]
     declared_functions = {function.name for function in manifest.FUNCTIONS}
+    from autograder.handout import NOTEBOOKS as HANDOUT_NOTEBOOKS
+
+    names = Counter(function.name for function in manifest.FUNCTIONS)
+    found += [f"function {name!r} is declared {count} times in the parts' PART_FUNCTIONS: names must be unique"
+              for name, count in sorted(names.items()) if count > 1]
+    found += [f"function {function.name!r} is declared for notebook {function.notebook!r}, which is not one of "
+              f"{', '.join(HANDOUT_NOTEBOOKS)}: the handout and the self-check would leave it out"
+              for function in manifest.FUNCTIONS if function.notebook not in HANDOUT_NOTEBOOKS]
     found += [f"test {spec.id!r} is charged to {spec.function!r}, which no part declares in PART_FUNCTIONS "
               "(autograder/grading/checks/): the handout's points table and the self-check would leave it out"
               for spec in code_tests if spec.function in functions and spec.function not in declared_functions]
@@ -124,7 +132,9 @@ def failures_on_the_reference(tests: tuple[TestSpec, ...] | None = None) -> list
     Raises
     ------
     RuntimeError
-        When the sandbox cannot grade at all here (say so; the check could not be made).
+        When no sandbox can start here (say so; the check could not be made). A reference that
+        the sandbox does grade, but not fully ("could not grade", a broken promise), is a problem
+        in the returned list, not this error.
     """
     import tempfile
 
@@ -136,10 +146,14 @@ def failures_on_the_reference(tests: tuple[TestSpec, ...] | None = None) -> list
     with tempfile.TemporaryDirectory(prefix="reference-check-") as folder:
         solution = Path(folder) / "solution"
         build_release(solution, solutions=True)
-        with Grader(notebooks=False, tests=tests) as grader:
+        try:
+            grader = Grader(notebooks=False, tests=tests)
+        except (OSError, RuntimeError) as error:
+            raise RuntimeError(f"no grading sandbox starts here ({error})") from error
+        with grader:
             result = grader.grade(Submission("reference", solution))
     if result.status != "graded":
-        raise RuntimeError(f"the reference could not be graded here: {result.staff_log.strip()[-400:]}")
+        return [f"the reference solution could not be graded ({result.staff_log.strip()[-400:]})"]
     return [f"test {t.spec.id!r} fails on the reference solution ({t.outcome.detail or 'failed'}): its plan's "
             "expected values, tolerance or inputs disagree with autograder/source" for t in result.tests
             if not t.outcome.passed]

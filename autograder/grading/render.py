@@ -185,9 +185,13 @@ def write_results_json(path: Path, result: SubmissionResult) -> Path:
     (a temporary file beside it, renamed). Every command writes the file through here."""
     document = gradescope_results(result)
     validate_gradescope(document)
+    text = json.dumps(document, indent=2)
+    if path.is_symlink() or (path.exists() and not path.is_file()):  # --out /dev/stdout, a pipe: written through
+        path.write_text(text, encoding="utf-8")
+        return path
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(document, indent=2), encoding="utf-8")
+    temporary.write_text(text, encoding="utf-8")
     temporary.replace(path)
     return path
 

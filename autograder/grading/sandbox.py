@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import math
 import os
 import secrets
 import selectors
@@ -83,12 +84,14 @@ class Limits:
             if name not in kinds or not text:
                 raise ValueError(f"unknown limit {assignment!r}: write NAME=VALUE with NAME one of "
                                  f"{', '.join(sorted(kinds))}")
+            whole = kinds[name] not in (float, "float")
             try:
-                value = float(text) if kinds[name] in (float, "float") else int(text)
+                value = int(text) if whole else float(text)
             except ValueError:
-                raise ValueError(f"limit {name} needs a number, not {text!r}") from None
-            if value <= 0:
-                raise ValueError(f"limit {name} must be positive, not {text!r}")
+                wanted = "a whole number" if whole else "a number"
+                raise ValueError(f"limit {name} needs {wanted}, not {text!r}") from None
+            if not math.isfinite(value) or value <= 0:
+                raise ValueError(f"limit {name} must be a positive, finite number, not {text!r}")
             changes[name] = value
         return replace(self, **changes)  # type: ignore[arg-type]
 

@@ -101,3 +101,12 @@ def test_release_check_names_a_plan_that_fails_on_the_reference(monkeypatch):
     monkeypatch.setattr(checks, "plan_builders", with_a_wrong_plan)
     found = declarations.failures_on_the_reference()
     assert len(found) == 1 and repr(FIRST.id) in found[0] and "fails on the reference solution" in found[0]
+
+
+def test_a_function_declared_twice_or_for_an_unknown_notebook_is_named(monkeypatch):
+    first = manifest.FUNCTIONS[0]
+    monkeypatch.setattr(manifest, "FUNCTIONS", (*manifest.FUNCTIONS, first,
+                                                dataclasses.replace(first, name="extra", notebook="svm2")))
+    found = declarations.problems(builders=[spec.id for spec in manifest.TESTS])
+    assert any(repr(first.name) in problem and "2 times" in problem for problem in found)
+    assert any("'extra'" in problem and "'svm2'" in problem for problem in found)

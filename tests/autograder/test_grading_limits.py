@@ -20,7 +20,9 @@ def test_overrides_are_read_as_the_fields_types():
 
 
 @pytest.mark.parametrize("bad, words", [("call_second=3", "unknown limit"), ("call_seconds", "unknown limit"),
-                                        ("processes=many", "needs a number"), ("call_seconds=-1", "positive")])
+                                        ("processes=many", "whole number"), ("processes=2.5", "whole number"),
+                                        ("call_seconds=-1", "positive"), ("call_seconds=nan", "finite"),
+                                        ("call_seconds=inf", "finite")])
 def test_a_bad_override_says_what_is_wrong(bad, words):
     with pytest.raises(ValueError, match=words):
         Limits().with_overrides([bad])
