@@ -363,25 +363,8 @@ class Grader:
         return workspace
 
     def judge(self, returned: dict[str, Returned], files: SubmissionFiles) -> tuple[list[TestOutcome], list[str]]:
-        """Judge each code test in the parent from what its calls returned (a call that never ran
-        counts as timed out); returns the outcomes and the staff log's lines."""
-        source = SourceView(files.files)
-        log: list[str] = []
-        verdicts: dict[str, checks.Verdict] = {}
-        seconds: dict[str, float | None] = {}
-        for spec in self.tests:
-            plan = self.plan(spec.id)
-            got = tuple(returned.get(call.key, Returned(False, "timeout")) for call in plan.calls)
-            try:
-                verdicts[spec.id] = plan.judge(got, source)
-            except Exception:
-                log.append(f"judge of {spec.id} failed:\n{traceback.format_exc()}")
-                verdicts[spec.id] = checks.Verdict(False, "the grader could not check this result")
-            seconds[spec.id] = sum(r.seconds for r in got) or None
-        verdicts = gate_properties(self.tests, verdicts)
-        outcomes = [TestOutcome(spec.id, verdicts[spec.id].passed, verdicts[spec.id].detail, seconds[spec.id])
-                    for spec in self.tests]
-        return outcomes, log
+        """Judge each code test in the parent (:func:`judge_tests`)."""
+        return judge_tests(self.tests, self.plans, returned, files)
 
     # -- the notebooks ------------------------------------------------------------------------
     def run_notebooks(self, prepared: Prepared, log: list[str]) -> tuple[list[TestOutcome], list[str]]:
@@ -587,6 +570,30 @@ def _required(prepared: Prepared | None) -> Prepared:
     if prepared is None:
         raise RuntimeError("a grading step ran before 'prepare'")
     return prepared
+
+def judge_tests(tests: tuple[TestSpec, ...], plans: PlanSet, returned: dict[str, Returned],
+                files: SubmissionFiles) -> tuple[list[TestOutcome], list[str]]:
+    """Each test's outcome from what its calls returned (a call that never ran counts as timed
+    out), property tests gated (:func:`gate_properties`); and the staff log's lines. Pure: no
+    student code runs here."""
+    source = SourceView(files.files)
+    log: list[str] = []
+    verdicts: dict[str, checks.Verdict] = {}
+    seconds: dict[str, float | None] = {}
+    for spec in tests:
+        plan = plans.plan(spec.id)
+        got = tuple(returned.get(call.key, Returned(False, "timeout")) for call in plan.calls)
+        try:
+            verdicts[spec.id] = plan.judge(got, source)
+        except Exception:
+            log.append(f"judge of {spec.id} failed:\n{traceback.format_exc()}")
+            verdicts[spec.id] = checks.Verdict(False, "the grader could not check this result")
+        seconds[spec.id] = sum(r.seconds for r in got) or None
+    verdicts = gate_properties(tests, verdicts)
+    outcomes = [TestOutcome(spec.id, verdicts[spec.id].passed, verdicts[spec.id].detail, seconds[spec.id])
+                for spec in tests]
+    return outcomes, log
+
 
 def gate_properties(tests: tuple[TestSpec, ...], verdicts: dict[str, checks.Verdict]) -> dict[str, checks.Verdict]:
     """Property tests count only for a function that computes something close to the right answer.

@@ -1,0 +1,191 @@
+"""Mutation testing of the grader's judges: every mutant of ``checks/`` must break the fairness suite.
+
+The fairness suite (``tests/autograder/fairness_variants.py``) says what the judges must do: every
+correct variant earns every point, every bug variant loses points on exactly the tests it names,
+with the hint it names. A mutant of the judges (``autograder/grading/checks/*.py``, mutated by
+cosmic-ray) is *killed* when one of those expectations fails, and *survives* when all still hold.
+
+Grading the 67 submissions in the sandbox for every mutant would take about 20 s each, so the
+student code runs once: ``record`` grades every variant in the sandbox and keeps what each call
+returned, the submitted files and the reference's timings. ``check`` then builds today's plans
+(expected values from the reference, in this process) and judges the kept returns, in about 3 s.
+A mutant that changes the calls themselves (their keys, requests or inputs) cannot be judged from
+the kept returns: ``check`` says "calls changed" and counts it killed (grading would send other
+calls); the report names those apart.
+
+    python tools/judge_mutation.py record build/judges/cache.pickle   # once, about a minute (sandbox)
+    python tools/judge_mutation.py check build/judges/cache.pickle    # exit 0: every expectation holds
+    python tools/judge_mutation.py prepare build/judges               # a kit copy to mutate, cosmic-ray's config
+
+The cache is this tool's own file, written and read by the instructor (pickle: never a student's).
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import pickle
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+KIT_ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(KIT_ROOT), str(KIT_ROOT / "tests" / "autograder")]
+
+from fairness_variants import BUGS, CORRECT  # type: ignore[import-not-found]  # noqa: E402
+
+from autograder import SOURCE_ROOT  # noqa: E402
+from autograder.grading import manifest  # noqa: E402
+from autograder.grading.checks import Call  # noqa: E402
+
+#: The judges' files that cosmic-ray mutates (relative to the kit).
+JUDGES = tuple(f"autograder/grading/checks/{name}.py" for name in ("judging", "plans", "knn", "losses",
+                                                                    "linear_classifier"))
+FAMILY = {"k_nearest_neighbor": "knn.", "linear_svm": "svm.", "softmax": "softmax.", "linear_classifier": "linear."}
+
+
+def _signature(call: Call) -> str:
+    """What the child is asked to do in ``call``: its request and the bytes of its inputs."""
+    digest = hashlib.sha256(json.dumps([call.key, call.request, call.repeat, call.timed], sort_keys=True,
+                                       default=str).encode())
+    for name in sorted(call.arrays):
+        array = call.arrays[name]
+        digest.update(f"{name}{array.dtype.str}{array.shape}".encode() + array.tobytes())
+    return digest.hexdigest()
+
+
+def _variants() -> dict[str, Any]:
+    return {f"{'ok' if not v.fails else 'bug'}-{number:02d}": v for number, v in enumerate([*CORRECT, *BUGS])}
+
+
+def record(cache: Path) -> None:
+    """Grade the solution and every fairness variant once, in the sandbox; keep what came back."""
+    from autograder.grading.runner import Graded, Grader, PlanSet
+    from autograder.grading.sandbox import Limits
+    from autograder.grading.submission import Submission
+    from autograder.release import build_release
+
+    variants = _variants()
+    with tempfile.TemporaryDirectory(prefix="judge-mutation-") as scratch:
+        solution = Path(scratch) / "solution"
+        build_release(solution, solutions=True)
+        folders = {"solution": solution}
+        for name, variant in variants.items():
+            folders[name] = Path(scratch) / name
+            shutil.copytree(solution, folders[name], ignore=shutil.ignore_patterns("__pycache__"))
+            source = (SOURCE_ROOT / variant.file).read_text(encoding="utf-8")
+            (folders[name] / variant.file).write_text(variant.apply(source), encoding="utf-8")
+        timings: dict[str, float] = {}
+        limits = Limits(call_seconds=10.0, submission_seconds=90.0)
+        with Grader(limits=limits, notebooks=False, hide=(Path(scratch),)) as grader:
+
+            def timed(call: Call) -> float:
+                timings[call.key] = grader.reference_seconds(call)
+                return timings[call.key]
+
+            grader.plans = PlanSet(manifest.TESTS, 0, timing=timed).warm_up()
+            kept = {}
+            for name, folder in folders.items():
+                item = Graded(Submission(name, folder), "", time.monotonic())
+                grader.prepare_step(item)
+                grader.run_step(item)
+                assert item.prepared is not None
+                kept[name] = (item.returned, dict(item.prepared.files.files))
+                shutil.rmtree(item.prepared.workspace.root, ignore_errors=True)
+            signatures = {call.key: _signature(call) for call in grader.plans.calls()}
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_bytes(pickle.dumps({"kept": kept, "timings": timings, "signatures": signatures}))
+    print(f"kept the returns of {len(kept)} submissions in {cache}")
+
+
+def check(cache: Path) -> int:
+    """Judge the kept returns with this tree's checks; 0 when every expectation holds (survived)."""
+    from autograder.grading.runner import PlanSet, judge_tests
+    from autograder.grading.snapshot import SubmissionFiles
+
+    data = pickle.loads(cache.read_bytes())  # noqa: S301  (this tool's own file)
+    timings = data["timings"]
+
+    def timing(call: Call) -> float:
+        if call.key not in timings:
+            raise LookupError(call.key)
+        return timings[call.key]
+
+    try:
+        plans = PlanSet(manifest.TESTS, 0, timing=timing).warm_up()
+        changed = [call.key for call in plans.calls() if data["signatures"].get(call.key) != _signature(call)]
+    except Exception as error:  # the mutant broke plan building itself
+        print(f"killed: the plans could not be built ({type(error).__name__}: {error})")
+        return 1
+    if changed or set(data["signatures"]) - {call.key for call in plans.calls()}:
+        print(f"killed (calls changed): {', '.join(changed[:5]) or 'a call went away'}")
+        return 1
+    variants = _variants()
+    hints = {spec.id: spec.failure_message for spec in manifest.TESTS}
+    broken = []
+    for name, (returned, files) in data["kept"].items():
+        outcomes, _ = judge_tests(manifest.TESTS, plans, returned, SubmissionFiles(files))
+        failed = {o.test_id: f"{o.detail} | {hints[o.test_id]}" for o in outcomes if not o.passed}
+        variant = variants.get(name)
+        fails = set(getattr(variant, "fails", ()))
+        if set(failed) != fails:
+            broken.append(f"{name}: failed {sorted(failed)}, expected {sorted(fails)}")
+        elif variant is not None and fails:
+            if not all(test.startswith(FAMILY[Path(variant.file).stem]) for test in failed):
+                broken.append(f"{name}: a function of another module lost points")
+            hint = variant.hint.lower()
+            if hint and not any(hint in text.lower() for text in failed.values()):
+                broken.append(f"{name}: no failing test says {variant.hint!r}")
+    if broken:
+        print("killed: " + "; ".join(broken[:3]))
+        return 1
+    print(f"survived: every expectation holds for {len(data['kept'])} submissions")
+    return 0
+
+
+def prepare(out: Path, cache: Path) -> Path:
+    """A copy of the kit in ``out/kit`` whose judges cosmic-ray mutates, and its config."""
+    shutil.rmtree(out / "kit", ignore_errors=True)
+    shutil.copytree(KIT_ROOT, out / "kit", ignore=shutil.ignore_patterns(".venv*", ".git", "build", "__pycache__",
+                                                                           ".pytest_cache"))
+    kit = (out / "kit").resolve()
+    modules = ", ".join(f'"{(kit / relative).as_posix()}"' for relative in JUDGES)
+    config = out / "cosmic-ray.toml"
+    config.write_text(
+        "[cosmic-ray]\n"
+        f"module-path = [{modules}]\n"
+        "timeout = 120.0\n"
+        "excluded-modules = []\n"
+        f'test-command = "{sys.executable} {(kit / "tools" / "judge_mutation.py").as_posix()} check '
+        f'{cache.resolve().as_posix()}"\n\n'
+        "[cosmic-ray.distributor]\n"
+        'name = "local"\n',
+        encoding="utf-8",
+    )
+    return config
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, text in (("record", "grade the fairness variants once and keep what came back"),
+                       ("check", "judge the kept returns with this tree's checks; exit 0 if all expectations hold")):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("cache", type=Path)
+    prepared = commands.add_parser("prepare", help="a kit copy to mutate and cosmic-ray's config")
+    prepared.add_argument("out", type=Path)
+    arguments = parser.parse_args(argv)
+    if arguments.command == "record":
+        record(arguments.cache)
+        return 0
+    if arguments.command == "check":
+        return check(arguments.cache)
+    print(prepare(arguments.out, arguments.out / "cache.pickle"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
