@@ -1,0 +1,30 @@
+"""The judges' mutation check: the kept returns of the fairness suite tell a sound judge from a broken one."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from autograder import KIT_ROOT
+
+pytestmark = pytest.mark.slow  # grades the 67 fairness submissions once (about 30 s) and keeps 300 MB
+
+TOOL = KIT_ROOT / "tools" / "judge_mutation.py"
+
+
+def run(*arguments, tool=TOOL):
+    return subprocess.run([sys.executable, str(tool), *map(str, arguments)], capture_output=True, text=True,
+                          timeout=600)
+
+
+def test_the_kept_returns_pass_today_and_a_loosened_judge_is_killed(tmp_path):
+    cache = tmp_path / "cache.pickle"
+    assert run("record", cache).returncode == 0
+    today = run("check", cache)
+    assert today.returncode == 0 and today.stdout.startswith("survived"), today.stdout + today.stderr
+    assert run("prepare", tmp_path).returncode == 0
+    judge = tmp_path / "kit" / "autograder" / "grading" / "checks" / "knn.py"
+    judge.write_text(judge.read_text().replace("tolerance=1e-6)", "tolerance=1e6)", 1))  # a mutant
+    loosened = run("check", cache, tool=tmp_path / "kit" / "tools" / "judge_mutation.py")
+    assert loosened.returncode == 1 and "knn.two_loops.random" in loosened.stdout, loosened.stdout
