@@ -292,7 +292,7 @@ BUGS = [
         """),
     wrong("SVM vectorized without regularization", SVM, "svm_loss_vectorized",
           "svm.vectorized.loss svm.vectorized.gradient svm.vectorized.matches_naive svm.vectorized.edge",
-          "regularization", """
+          "the loss is missing the regularization term", """
         N = X.shape[0]
         scores = X @ W
         margins = np.maximum(0, scores - scores[np.arange(N), y][:, None] + 1)
@@ -302,9 +302,33 @@ BUGS = [
         coeff[np.arange(N), y] = -coeff.sum(axis=1)
         dW = X.T @ coeff / N
         """),
+    wrong("SVM vectorized without the regularization gradient", SVM, "svm_loss_vectorized",
+          "svm.vectorized.gradient svm.vectorized.matches_naive svm.vectorized.edge",
+          "dW is missing the regularization gradient", """
+        N = X.shape[0]
+        scores = X @ W
+        margins = np.maximum(0, scores - scores[np.arange(N), y][:, None] + 1)
+        margins[np.arange(N), y] = 0
+        loss = margins.sum() / N + reg * np.sum(W * W)
+        coeff = (margins > 0).astype(float)
+        coeff[np.arange(N), y] = -coeff.sum(axis=1)
+        dW = X.T @ coeff / N
+        """),
+    wrong("SVM vectorized with reg * W for the regularization gradient", SVM, "svm_loss_vectorized",
+          "svm.vectorized.gradient svm.vectorized.matches_naive svm.vectorized.edge",
+          "should be 2 * reg * W, not reg * W", """
+        N = X.shape[0]
+        scores = X @ W
+        margins = np.maximum(0, scores - scores[np.arange(N), y][:, None] + 1)
+        margins[np.arange(N), y] = 0
+        loss = margins.sum() / N + reg * np.sum(W * W)
+        coeff = (margins > 0).astype(float)
+        coeff[np.arange(N), y] = -coeff.sum(axis=1)
+        dW = X.T @ coeff / N + reg * W
+        """),
     wrong("SVM vectorized with half the penalty", SVM, "svm_loss_vectorized",
           "svm.vectorized.loss svm.vectorized.gradient svm.vectorized.matches_naive svm.vectorized.edge",
-          "factor 1/2", """
+          "should be reg * sum(W**2), without a factor 1/2", """
         N = X.shape[0]
         scores = X @ W
         margins = np.maximum(0, scores - scores[np.arange(N), y][:, None] + 1)
@@ -375,7 +399,7 @@ BUGS = [
         """),
     wrong("softmax vectorized summing instead of averaging", SOFTMAX, "softmax_loss_vectorized",
           "softmax.vectorized.loss softmax.vectorized.gradient softmax.vectorized.large_scores "
-          "softmax.vectorized.matches_naive", "", """
+          "softmax.vectorized.matches_naive", "the data term of the loss is about N times too large", """
         N = X.shape[0]
         scores = X @ W
         scores -= scores.max(axis=1, keepdims=True)
