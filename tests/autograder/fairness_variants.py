@@ -263,7 +263,7 @@ BUGS = [
           "", "y_pred[i] = np.argsort(dists[i])[0]"),
     # -- SVM ---------------------------------------------------------------------------------
     wrong("SVM naive without dividing the gradient by N", SVM, "svm_loss_naive", "svm.naive.gradient svm.naive.edge",
-          "", """
+          "the data term of dW is about N times too large", """
         num_train, num_classes = X.shape[0], W.shape[1]
         for i in range(num_train):
             scores = X[i] @ W
@@ -387,7 +387,8 @@ BUGS = [
         dW = X.T @ p / N + 2 * reg * W
         """),
     wrong("softmax vectorized with the gradient's sign flipped", SOFTMAX, "softmax_loss_vectorized",
-          "softmax.vectorized.gradient softmax.vectorized.large_scores softmax.vectorized.matches_naive", "", """
+          "softmax.vectorized.gradient softmax.vectorized.large_scores softmax.vectorized.matches_naive",
+          "dW has the wrong sign", """
         N = X.shape[0]
         scores = X @ W
         scores -= scores.max(axis=1, keepdims=True)
