@@ -5,7 +5,7 @@ correct variant earns every point, every bug variant loses points on exactly the
 with the hint it names. A mutant of the judges (``autograder/grading/checks/*.py``, mutated by
 cosmic-ray) is *killed* when one of those expectations fails, and *survives* when all still hold.
 
-Grading the 67 submissions in the sandbox for every mutant would take about 20 s each, so the
+Grading the suite's submissions (about 70) in the sandbox for every mutant would take about 20 s each, so the
 student code runs once: ``record`` grades every variant in the sandbox and keeps what each call
 returned, the submitted files and the reference's timings. ``check`` then builds today's plans
 (expected values from the reference, in this process) and judges the kept returns, in about 3 s.

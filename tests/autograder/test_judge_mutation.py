@@ -8,7 +8,7 @@ import pytest
 
 from autograder import KIT_ROOT
 
-pytestmark = pytest.mark.slow  # grades the 67 fairness submissions once (about 30 s) and keeps 300 MB
+pytestmark = pytest.mark.slow  # grades the fairness submissions once (about 30 s) and keeps 300 MB
 
 TOOL = KIT_ROOT / "tools" / "judge_mutation.py"
 
