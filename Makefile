@@ -100,3 +100,15 @@ mutation: $(STAMP)
 	cd $(MUTATION) && $(CURDIR)/$(VENV)/bin/cr-filter-pragma session.sqlite
 	cd $(MUTATION) && $(CURDIR)/$(VENV)/bin/cosmic-ray exec cosmic-ray.toml session.sqlite
 	cd $(MUTATION) && $(CURDIR)/$(VENV)/bin/cr-report session.sqlite --show-output | tee report.txt | tail -5
+
+
+# The same for the grader's judges (checks/): the fairness suite's submissions are graded once,
+# then every mutant of checks/ judges what they returned (tools/judge_mutation.py; about an hour).
+JUDGE_MUTATION := build/judges
+.PHONY: mutation-judges
+mutation-judges: $(STAMP)
+	$(PY) tools/judge_mutation.py record $(JUDGE_MUTATION)/cache.pickle
+	$(PY) tools/judge_mutation.py prepare $(JUDGE_MUTATION)
+	cd $(JUDGE_MUTATION) && rm -f session.sqlite && $(CURDIR)/$(VENV)/bin/cosmic-ray init cosmic-ray.toml session.sqlite
+	cd $(JUDGE_MUTATION) && $(CURDIR)/$(VENV)/bin/cosmic-ray exec cosmic-ray.toml session.sqlite
+	cd $(JUDGE_MUTATION) && $(CURDIR)/$(VENV)/bin/cr-report session.sqlite --show-diff | tee report.txt | tail -5
