@@ -27,9 +27,8 @@ from pathlib import Path
 KIT_ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(KIT_ROOT), str(KIT_ROOT / "tests" / "autograder")]
 
-from fairness_variants import BUGS, CORRECT  # type: ignore[import-not-found]  # noqa: E402
+from fairness_variants import keyed, write_submission  # type: ignore[import-not-found]  # noqa: E402
 
-from autograder import SOURCE_ROOT  # noqa: E402
 from autograder.grading import preflight  # noqa: E402
 from autograder.grading.batch import grade_all  # noqa: E402
 from autograder.grading.demo import make_submission, write_samples  # noqa: E402
@@ -61,11 +60,8 @@ def _closed_port() -> int:
 def code_class(solution: Path, folder: Path, scratch: Path) -> None:
     """The fairness variants and the red-team fixtures (those that need root only when run as root),
     with an honest classmate."""
-    for number, variant in enumerate([*CORRECT, *BUGS]):
-        target = folder / f"fair-{number:02d}"
-        shutil.copytree(solution, target, ignore=shutil.ignore_patterns("__pycache__"))
-        source = (SOURCE_ROOT / variant.file).read_text(encoding="utf-8")
-        (target / variant.file).write_text(variant.apply(source), encoding="utf-8")
+    for key, variant in keyed().items():
+        write_submission(variant, solution, folder / f"fair-{key}")
     for attack in sorted(ATTACKS.glob("*.py")):
         fields = _header(attack)
         if fields.get("needs") == "root" and os.geteuid() != 0:

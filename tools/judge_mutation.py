@@ -30,14 +30,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 KIT_ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(KIT_ROOT), str(KIT_ROOT / "tests" / "autograder")]
 
-from fairness_variants import BUGS, CORRECT  # type: ignore[import-not-found]  # noqa: E402
+from fairness_variants import keyed, write_submission  # type: ignore[import-not-found]  # noqa: E402
 
-from autograder import SOURCE_ROOT  # noqa: E402
 from autograder.grading import manifest  # noqa: E402
 from autograder.grading.checks import Call  # noqa: E402
 
@@ -57,10 +55,6 @@ def _signature(call: Call) -> str:
     return digest.hexdigest()
 
 
-def _variants() -> dict[str, Any]:
-    return {f"{'ok' if not v.fails else 'bug'}-{number:02d}": v for number, v in enumerate([*CORRECT, *BUGS])}
-
-
 def record(cache: Path) -> None:
     """Grade the solution and every fairness variant once, in the sandbox; keep what came back."""
     from autograder.grading.runner import Graded, Grader, PlanSet
@@ -68,16 +62,13 @@ def record(cache: Path) -> None:
     from autograder.grading.submission import Submission
     from autograder.release import build_release
 
-    variants = _variants()
+    variants = keyed()
     with tempfile.TemporaryDirectory(prefix="judge-mutation-") as scratch:
         solution = Path(scratch) / "solution"
         build_release(solution, solutions=True)
         folders = {"solution": solution}
         for name, variant in variants.items():
-            folders[name] = Path(scratch) / name
-            shutil.copytree(solution, folders[name], ignore=shutil.ignore_patterns("__pycache__"))
-            source = (SOURCE_ROOT / variant.file).read_text(encoding="utf-8")
-            (folders[name] / variant.file).write_text(variant.apply(source), encoding="utf-8")
+            folders[name] = write_submission(variant, solution, Path(scratch) / name)
         timings: dict[str, float] = {}
         limits = Limits(call_seconds=10.0, submission_seconds=90.0)
         with Grader(limits=limits, notebooks=False, hide=(Path(scratch),)) as grader:
@@ -123,7 +114,7 @@ def check(cache: Path) -> int:
     if changed or set(data["signatures"]) - {call.key for call in plans.calls()}:
         print(f"killed (calls changed): {', '.join(changed[:5]) or 'a call went away'}")
         return 1
-    variants = _variants()
+    variants = keyed()
     hints = {spec.id: spec.failure_message for spec in manifest.TESTS}
     broken = []
     for name, (returned, files) in data["kept"].items():

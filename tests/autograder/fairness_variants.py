@@ -9,8 +9,10 @@ feedback of those tests must contain ``hint``. No variant may cost another funct
 """
 from __future__ import annotations
 
+import shutil
 import textwrap
 from dataclasses import dataclass
+from pathlib import Path
 
 from autograder.release import find_solution_regions, keep_solutions
 
@@ -519,3 +521,18 @@ BUGS = [
     wrong("predict along the wrong axis", LINEAR, PREDICT, "linear.predict.argmax linear.predict.single", "",
           "y_pred = np.argmax(X @ self.W, axis=0)"),
 ]
+
+
+def keyed() -> dict[str, Variant]:
+    """Every variant under a short key, ``ok-NN`` (correct) or ``bug-NN``, in the order above."""
+    return {f"{'ok' if not v.fails else 'bug'}-{number:02d}": v for number, v in enumerate([*CORRECT, *BUGS])}
+
+
+def write_submission(variant: Variant, solution: Path, destination: Path) -> Path:
+    """``destination``: the solution release with ``variant``'s file rewritten."""
+    from autograder import SOURCE_ROOT
+
+    shutil.copytree(solution, destination, ignore=shutil.ignore_patterns("__pycache__"))
+    source = (SOURCE_ROOT / variant.file).read_text(encoding="utf-8")
+    (destination / variant.file).write_text(variant.apply(source), encoding="utf-8")
+    return destination

@@ -6,13 +6,11 @@ rewritten), and the whole set is graded in one batch, the way a class is.
 """
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from fairness_variants import BUGS, CORRECT, Variant
+from fairness_variants import BUGS, CORRECT, keyed, write_submission
 
-from autograder import SOURCE_ROOT
 from autograder.grading import manifest, preflight
 from autograder.grading.batch import grade_all
 from autograder.grading.results import SubmissionResult
@@ -21,22 +19,15 @@ from autograder.grading.sandbox import Limits
 pytestmark = pytest.mark.e2e  # grades some sixty submissions in sandboxes
 
 LIMITS = Limits(call_seconds=10.0, submission_seconds=90.0)
-VARIANTS = {f"{'ok' if not v.fails else 'bug'}-{number:02d}": v for number, v in enumerate([*CORRECT, *BUGS])}
+VARIANTS = keyed()
 FUNCTION_OF = {spec.id: spec.function for spec in manifest.TESTS}
-
-
-def submission_for(variant: Variant, solution: Path, destination: Path) -> Path:
-    shutil.copytree(solution, destination, ignore=shutil.ignore_patterns("__pycache__"))
-    source = (SOURCE_ROOT / variant.file).read_text(encoding="utf-8")
-    (destination / variant.file).write_text(variant.apply(source), encoding="utf-8")
-    return destination
 
 
 @pytest.fixture(scope="module")
 def graded(releases, tmp_path_factory) -> dict[str, SubmissionResult]:
     root = tmp_path_factory.mktemp("fairness")
     for key, variant in VARIANTS.items():
-        submission_for(variant, releases["solution"], root / "submissions" / key)
+        write_submission(variant, releases["solution"], root / "submissions" / key)
     summary = grade_all(root / "submissions", root / "out", workers=2, limits=LIMITS, progress=False,
                         accept=preflight.WEAKER, notebooks=False)
     return {result.student: result for result in summary.results}
