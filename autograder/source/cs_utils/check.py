@@ -67,13 +67,14 @@ def _declared() -> list[dict]:
              "linear" if name in linear_classifier.PUBLIC_TESTS else name.split("_", 1)[0]} for name in _PUBLIC]
 
 
+_DECLARED = [entry for entry in _declared() if entry["name"] in _PUBLIC]
 #: Function name -> its public tests, in the order of the assignment.
-TESTS: dict[str, list[tuple[str, Callable[[Session], None]]]] = {
-    entry["name"]: _PUBLIC[entry["name"]] for entry in _declared() if entry["name"] in _PUBLIC}
+TESTS: dict[str, list[tuple[str, Callable[[Session], None]]]] = {entry["name"]: _PUBLIC[entry["name"]]
+                                                                 for entry in _DECLARED}
 #: Names that select several functions at once: the parts (knn, svm, softmax, linear).
 GROUPS: dict[str, list[str]] = {}
-for _entry in _declared():
-    if _entry["part"] and _entry["name"] in TESTS:
+for _entry in _DECLARED:
+    if _entry["part"]:
         GROUPS.setdefault(_entry["part"], []).append(_entry["name"])
 ALIASES = {"train": "LinearClassifier.train", "predict": "LinearClassifier.predict"}
 
