@@ -47,7 +47,7 @@ FAMILY = {"k_nearest_neighbor": "knn.", "linear_svm": "svm.", "softmax": "softma
 
 def _signature(call: Call) -> str:
     """What the child is asked to do in ``call``: its request and the bytes of its inputs."""
-    digest = hashlib.sha256(json.dumps([call.key, call.request, call.repeat, call.timed], sort_keys=True,
+    digest = hashlib.sha256(json.dumps([call.key, call.request, call.repeat], sort_keys=True,
                                        default=str).encode())
     for name in sorted(call.arrays):
         array = call.arrays[name]

@@ -529,38 +529,55 @@ def _prepare(call, store):
 def _race(call, store):
     """Time the contenders (a vectorized function, then its naive version) in turns, in this process.
 
-    Returns the fastest time of each, ``inf`` for one that raised (a vectorized function that runs
-    out of memory on the large input, a naive version not written yet), and what the naive one
-    returned (``naive.0``, ``naive.1``). Turns alternate so both see the same machine; the slower
-    contender stops early once it has used its share of time, and is interrupted if it hangs. With
-    ``settled_ratio``, the race ends after a round in which the first contender's best time is
-    that many times shorter than the second's: more rounds could not change the verdict.
+    Returns the fastest time of each and what the naive one returned (``naive.0``, ``naive.1``).
+    The vectorized function's exceptions end the race: the call fails as that function's own call
+    would. A naive version that raises anything (or hangs, and is interrupted) gets ``inf``: it is
+    no yardstick, and the parent judges the vectorized time against the reference's. Turns
+    alternate so both see the same machine, and the naive one stops early once it has used its
+    share of time. Times are CPU time (:func:`_cpu_seconds`), which other work on a busy machine
+    does not inflate: in wall time, a short run that fits between two preemptions looks faster
+    than a long one that does not. With ``settled_ratio``, the race ends after a round in which the first
+    contender's best time is that many times shorter than the second's: more rounds could not
+    change the verdict. With one contender it times that one alone (the reference's timing).
     """
-    best = [float("inf")] * len(call["contenders"])
-    spent = [0.0] * len(call["contenders"])
+    contenders = call["contenders"]
+    best = [float("inf")] * len(contenders)
+    spent = [0.0] * len(contenders)
+    budget = call.get("budget_seconds", 1.5)
     last = None  # what the naive contender returned, so the parent can tell whether it is a fair yardstick
     for _ in range(int(call.get("rounds", 3))):
-        for index, contender in enumerate(call["contenders"]):
-            if spent[index] > call.get("budget_seconds", 1.5) or (index and best[0] == float("inf")):
+        for index, contender in enumerate(contenders):
+            if index and spent[index] > budget:
                 continue
-            try:
+            if not index:
                 run, _ = _prepare(contender, store)  # fresh inputs, not timed
-                start = time.perf_counter()
-                with _time_limit(call.get("budget_seconds", 1.5) if index else None):
-                    returned = run()
-                elapsed = time.perf_counter() - start
-                if index:
-                    last = returned
-            except Exception:  # includes _OutOfTime: a naive version that hangs is no yardstick
-                spent[index] = float("inf")
-                continue
+                start = _cpu_seconds()
+                run()
+            else:
+                try:
+                    run, _ = _prepare(contender, store)
+                    start = _cpu_seconds()
+                    with _time_limit(budget):
+                        last = run()
+                except BaseException:  # noqa: B036 -- any way out, even SystemExit: no yardstick
+                    spent[index] = float("inf")
+                    continue
+            elapsed = _cpu_seconds() - start
             spent[index] += elapsed
             best[index] = min(best[index], elapsed)
         settled = call.get("settled_ratio")
-        if settled and best[0] < float("inf") and best[1] < float("inf") and best[1] >= settled * best[0]:
+        if settled and len(best) > 1 and best[1] < float("inf") and best[1] >= settled * best[0]:
             break
     parts = last if isinstance(last, tuple) else (last,)
     return tuple(best), {f"naive.{i}": part for i, part in enumerate(parts) if part is not None}
+
+
+def _cpu_seconds():
+    """CPU seconds used by this process (every thread, finished ones included) and its waited-for
+    children: work moved to a thread or a subprocess still counts. (``time.process_time`` would
+    not do: under the child's ``RLIMIT_CPU`` Linux reads it from the scheduler tick, 4 ms steps.)"""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 class _OutOfTime(Exception):

@@ -50,7 +50,7 @@ from autograder.grading.snapshot import SubmissionFiles
 from autograder.grading.submission import Submission, SubmissionError, content_hash, materialize, stamp
 
 MAX_ARRAY_BYTES = 64 << 20
-#: Most bytes of input arrays sent in one batch request; a batch also ends at every timed call.
+#: Most bytes of input arrays sent in one batch request.
 MAX_BATCH_BYTES = 16 << 20
 INTERNAL_ERROR = ("The autograder could not grade this submission because of a problem on our side, "
                   "not in your code. Your instructors have the details.")
@@ -198,34 +198,33 @@ class Grader:
         """Build every plan (expected values, reference timings, inputs) before the first submission."""
         self.plans.warm_up()
 
-    def reference_seconds(self, call: Call, repeats: int = 3) -> float:
-        """How long the reference solution takes for ``call`` in a sandboxed child, best of ``repeats``.
+    def reference_seconds(self, race: Call) -> float:
+        """The reference's fastest time for the vectorized contender of ``race``, in a sandboxed child.
 
-        Measured exactly the way a student's call is measured (same limits, same single-threaded
-        BLAS, same transport), once per batch; a speed test compares against this.
+        Timed exactly the way the race times a student's function (same limits, same single-threaded
+        BLAS, the child's clock, fastest of the race's rounds), once per batch; the speed test
+        compares against it when the student's naive version cannot serve as the yardstick.
         """
+        timing = {**race.request, "contenders": race.request["contenders"][:1], "settled_ratio": None}
         workspace = self._frame()
         try:
             shutil.copytree(SOURCE_ROOT / "cs_utils", workspace.work / "cs_utils",
                             ignore=shutil.ignore_patterns("__pycache__"))
             self.sandbox.prepare_folder(workspace.work)
             state = RunState(workspace, time.monotonic() + self.limits.submission_seconds)
-            payload = [_raw(name, array) for name, array in call.arrays.items()]
-            best = float("inf")
             try:
-                for _ in range(repeats):
-                    if state.child is None:
-                        state.child, notes = self.sandbox.spawn(workspace.work)
-                        if state.child is None:
-                            raise RuntimeError("; ".join(notes))
-                    reply = state.child.call_batch([(call.request, call.repeat, payload)], self.limits.call_seconds,
-                                                   state.deadline)[-1]
-                    if reply.state != "done" or not reply.header.get("status", {}).get("ok"):
-                        raise RuntimeError(f"the reference failed the timed call {call.key}: {reply.state}")
-                    best = min(best, reply.seconds / call.repeat)
+                state.child, notes = self.sandbox.spawn(workspace.work)
+                if state.child is None:
+                    raise RuntimeError("; ".join(notes))
+                payload = [_raw(name, array) for name, array in race.arrays.items()]
+                reply = state.child.call_batch([(timing, 1, payload)], self.limits.call_seconds, state.deadline)[-1]
+                seconds = self._returned(reply, state.log, race.key).numbers.get("result.0") \
+                    if reply.state == "done" else None
+                if seconds is None or not np.isfinite(seconds):
+                    raise RuntimeError(f"the reference failed the race {race.key}: {reply.state}")
+                return seconds
             finally:
                 self._stop(state)
-            return best
         finally:
             shutil.rmtree(workspace.root, ignore_errors=True)
 
@@ -624,14 +623,12 @@ def _cell_failure(state: str) -> str:
 
 
 def _next_batch(pending: list[Call], plans: PlanSet) -> list[Call]:
-    """The calls to send together: up to the next timed call, which always goes alone."""
-    if pending[0].timed:
-        return pending[:1]
+    """The calls to send together: as many as fit in MAX_BATCH_BYTES of inputs (at least one)."""
     batch: list[Call] = []
     size = 0
     for call in pending:
         size += sum(len(item[-1]) for item in plans.payload(call))
-        if call.timed or (batch and size > MAX_BATCH_BYTES):
+        if batch and size > MAX_BATCH_BYTES:
             break
         batch.append(call)
     return batch

@@ -11,6 +11,7 @@ import textwrap
 import pytest
 
 from autograder import KIT_ROOT
+from autograder.grading.checks.plans import LOSS_MEMORY_SIZE, MEMORY_HEADROOM_BYTES
 
 IMPLEMENTATIONS = {
     "grader": (KIT_ROOT / "autograder" / "grading" / "harness.py", "_headroom"),
@@ -21,7 +22,7 @@ PROGRAM = textwrap.dedent("""
     import importlib.util, resource, sys
     import numpy as np
 
-    path, name = sys.argv[1], sys.argv[2]
+    path, name, headroom, forbidden = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     spec = importlib.util.spec_from_file_location("under_test", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -35,11 +36,11 @@ PROGRAM = textwrap.dedent("""
         except MemoryError:
             return False
 
-    with getattr(module, name)(256 << 20):
-        inside = (allocates(64), allocates(768))
-    after = allocates(768), resource.getrlimit(resource.RLIMIT_AS) == (hard, hard)
+    with getattr(module, name)(headroom):
+        inside = (allocates((headroom >> 20) // 4), allocates(forbidden))
+    after = allocates(forbidden), resource.getrlimit(resource.RLIMIT_AS) == (hard, hard)
     with getattr(module, name)(None):
-        without = allocates(768)
+        without = allocates(forbidden)
     print(inside, after, without)
 """)
 
@@ -48,8 +49,11 @@ PROGRAM = textwrap.dedent("""
 @pytest.mark.parametrize("where", sorted(IMPLEMENTATIONS))
 def test_headroom_caps_the_block_and_gives_the_limit_back(where):
     path, name = IMPLEMENTATIONS[where]
-    done = subprocess.run([sys.executable, "-c", PROGRAM, str(path), name], capture_output=True, text=True,
-                          timeout=120)
+    n, d, c = LOSS_MEMORY_SIZE
+    forbidden_mib = n * d * c * 8 >> 20  # the (N, D, C) array the memory-safe size rules out
+    done = subprocess.run([sys.executable, "-c", PROGRAM, str(path), name, str(MEMORY_HEADROOM_BYTES),
+                           str(forbidden_mib)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    # inside: 64 MiB fits, a 768 MiB (N, D, C)-sized array does not; afterwards the hard limit is back
+    # inside: a quarter of the headroom fits, an (N, D, C)-sized array does not; afterwards the hard
+    # limit is back
     assert done.stdout.split("\n")[0] == "(True, False) (True, True) True"

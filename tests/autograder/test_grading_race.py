@@ -17,7 +17,7 @@ def harness(monkeypatch):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     clock = {"now": 0.0}
-    monkeypatch.setattr(module.time, "perf_counter", lambda: clock["now"])
+    monkeypatch.setattr(module, "_cpu_seconds", lambda: clock["now"])
     module.clock = clock
     return module
 
@@ -64,3 +64,48 @@ def test_a_loop_version_is_never_settled_early(harness):
 def test_without_the_setting_every_round_runs(harness):
     _, made = race(harness, {"vectorized": [0.002] * 3, "naive": [0.1] * 3}, settled=None)
     assert made == {"vectorized": RACE_ROUNDS, "naive": RACE_ROUNDS}
+
+
+def failing_race(harness, failing: str, error: BaseException):
+    """A race whose ``failing`` contender raises ``error`` every time it is called."""
+    def prepare(contender, store):
+        def run():
+            if contender["name"] == failing:
+                raise error
+            harness.clock["now"] += 0.01
+            return 1.0
+
+        return run, {}
+
+    harness._prepare = prepare
+    call = {"contenders": [{"name": "vectorized"}, {"name": "naive"}], "rounds": RACE_ROUNDS, "budget_seconds": 10.0,
+            "settled_ratio": RACE_SETTLED}
+    return harness._race(call, store=None)
+
+
+@pytest.mark.parametrize("error", [ValueError("shapes"), SystemExit(0), KeyboardInterrupt()])
+def test_a_naive_version_that_raises_is_no_yardstick(harness, error):
+    best, returned = failing_race(harness, "naive", error)
+    assert best == pytest.approx((0.01, float("inf"))) and returned == {}
+
+
+def test_the_vectorized_functions_exception_is_the_races(harness):
+    """The call fails as the vectorized function's own call would: the parent reads its exception."""
+    with pytest.raises(ValueError, match="shapes"):
+        failing_race(harness, "vectorized", ValueError("shapes"))
+
+
+def test_one_contender_is_timed_alone(harness):
+    """The reference's timing: the race of its vectorized function alone, every round."""
+    made = {"vectorized": 0}
+
+    def prepare(contender, store):
+        def run():
+            harness.clock["now"] += (0.003, 0.001, 0.002)[made["vectorized"]]
+            made["vectorized"] += 1
+
+        return run, {}
+
+    harness._prepare = prepare
+    best, _ = harness._race({"contenders": [{"name": "vectorized"}], "rounds": 3, "settled_ratio": None}, store=None)
+    assert best == pytest.approx((0.001,)) and made["vectorized"] == 3

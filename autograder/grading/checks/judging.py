@@ -215,7 +215,7 @@ def loss_problem(rng: np.random.Generator, N: int, D: int, C: int, *, scale: flo
     return W, X, y.astype(np.int64), reg
 
 
-def loss_call(key: str, module: str, name: str, problem, *, return_inputs: bool = False, timed: bool = False) -> Call:
+def loss_call(key: str, module: str, name: str, problem, *, return_inputs: bool = False) -> Call:
     W, X, y, reg = problem
     request = {
         "kind": "function",
@@ -224,7 +224,7 @@ def loss_call(key: str, module: str, name: str, problem, *, return_inputs: bool 
         "return_inputs": return_inputs,
         "args": [{"array": "W"}, {"array": "X"}, {"array": "y"}, {"value": reg}],
     }
-    return Call(key, request, {"W": W, "X": X, "y": y}, timed=timed)
+    return Call(key, request, {"W": W, "X": X, "y": y})
 
 
 def loss_value(item: Returned) -> float | None:
@@ -243,12 +243,11 @@ def knn_call(
     *,
     k: int | None = None,
     return_inputs: bool = False,
-    timed: bool = False,
 ) -> Call:
     request = {"kind": "knn", "method": method, "args": [{"array": "arg"}], "return_inputs": return_inputs}
     if k is not None:
         request["kwargs"] = {"k": {"value": k}}
-    return Call(key, request, {"X_train": X_train, "y_train": y_train, "arg": argument}, timed=timed)
+    return Call(key, request, {"X_train": X_train, "y_train": y_train, "arg": argument})
 
 
 def drawn_in_child(seed: int, shape: tuple[int, ...], kind: str = "normal", *, scale: float = 1.0,
@@ -290,13 +289,14 @@ def best_seconds(function: Callable[[], object], repeats: int = 3) -> float:
     return best
 
 
-def reference_seconds_for(timing: Timing | None, call: Call, run_here: Callable[[], object]) -> float:
-    """The reference's seconds for a timed call: measured by ``timing`` (in a sandbox), or here if
-    that is not given or fails (a sandbox that cannot start must not fail every submission)."""
+def reference_seconds_for(timing: Timing | None, race: Call, run_here: Callable[[], object]) -> float:
+    """The reference's fastest time for the first contender of ``race`` (its vectorized function):
+    measured by ``timing`` in a sandbox, the way the race times a student's, or here if that is not
+    given or fails (a sandbox that cannot start must not fail every submission)."""
     if timing is not None:
         for _ in range(2):
             try:
-                return timing(call)
+                return timing(race)
             except Exception:
                 continue
     return best_seconds(run_here)
@@ -304,33 +304,35 @@ def reference_seconds_for(timing: Timing | None, call: Call, run_here: Callable[
 
 def race_call(key: str, vectorized: Call, naive: Call) -> Call:
     """One call that runs ``vectorized`` and ``naive`` in turns in the child (their inputs must
-    share names and values) and returns the fastest seconds of each, timed there."""
+    share names and values) and returns the fastest seconds of each, timed there. If the
+    vectorized function raises, the whole call fails with its exception."""
     # "name" scopes a crash: a race that dies breaks this race only (see runner.called_function)
     request = {"kind": "race", "name": key, "contenders": [vectorized.request, naive.request], "rounds": RACE_ROUNDS,
                "settled_ratio": RACE_SETTLED}
     return Call(key, request, {**naive.arrays, **vectorized.arrays})
 
 
-def race_verdict(race: Returned, solo: Returned, function: str, naive: str, naive_is_yardstick: bool,
+def race_verdict(race: Returned, function: str, naive: str, naive_is_yardstick: bool,
                  reference_seconds: float) -> Verdict:
     """Fast enough: well ahead of the student's own naive version, timed in turns in one process.
 
     ``naive_is_yardstick`` says whether that version can serve: it has loops, as a naive version
     should, and returned the right values in the race. When it cannot (not written, wrong,
-    crashing, or itself vectorized), or the race itself broke, the vectorized function's ``solo``
-    run is compared with the reference's time instead, with a generous factor: nobody's vectorized
-    version pays for their naive one. Never a number.
+    crashing, or itself vectorized), the vectorized function's fastest time in the race is
+    compared with the reference's (``reference_seconds``, timed the same way) with a generous
+    factor: nobody's vectorized version pays for their naive one. Never a number.
     """
+    if not race.ok:
+        return Verdict(False, race.describe_failure(function))
     fast, slow = race.numbers.get("result.0"), race.numbers.get("result.1")
-    if race.ok and fast is not None and np.isfinite(fast) and slow is not None and np.isfinite(slow) \
-            and naive_is_yardstick:
+    if fast is None or not np.isfinite(fast):
+        return Verdict(False, f"the grader could not time {function}")
+    if naive_is_yardstick and slow is not None and np.isfinite(slow):
         if fast * RACE_FACTOR <= slow:
             return Verdict(True)
         return Verdict(False, f"{function} is not much faster than your {naive}: it should need no Python loop "
                               "and no array larger than the inputs and the result")
-    if not solo.ok:
-        return Verdict(False, solo.describe_failure(function))
-    if solo.seconds <= SPEED_FACTOR * reference_seconds + SPEED_SLACK_SECONDS:
+    if fast <= SPEED_FACTOR * reference_seconds + SPEED_SLACK_SECONDS:
         return Verdict(True)
     return Verdict(False, f"{function} took far longer than a vectorized solution")
 

@@ -18,24 +18,28 @@ SOFTMAX_FILE = "cs_utils/classifiers/softmax.py"
 SPEED_FACTOR, SPEED_SLACK_SECONDS = 25.0, 0.25
 #: A vectorized function must be this many times faster than the student's own naive version,
 #: each timed RACE_ROUNDS times in turns in the same process (fastest of each). On the race sizes
-#: a loop-free version is 15-60 times faster (even an unoptimised ``np.einsum``), a loop is not.
+#: a loop-free version is 6-100 times faster (6 for distances whose product is an unoptimised
+#: ``np.einsum``, about 20 through BLAS), a loop is not.
 RACE_FACTOR, RACE_ROUNDS = 3.0, 3
 #: The race ends after a round once the vectorized function is this many times faster than the
 #: naive version's best so far: a margin no disturbance of one run explains (a loop version is
 #: about as fast as its naive one), so the remaining rounds could not change a pass. Passes on the
 #: first round are the common case; a close race still gets all RACE_ROUNDS.
 RACE_SETTLED = 4 * RACE_FACTOR
-#: Race sizes: (num_test, num_train, D) and (N, D, C), small in D so that the naive versions'
-#: Python loops dominate their time.
-KNN_SPEED_SIZE, LOSS_SPEED_SIZE = (25, 1000, 500), (500, 100, 10)
+#: Race sizes: (num_test, num_train, D) and (N, D, C). The losses are small in D so that the naive
+#: versions' Python loops dominate their time. For kNN, a one-loop version's temporaries (num_train,
+#: D) take 4 MB, more than any CPU's L2 cache, so it runs at memory speed while a product through
+#: BLAS or even an unoptimised ``np.einsum`` runs at compute speed: each is clearly ahead.
+KNN_SPEED_SIZE, LOSS_SPEED_SIZE = (300, 100, 30), (250, 100, 10)
 #: Memory-safe sizes: the vectorized function must run here (its inputs take a few MB) with its
 #: address space capped MEMORY_HEADROOM_BYTES above what the child used before the call, although a
-#: (num_test, num_train, D) or (N, D, C) array would take 768 MB, three times that. (A cap of
-#: its own, not the child's 1.5 GiB: the sizes that prove the point stay small and quick.) C stays
-#: small so that correct code with a larger temporary, such as softmax's (N, C, C) Jacobian (8 MB
-#: here), keeps room; num_test * num_train likewise.
-KNN_MEMORY_SIZE, LOSS_MEMORY_SIZE = (120, 1000, 800), (600, 4000, 40)
-MEMORY_HEADROOM_BYTES = 256 << 20
+#: (num_test, num_train, D) or (N, D, C) array would take 205 MB, three times that. (A cap of its
+#: own, not the child's 1.5 GiB: the sizes that prove the point stay small and quick.) The cap is
+#: still 13 times the largest input, and C stays small so that correct code with a larger
+#: temporary, such as softmax's (N, C, C) Jacobian (4 MB here), keeps room; num_test * num_train
+#: likewise.
+KNN_MEMORY_SIZE, LOSS_MEMORY_SIZE = (64, 500, 800), (320, 2000, 40)
+MEMORY_HEADROOM_BYTES = 64 << 20
 
 
 @dataclass(frozen=True)
@@ -73,15 +77,13 @@ def hidden_test(id: str, function: str, points: float, name: str, message: str, 
 class Call:
     """One call of a student function, described as plain data.
 
-    ``key`` names the call: tests whose plans hold calls with the same key share one run. A
-    ``timed`` call is sent alone, so the parent's clock measures that call and nothing else.
+    ``key`` names the call: tests whose plans hold calls with the same key share one run.
     """
 
     key: str
     request: dict
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
     repeat: int = 1
-    timed: bool = False
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,7 @@ class SourceView:
 
 
 Judge = Callable[[tuple[Returned, ...], SourceView], Verdict]
-#: Seconds the reference needs per repetition of a timed call.
+#: The reference's fastest time for a race call's first contender, timed as the race times it.
 Timing = Callable[["Call"], float]
 
 
