@@ -23,14 +23,13 @@ sentence in :attr:`Intake.problems`, written for the student; a file name in it 
 """
 from __future__ import annotations
 
-import copy
 import importlib.util
 import json
 import re
 import sys
 import tempfile
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
 from autograder import KIT_ROOT, SOURCE_ROOT
@@ -70,6 +69,22 @@ class Template:
 
     def entry(self, grade_id: str) -> dict:
         return next(e for e in self.entries if e["grade_id"] == grade_id)
+
+    @cached_property
+    def json_text(self) -> str:
+        """The notebook as JSON text: a fresh copy is ``json.loads`` of it, far quicker than deepcopy."""
+        return json.dumps(self.notebook)
+
+    @cached_property
+    def cell_lines(self) -> list[list[str]]:
+        """Each cell's stripped non-blank lines, in notebook order."""
+        return [_lines(_text(cell.get("source", ""))) for cell in self.notebook["cells"]]
+
+    @cached_property
+    def cell_by_grade_id(self) -> dict[str, int]:
+        """The index of each graded cell."""
+        return {cell["metadata"]["nbgrader"]["grade_id"]: index for index, cell in enumerate(self.notebook["cells"])
+                if "grade_id" in cell.get("metadata", {}).get("nbgrader", {})}
 
 
 @cache
@@ -198,12 +213,16 @@ def _is_stub(text: str) -> bool:
     return set(_lines(text)) <= _submit_module().PLACEHOLDER_LINES
 
 
-def rebuild(template: Template, cells: list[dict], label: str) -> tuple[dict, dict[str, str], list[str]]:
-    """The template notebook with the student's answers; the answers by grade_id; problems."""
-    submit = _submit_module()
+def rebuild(template: Template, cells: list[dict], label: str,
+            located: dict[str, list[int]] | None = None) -> tuple[dict, dict[str, str], list[str]]:
+    """The template notebook with the student's answers; the answers by grade_id; problems.
+
+    ``located`` is where the graded cells are among ``cells`` (``locate_graded_cells``), if known.
+    """
     entries = list(template.entries)
-    located = submit.locate_graded_cells(cells, entries)
-    template_lines = [set(_lines(_text(c.get("source", "")))) for c in template.notebook["cells"]]
+    if located is None:
+        located = _submit_module().locate_graded_cells(cells, entries)
+    template_lines = [set(lines) for lines in template.cell_lines]
     known = {i for indices in located.values() for i in indices}
     problems: list[str] = []
     answers: dict[str, str] = {}
@@ -213,7 +232,7 @@ def rebuild(template: Template, cells: list[dict], label: str) -> tuple[dict, di
         if entry["kind"] == "locked":
             if not where:
                 problems.append(f"{label}: {what} was deleted; the original was restored")
-            elif any(_lines(cells[i]["source"]) != _lines(_text(_template_cell(template, grade_id)["source"]))
+            elif any(_lines(cells[i]["source"]) != template.cell_lines[template.cell_by_grade_id[grade_id]]
                      for i in where):
                 problems.append(f"{label}: {what} is read-only but was edited; the original was used")
             elif len(where) > 1:
@@ -245,7 +264,7 @@ def rebuild(template: Template, cells: list[dict], label: str) -> tuple[dict, di
             problems.append(f"{label}: {what} was changed to a {'/'.join(sorted(retyped))} cell; it was graded as "
                             f"a {entry['cell_type']} cell")
         answers[grade_id] = "\n".join(cells[i]["source"].rstrip("\n") for i in chosen)
-    notebook = copy.deepcopy(template.notebook)
+    notebook = json.loads(template.json_text)
     for cell in notebook["cells"]:
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         cell["source"] = answers[grade_id] if grade_id in answers else _text(cell["source"])
@@ -256,11 +275,6 @@ def rebuild(template: Template, cells: list[dict], label: str) -> tuple[dict, di
 
 def _text(source) -> str:
     return "".join(source) if isinstance(source, list) else str(source)
-
-
-def _template_cell(template: Template, grade_id: str) -> dict:
-    return next(c for c in template.notebook["cells"]
-                if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == grade_id)
 
 
 def _is_template_cell(cell: dict, template_lines: list[set[str]]) -> bool:
@@ -293,25 +307,29 @@ def take_in(root: Path, name: str, template: Template | None = None) -> Intake:
     problems += notes
     if cells is None:
         return Intake(name, label, None, {}, tuple(problems))
-    notebook, answers, found = rebuild(template, cells, label)
-    return Intake(name, label, notebook, answers, tuple(problems + found), saved_figures(template, cells))
-
-
-def saved_figures(template: Template, cells: list[dict]) -> dict[str, list[str]]:
-    """Template code cell id -> the checked PNGs the student's matching cells saved (see step 5)."""
     located = _submit_module().locate_graded_cells(cells, list(template.entries))
+    notebook, answers, found = rebuild(template, cells, label, located)
+    return Intake(name, label, notebook, answers, tuple(problems + found), saved_figures(template, cells, located))
+
+
+def saved_figures(template: Template, cells: list[dict],
+                  located: dict[str, list[int]] | None = None) -> dict[str, list[str]]:
+    """Template code cell id -> the checked PNGs the student's matching cells saved (see step 5)."""
+    if located is None:
+        located = _submit_module().locate_graded_cells(cells, list(template.entries))
+    if not any(cell.get("figures") for cell in cells):
+        return {}
     taken = {index for indices in located.values() for index in indices}
+    first_with_lines: dict[tuple[str, ...], int] = {}  # an ungraded code cell's lines -> its first index
+    for index, cell in enumerate(cells):
+        if index not in taken and cell["cell_type"] == "code":
+            first_with_lines.setdefault(tuple(_lines(cell["source"])), index)
     found: dict[str, list[str]] = {}
-    for cell in template.notebook["cells"]:
+    for cell, lines in zip(template.notebook["cells"], template.cell_lines, strict=True):
         if cell["cell_type"] != "code" or "id" not in cell:
             continue
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if grade_id in located:
-            indices = located[grade_id]
-        else:
-            lines = _lines(_text(cell["source"]))
-            indices = [next((i for i, c in enumerate(cells) if i not in taken and c["cell_type"] == "code"
-                             and _lines(c["source"]) == lines), -1)]
+        indices = located[grade_id] if grade_id in located else [first_with_lines.get(tuple(lines), -1)]
         images = [image for index in indices if index >= 0 for image in cells[index].get("figures", ())]
         if images:
             found[cell["id"]] = images

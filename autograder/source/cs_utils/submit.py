@@ -123,11 +123,11 @@ def graded_cells_manifest(notebooks: dict[str, Path]) -> str:
     return json.dumps({"schema_version": 1, "notebooks": described}, indent=1, sort_keys=True) + "\n"
 
 
-def _fingerprint_matches(cell: dict, entry: dict) -> bool:
+def _fingerprint_matches(cell_type: str, present: set[str], entry: dict) -> bool:
+    """Whether a cell of ``cell_type`` whose stripped lines are ``present`` is ``entry``'s cell."""
     keys = entry["key_lines"]
-    if cell.get("cell_type") != entry["cell_type"] or not keys:
+    if cell_type != entry["cell_type"] or not keys:
         return False
-    present = set(_lines(cell.get("source", "")))
     found = sum(line in present for line in keys)
     return found == len(keys) if len(keys) == 1 else found / len(keys) >= MATCH_FRACTION
 
@@ -143,8 +143,9 @@ def locate_graded_cells(cells: list[dict], entries: list[dict]) -> dict[str, lis
         if grade_id in found:
             found[grade_id].append(index)
         elif grade_id is None:
+            present = set(_lines(cell.get("source", "")))
             for entry in entries:
-                if _fingerprint_matches(cell, entry):
+                if _fingerprint_matches(cell.get("cell_type", ""), present, entry):
                     found[entry["grade_id"]].append(index)
     taken = {index for indices in found.values() for index in indices}
     for entry in entries:
