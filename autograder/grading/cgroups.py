@@ -136,9 +136,16 @@ class Group:
                 continue
         return sorted(pids)
 
-    def kill(self, seconds: float = 5.0) -> bool:
-        """Kill every process in the group and wait until it is empty; False if some survived."""
+    def kill(self, seconds: float = 5.0, settle: float = 0.05) -> bool:
+        """Kill every process in the group and wait until it is empty; False if some survived.
+
+        A group that empties within ``settle`` seconds by itself (its processes were already
+        killed, the common case: the sandbox kills the child's process group first) needs nothing
+        more; otherwise the group is frozen so that nothing in it can fork while it is killed.
+        """
         deadline = time.monotonic() + seconds
+        if self._empties_within(settle):
+            return True
         if self.support.version == 2:
             _optional(self.folders[0] / "cgroup.kill", "1")
         else:
@@ -152,10 +159,15 @@ class Group:
                 except ProcessLookupError:
                     pass
             _optional(freezer / "freezer.state", "THAWED")  # killed processes die once thawed
+        return self._empties_within(max(deadline - time.monotonic(), 0.0))
+
+    def _empties_within(self, seconds: float) -> bool:
+        """Whether the group is empty now or becomes empty within ``seconds`` (polled every ms)."""
+        deadline = time.monotonic() + seconds
         while self.members():
             if time.monotonic() >= deadline:
                 return False
-            time.sleep(0.005)
+            time.sleep(0.001)
         return True
 
     def remove(self) -> None:

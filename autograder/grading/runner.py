@@ -94,6 +94,7 @@ class RunState:
     reply_budget: dict[str, int] = field(default_factory=dict)
     log: list[str] = field(default_factory=list)
     events: list[GradingEvent] = field(default_factory=list)
+    last_batch: list[Call] = field(default_factory=list)  # the calls the current child answered last
 
 
 @dataclass
@@ -198,14 +199,13 @@ class Grader:
         """Build every plan (expected values, reference timings, inputs) before the first submission."""
         self.plans.warm_up()
 
-    def reference_seconds(self, race: Call) -> float:
-        """The reference's fastest time for the vectorized contender of ``race``, in a sandboxed child.
+    def reference_seconds(self, solo: Call) -> float:
+        """The reference's fastest time in ``solo`` (a race of one contender), in a sandboxed child.
 
-        Timed exactly the way the race times a student's function (same limits, same single-threaded
-        BLAS, the child's clock, fastest of the race's rounds), once per batch; the speed test
-        compares against it when the student's naive version cannot serve as the yardstick.
+        Timed exactly the way a student's function is (same limits, same single-threaded BLAS, the
+        child's CPU clock, fastest of the rounds), once per batch; the speed test compares against
+        it when the student's naive version cannot serve as the yardstick.
         """
-        timing = {**race.request, "contenders": race.request["contenders"][:1], "settled_ratio": None}
         workspace = self._frame()
         try:
             shutil.copytree(SOURCE_ROOT / "cs_utils", workspace.work / "cs_utils",
@@ -216,12 +216,13 @@ class Grader:
                 state.child, notes = self.sandbox.spawn(workspace.work)
                 if state.child is None:
                     raise RuntimeError("; ".join(notes))
-                payload = [_raw(name, array) for name, array in race.arrays.items()]
-                reply = state.child.call_batch([(timing, 1, payload)], self.limits.call_seconds, state.deadline)[-1]
-                seconds = self._returned(reply, state.log, race.key).numbers.get("result.0") \
+                payload = [_raw(name, array) for name, array in solo.arrays.items()]
+                reply = state.child.call_batch([(solo.request, 1, payload)], self.limits.call_seconds,
+                                               state.deadline)[-1]
+                seconds = self._returned(reply, state.log, solo.key).numbers.get("result.0") \
                     if reply.state == "done" else None
                 if seconds is None or not np.isfinite(seconds):
-                    raise RuntimeError(f"the reference failed the race {race.key}: {reply.state}")
+                    raise RuntimeError(f"the reference could not be timed in {solo.key}: {reply.state}")
                 return seconds
             finally:
                 self._stop(state)
@@ -460,6 +461,11 @@ class Grader:
                 state.deadline,
                 budgets=(keys, state.reply_budget),
             )
+            if replies and replies[-1].state == "stale":
+                self._charge_last_batch(state)
+                pending = runnable + pending  # nothing of this batch counts: again, in a fresh child
+                continue
+            state.last_batch = runnable
             for call, reply in zip(runnable, replies, strict=False):  # replies stop at the first failure
                 if reply.state == "done":
                     state.cache[call.key] = self._returned(reply, state.log, call.key, state.events,
@@ -476,6 +482,18 @@ class Grader:
                 state.broken[called_function(call)] = reply.state
                 state.cache[call.key] = Returned(False, reply.state, seconds=reply.seconds)
             pending = runnable[len(replies) :] + pending  # the calls after a failure, in a fresh child
+
+    def _charge_last_batch(self, state: RunState) -> None:
+        """The last batch's code left forged frames for the next batch: its function loses that
+        batch's results and later calls (a forged channel), and the child is stopped."""
+        function = called_function(state.last_batch[0]) if state.last_batch else "the harness"
+        state.log.append(f"frames were left behind after the calls of {function}; process killed")
+        state.events.append(GradingEvent(FORGED_CHANNEL, function, "frames left for the next batch"))
+        for call in state.last_batch:
+            state.cache[call.key] = Returned(False, "unreadable")
+        state.broken[function] = "unreadable"
+        state.last_batch = []
+        self._stop(state)
 
     def _returned(self, reply: CallReply, log: list[str], key: str,
                   events: list[GradingEvent] | None = None, function: str = "") -> Returned:
@@ -623,12 +641,19 @@ def _cell_failure(state: str) -> str:
 
 
 def _next_batch(pending: list[Call], plans: PlanSet) -> list[Call]:
-    """The calls to send together: as many as fit in MAX_BATCH_BYTES of inputs (at least one)."""
+    """The calls to send together: the next calls of one student function (at least one call),
+    within MAX_BATCH_BYTES of inputs.
+
+    Code running in a call can write well-formed replies for the calls after it in its batch (it
+    shares the process with the harness), so a batch never holds another function's calls: a
+    forgery costs only the function that made it. A race runs two functions and is a batch alone.
+    """
     batch: list[Call] = []
     size = 0
+    function = called_function(pending[0])
     for call in pending:
         size += sum(len(item[-1]) for item in plans.payload(call))
-        if batch and size > MAX_BATCH_BYTES:
+        if batch and (size > MAX_BATCH_BYTES or called_function(call) != function):
             break
         batch.append(call)
     return batch

@@ -158,7 +158,7 @@ def claim_uid(first: int, tries: int = UID_SLOTS) -> tuple[int, int]:
 class CallReply:
     """What happened to one call, as seen by the parent."""
 
-    state: str  # "done", "timeout", "died", "unreadable", "too much"
+    state: str  # "done", "timeout", "died", "unreadable", "too much", "stale" (see Child.call_batch)
     seconds: float
     header: dict = field(default_factory=dict)  # batch calls: status and outputs, as the child described them
     blobs: dict = field(default_factory=dict)  # batch calls: name -> raw array bytes
@@ -206,6 +206,7 @@ class Child:
     report_fd: int | None = None  # read end of the report pipe (``spawn(report=True)``)
     report_cap: int = 0
     report: bytearray = field(default_factory=bytearray)
+    last_nonce: str = ""  # the previous batch's, while the next one runs
     _buffer: bytearray = field(default_factory=bytearray)
 
     def _drain_report(self) -> bool:
@@ -356,7 +357,14 @@ class Child:
         ``budgets`` is (one key per call, key -> bytes the parent still accepts): every byte the
         child sends while a call is running counts against that call's key (a function, say),
         and the dictionary is updated in place.
+
+        A reply ``"stale"`` means the previous batch left frames behind (bytes waiting before this
+        request is sent, or a frame carrying that batch's nonce): code that ran in the previous
+        batch wrote them, and this batch is not to blame. Nothing of this batch ran or counts.
         """
+        if self.last_nonce and self._leftover():
+            self.garbled, self.alive = True, False
+            return [CallReply("stale", 0.0)]
         nonce = secrets.token_hex(8)
         header = {
             "nonce": nonce,
@@ -400,6 +408,9 @@ class Child:
                     replies.append(CallReply(state, now - start))
                     return replies
                 message, blobs = frame
+                if self.last_nonce and message.get("done") == self.last_nonce:
+                    self.garbled, self.alive = True, False
+                    return [CallReply("stale", now - start)]
                 if message.get("done") != nonce or message.get("index") != index:
                     # The harness answers each call once, in order: anything else was forged by
                     # the student's code. End the child rather than parse a flood of them.
@@ -409,7 +420,19 @@ class Child:
                 replies.append(CallReply("done", now - start, message, blobs))
                 start = now
                 break
+        self.last_nonce = nonce
         return replies
+
+    def _leftover(self) -> bool:
+        """Whether bytes from the child wait to be read now (nothing should, between batches)."""
+        if self._buffer:
+            return True
+        try:
+            return bool(self.control.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT))
+        except BlockingIOError:
+            return False
+        except OSError:
+            return True  # a broken socket: this child serves no more calls
 
 
 class Sandbox:

@@ -65,3 +65,22 @@ def test_groups_of_a_grader_that_is_gone_are_removed():
     assert cgroups.remove_stale(SUPPORT) >= 1
     assert process.wait(5) == -9
     assert not any(folder.exists() for folder in group.folders)
+
+
+@needs_cgroups
+def test_a_group_whose_processes_are_already_killed_is_not_frozen(monkeypatch):
+    """The sandbox kills the child's process group first; an empty group needs no freezer round."""
+    group = cgroups.Group.create(SUPPORT, "test-killed", cgroups.GroupLimits())
+    try:
+        process = subprocess.Popen(["sleep", "60"])
+        group.add(process.pid)
+        process.kill()
+        process.wait(5)
+        written = []
+        monkeypatch.setattr(cgroups, "_optional", lambda path, text: written.append((path.name, text)))
+        assert group.kill() and group.members() == []
+        assert written == []  # neither freezer.state nor cgroup.kill
+    finally:
+        monkeypatch.undo()
+        group.kill()
+        group.remove()

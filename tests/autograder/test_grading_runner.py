@@ -97,3 +97,21 @@ def test_plain_array_accepts_only_numeric_dtypes_and_matching_shapes():
                                   ("<f8", [-6], data), ("<f8", "6", data), ("V8", [6], data), ("<f8", [6], "text"),
                                   ("<U1", [48], data), (None, [6], data)):
         assert plain_array(dtype, shape, payload) is None, (dtype, shape)
+
+
+def test_a_batch_holds_the_calls_of_one_function():
+    """Code in a call can forge the replies of the calls after it in its batch: never another's."""
+    from autograder.grading.runner import PlanSet, _next_batch, called_function
+
+    plans = PlanSet().warm_up()
+    pending = plans.calls()
+    batches = []
+    while pending:
+        batch = _next_batch(pending, plans)
+        batches.append(batch)
+        pending = pending[len(batch):]
+    assert sum(len(batch) for batch in batches) == len(plans.calls())
+    assert all(len({called_function(call) for call in batch}) == 1 for batch in batches)
+    races = [batch for batch in batches if batch[0].request["kind"] == "race"]
+    assert races and all(len(batch) == 1 for batch in races if len(batch[0].request["contenders"]) > 1)
+    assert max(len(batch) for batch in batches) > 1  # one function's calls still travel together

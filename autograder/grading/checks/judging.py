@@ -289,14 +289,14 @@ def best_seconds(function: Callable[[], object], repeats: int = 3) -> float:
     return best
 
 
-def reference_seconds_for(timing: Timing | None, race: Call, run_here: Callable[[], object]) -> float:
-    """The reference's fastest time for the first contender of ``race`` (its vectorized function):
-    measured by ``timing`` in a sandbox, the way the race times a student's, or here if that is not
-    given or fails (a sandbox that cannot start must not fail every submission)."""
+def reference_seconds_for(timing: Timing | None, solo: Call, run_here: Callable[[], object]) -> float:
+    """The reference's fastest time in ``solo`` (see :func:`solo_call`): measured by ``timing`` in a
+    sandbox, the way the student's function is timed, or here if that is not given or fails (a
+    sandbox that cannot start must not fail every submission)."""
     if timing is not None:
         for _ in range(2):
             try:
-                return timing(race)
+                return timing(solo)
             except Exception:
                 continue
     return best_seconds(run_here)
@@ -304,7 +304,7 @@ def reference_seconds_for(timing: Timing | None, race: Call, run_here: Callable[
 
 def race_call(key: str, vectorized: Call, naive: Call) -> Call:
     """One call that runs ``vectorized`` and ``naive`` in turns in the child (their inputs must
-    share names and values) and returns the fastest seconds of each, timed there. If the
+    share names and values) and returns the fastest CPU time of each, timed there. If the
     vectorized function raises, the whole call fails with its exception."""
     # "name" scopes a crash: a race that dies breaks this race only (see runner.called_function)
     request = {"kind": "race", "name": key, "contenders": [vectorized.request, naive.request], "rounds": RACE_ROUNDS,
@@ -312,27 +312,37 @@ def race_call(key: str, vectorized: Call, naive: Call) -> Call:
     return Call(key, request, {**naive.arrays, **vectorized.arrays})
 
 
-def race_verdict(race: Returned, function: str, naive: str, naive_is_yardstick: bool,
+def solo_call(key: str, vectorized: Call) -> Call:
+    """``vectorized`` timed alone the race's way (fastest CPU time of RACE_ROUNDS runs): the
+    yardstick's side when the student's naive version cannot serve, whatever that version did to
+    the race (raised, hung, crashed the process or flooded the channel)."""
+    request = {"kind": "race", "name": key, "contenders": [vectorized.request], "rounds": RACE_ROUNDS}
+    return Call(key, request, dict(vectorized.arrays))
+
+
+def race_verdict(race: Returned, solo: Returned, function: str, naive: str, naive_is_yardstick: bool,
                  reference_seconds: float) -> Verdict:
     """Fast enough: well ahead of the student's own naive version, timed in turns in one process.
 
     ``naive_is_yardstick`` says whether that version can serve: it has loops, as a naive version
     should, and returned the right values in the race. When it cannot (not written, wrong,
-    crashing, or itself vectorized), the vectorized function's fastest time in the race is
+    crashing, or itself vectorized), or the race broke, the vectorized function's ``solo`` time is
     compared with the reference's (``reference_seconds``, timed the same way) with a generous
     factor: nobody's vectorized version pays for their naive one. Never a number.
     """
-    if not race.ok:
-        return Verdict(False, race.describe_failure(function))
     fast, slow = race.numbers.get("result.0"), race.numbers.get("result.1")
-    if fast is None or not np.isfinite(fast):
-        return Verdict(False, f"the grader could not time {function}")
-    if naive_is_yardstick and slow is not None and np.isfinite(slow):
+    if race.ok and naive_is_yardstick and fast is not None and np.isfinite(fast) and slow is not None \
+            and np.isfinite(slow):
         if fast * RACE_FACTOR <= slow:
             return Verdict(True)
         return Verdict(False, f"{function} is not much faster than your {naive}: it should need no Python loop "
                               "and no array larger than the inputs and the result")
-    if fast <= SPEED_FACTOR * reference_seconds + SPEED_SLACK_SECONDS:
+    if not solo.ok:
+        return Verdict(False, solo.describe_failure(function))
+    alone = solo.numbers.get("result.0")
+    if alone is None or not np.isfinite(alone):
+        return Verdict(False, f"the grader could not time {function}")
+    if alone <= SPEED_FACTOR * reference_seconds + SPEED_SLACK_SECONDS:
         return Verdict(True)
     return Verdict(False, f"{function} took far longer than a vectorized solution")
 

@@ -19,6 +19,7 @@ from autograder.grading.checks.judging import (
     reference_seconds_for,
     rng_for,
     seeded_knn_call,
+    solo_call,
 )
 from autograder.grading.checks.plans import (
     AFTER_DEADLINE,
@@ -232,10 +233,11 @@ def knn_extra_plans(ref: ModuleType, seed: int, timing: Timing | None = None) ->
         X_train, y_train, X = _knn_problem(rng, *KNN_SPEED_SIZE)
         knn = ref.KNearestNeighbor()
         knn.train(X_train, y_train)
-        naive = knn_call("one_loop/speed", "compute_distances_one_loop", X_train, y_train, X)
-        race = race_call("no_loops/race", knn_call("no_loops/raced", "compute_distances_no_loops", X_train,
-                                                   y_train, X), naive)
-        reference_seconds = reference_seconds_for(timing, race, lambda: knn.compute_distances_no_loops(X))
+        vectorized = knn_call("no_loops/raced", "compute_distances_no_loops", X_train, y_train, X)
+        race = race_call("no_loops/race", vectorized,
+                         knn_call("one_loop/speed", "compute_distances_one_loop", X_train, y_train, X))
+        solo = solo_call("no_loops/speed", vectorized)
+        reference_seconds = reference_seconds_for(timing, solo, lambda: knn.compute_distances_no_loops(X))
         memory = seeded_knn_call("no_loops/memory", "compute_distances_no_loops", int(rng.integers(2**31)),
                                  *KNN_MEMORY_SIZE)
 
@@ -246,11 +248,11 @@ def knn_extra_plans(ref: ModuleType, seed: int, timing: Timing | None = None) ->
             naive_right = check_array(returned[0].arrays.get("naive.0"), want, "dists", "").passed
             return first_failed_of((
                 memory_verdict(returned[1], "compute_distances_no_loops", "(num_test, num_train, D)"),
-                race_verdict(returned[0], "compute_distances_no_loops", "compute_distances_one_loop",
+                race_verdict(returned[0], returned[2], "compute_distances_no_loops", "compute_distances_one_loop",
                              bool(naive_loops) and naive_right, reference_seconds),
             ))
 
-        return Plan((race, memory), judge)
+        return Plan((race, memory, solo), judge)
 
     def labels_plan(test_id: str, k: int, sizes, make=None) -> Callable[[], Plan]:
         def build() -> Plan:

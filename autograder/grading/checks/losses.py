@@ -23,6 +23,7 @@ from autograder.grading.checks.judging import (
     reference_seconds_for,
     rng_for,
     seeded_loss_call,
+    solo_call,
 )
 from autograder.grading.checks.plans import (
     AFTER_DEADLINE,
@@ -227,9 +228,10 @@ def loss_plans(ref: ModuleType, family: str, seed: int, timing: Timing | None = 
         """Faster than the student's own naive version, and runs at a memory-safe size."""
         rng = rng_for(f"{family}.vectorized.speed", seed)
         problem = loss_problem(rng, *LOSS_SPEED_SIZE)
-        race = race_call(f"{vectorized}/race", loss_call(f"{vectorized}/raced", module, vectorized, problem),
-                         loss_call(f"{naive}/speed", module, naive, problem))
-        reference_seconds = reference_seconds_for(timing, race, lambda: reference[vectorized](*problem))
+        raced = loss_call(f"{vectorized}/raced", module, vectorized, problem)
+        race = race_call(f"{vectorized}/race", raced, loss_call(f"{naive}/speed", module, naive, problem))
+        solo = solo_call(f"{vectorized}/speed", raced)
+        reference_seconds = reference_seconds_for(timing, solo, lambda: reference[vectorized](*problem))
         memory = seeded_loss_call(f"{vectorized}/memory", module, vectorized, int(rng.integers(2**31)),
                                   *LOSS_MEMORY_SIZE)
 
@@ -244,10 +246,11 @@ def loss_plans(ref: ModuleType, family: str, seed: int, timing: Timing | None = 
                                               reg=problem[3]).passed)
             return first_failed_of((
                 memory_verdict(returned[1], vectorized, "(N, D, C)"),
-                race_verdict(race, vectorized, naive, bool(naive_loops) and naive_right, reference_seconds),
+                race_verdict(race, returned[2], vectorized, naive, bool(naive_loops) and naive_right,
+                             reference_seconds),
             ))
 
-        return Plan((race, memory), judge)
+        return Plan((race, memory, solo), judge)
 
     def unchanged() -> Plan:
         rng = rng_for(f"{family}.vectorized.inputs_unchanged", seed)
