@@ -444,7 +444,7 @@ def _load_argument(store, ref):
     return ref["value"]
 
 
-SEEDED_ROWS = 64  # rows drawn for a seeded matrix; the rest repeat them
+SEEDED_ROWS = 8  # rows drawn for a seeded matrix; the rest repeat them
 
 
 def _seeded(spec):
@@ -870,8 +870,17 @@ def sweep(uid):
         pass
 
 
+def warm_blas():
+    """One matrix product large enough for OpenBLAS to map its work buffer (some 30 MB of address
+    space, taken at the first real product): done here, every child inherits it, and no memory-safe
+    call, with its few MB of headroom, has to find room for it."""
+    block = np.ones((256, 256))
+    block @ block
+
+
 def zygote(fd):
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps finished children
+    warm_blas()
     sock = socket.socket(fileno=fd)  # SOCK_SEQPACKET: one message per request
     gc.freeze()  # children's collections then skip (and do not copy-on-write) the zygote's objects
     while True:

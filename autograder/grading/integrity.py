@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from autograder.grading.results import OUTSIDE_PATH, PATCHED_MODULE, GradingEvent
 from autograder.grading.safe_text import file_label
@@ -44,10 +45,33 @@ FILE_CALLS = frozenset({"open", "glob", "iglob", "listdir", "scandir", "walk", "
 MAX_PATH_CHARS = 80
 
 
+#: The node types the checks read, grouped as they read them.
+_WANTED = {ast.Import: "imports", ast.ImportFrom: "imports", ast.Assign: "assignments",
+           ast.AugAssign: "assignments", ast.AnnAssign: "assignments", ast.Delete: "assignments",
+           ast.Call: "calls", ast.Constant: "constants", ast.Module: "scopes", ast.ClassDef: "scopes",
+           ast.FunctionDef: "scopes", ast.AsyncFunctionDef: "scopes"}
+
+
 @lru_cache(maxsize=64)
-def _nodes(tree: ast.Module) -> tuple[ast.AST, ...]:
-    """Every node of ``tree`` (a cached, read-only parse), listed once for the several passes."""
-    return tuple(ast.walk(tree))
+def _nodes(tree: ast.Module) -> dict[str, tuple[Any, ...]]:
+    """The nodes of ``tree`` (a cached, read-only parse) the checks read, by group, in the order
+    of ``ast.walk``; one walk for every pass, reading only the fields that hold nodes."""
+    groups: dict[str, list[ast.AST]] = {group: [] for group in set(_WANTED.values())}
+    queue: list[ast.AST] = [tree]
+    position = 0
+    while position < len(queue):
+        node = queue[position]
+        position += 1
+        group = _WANTED.get(type(node))
+        if group:
+            groups[group].append(node)
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                queue.append(value)
+            elif isinstance(value, list):
+                queue.extend(item for item in value if isinstance(item, ast.AST))
+    return {group: tuple(nodes) for group, nodes in groups.items()}
 
 
 def patch_events(files: SubmissionFiles, starter: Path = STARTER) -> list[GradingEvent]:
@@ -88,13 +112,13 @@ def outside_paths(source: str) -> list[str]:
         tree = parse_source(source)
     except (SyntaxError, ValueError):
         return []
-    if not any(isinstance(node, ast.Call) and _last_name(node.func) in FILE_CALLS for node in _nodes(tree)):
+    nodes = _nodes(tree)
+    if not any(_last_name(node.func) in FILE_CALLS for node in nodes["calls"]):
         return []
-    docstrings = {id(node.body[0].value) for node in _nodes(tree)
-                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
-                  and node.body and isinstance(node.body[0], ast.Expr)}
+    docstrings = {id(node.body[0].value) for node in nodes["scopes"]
+                  if node.body and isinstance(node.body[0], ast.Expr)}
     found = []
-    for node in _nodes(tree):
+    for node in nodes["constants"]:
         if (isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
                 and _outside(node.value)):
             found.append((node.lineno, node.col_offset, f"'{file_label(node.value, MAX_PATH_CHARS)}'"))
@@ -145,8 +169,9 @@ def patched_modules(source: str) -> list[str]:
         tree = parse_source(source)
     except (SyntaxError, ValueError):
         return []
+    nodes = _nodes(tree)
     modules = {"__builtins__": "builtins"}  # local name -> the module it stands for; reachable without an import
-    for node in _nodes(tree):
+    for node in nodes["imports"]:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.split(".")[0] != OWN_PACKAGE:
@@ -157,7 +182,7 @@ def patched_modules(source: str) -> list[str]:
             for alias in node.names:
                 modules[alias.asname or alias.name] = f"{node.module}.{alias.name}"
     found = []
-    for node in _nodes(tree):
+    for node in (*nodes["assignments"], *nodes["calls"]):
         targets: list[ast.expr] = []
         if isinstance(node, ast.Assign):
             targets = [leaf for target in node.targets for leaf in _leaves(target)]

@@ -334,6 +334,8 @@ def main(root, memory_bytes):
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     os.chdir(root)
+    block = np.ones((256, 256))  # OpenBLAS maps its work buffer at the first real product: not
+    block @ block  # inside a memory-safe call's few MB of headroom (the grader's harness does the same)
     note = cap_memory(memory_bytes)
     install_student_path(root)
     send(channel, {"ready": True, "notes": [note]})

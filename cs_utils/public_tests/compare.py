@@ -78,8 +78,8 @@ def no_helpers_in(session: Session, where: str, qualified: str) -> None:
 #: naive version, each timed this many times in turns in one process (fastest of each); the race
 #: ends after a round once it is RACE_SETTLED times faster (more rounds could not change the verdict).
 RACE_FACTOR, RACE_ROUNDS, RACE_SETTLED = 3.0, 3, 12.0
-#: A memory-safe call may grow the test process's address space by this much (64 MiB), as in grading.
-MEMORY_HEADROOM = 67_108_864
+#: A memory-safe call may grow the test process's address space by this much (32 MiB), as in grading.
+MEMORY_HEADROOM = 33_554_432
 
 
 def race(session: Session, key: str, vectorized: dict, naive: dict, arrays: dict, function: str,

@@ -57,3 +57,30 @@ def test_headroom_caps_the_block_and_gives_the_limit_back(where):
     # inside: a quarter of the headroom fits, an (N, D, C)-sized array does not; afterwards the hard
     # limit is back
     assert done.stdout.split("\n")[0] == "(True, False) (True, True) True"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/statm")
+def test_a_memory_safe_call_needs_no_earlier_product_in_its_child(grader, releases):
+    """OpenBLAS maps its work buffer (some 30 MB) at a process's first real matrix product. The
+    zygote makes that product, so a memory-safe call that comes first in a fresh child still runs
+    the reference within its headroom (the zygote maps the buffer first: harness.warm_blas)."""
+    import shutil
+
+    from autograder.grading.checks.judging import seeded_knn_call, seeded_loss_call
+    from autograder.grading.checks.plans import KNN_MEMORY_SIZE, SOFTMAX_MODULE
+    from autograder.grading.runner import RunState
+
+    for call in (seeded_loss_call("first/memory", SOFTMAX_MODULE, "softmax_loss_vectorized", 7, *LOSS_MEMORY_SIZE),
+                 seeded_knn_call("first/memory", "compute_distances_no_loops", 7, *KNN_MEMORY_SIZE)):
+        workspace = grader._frame()
+        shutil.copytree(releases["solution"] / "cs_utils", workspace.work / "cs_utils")
+        grader.sandbox.prepare_folder(workspace.work)
+        state = RunState(workspace, 1e18)
+        try:
+            state.child, notes = grader.sandbox.spawn(workspace.work)
+            assert state.child is not None, notes
+            reply = state.child.call_batch([(call.request, 1, [])], 30.0, 1e18)[-1]
+            assert reply.state == "done" and reply.header["status"]["ok"], reply.header.get("status")
+        finally:
+            grader._stop(state)
+            shutil.rmtree(workspace.root, ignore_errors=True)

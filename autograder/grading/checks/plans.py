@@ -33,13 +33,13 @@ RACE_SETTLED = 4 * RACE_FACTOR
 KNN_SPEED_SIZE, LOSS_SPEED_SIZE = (300, 100, 30), (250, 100, 10)
 #: Memory-safe sizes: the vectorized function must run here (its inputs take a few MB) with its
 #: address space capped MEMORY_HEADROOM_BYTES above what the child used before the call, although a
-#: (num_test, num_train, D) or (N, D, C) array would take 205 MB, three times that. (A cap of its
+#: (num_test, num_train, D) or (N, D, C) array would take 102 MB, three times that. (A cap of its
 #: own, not the child's 1.5 GiB: the sizes that prove the point stay small and quick.) The cap is
-#: still 13 times the largest input, and C stays small so that correct code with a larger
-#: temporary, such as softmax's (N, C, C) Jacobian (4 MB here), keeps room; num_test * num_train
+#: still 12 times the largest input, and C stays small so that correct code with a larger
+#: temporary, such as softmax's (N, C, C) Jacobian (2 MB here), keeps room; num_test * num_train
 #: likewise.
-KNN_MEMORY_SIZE, LOSS_MEMORY_SIZE = (64, 500, 800), (320, 2000, 40)
-MEMORY_HEADROOM_BYTES = 64 << 20
+KNN_MEMORY_SIZE, LOSS_MEMORY_SIZE = (64, 250, 800), (160, 2000, 40)
+MEMORY_HEADROOM_BYTES = 32 << 20
 
 
 @dataclass(frozen=True)

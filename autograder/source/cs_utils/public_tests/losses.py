@@ -21,7 +21,7 @@ from .session import Session, explain
 SVM_FILE = "cs_utils/classifiers/linear_svm.py"
 SOFTMAX_FILE = "cs_utils/classifiers/softmax.py"
 #: The grader's sizes (N, D, C): the race against the naive version, and the memory-safe run.
-RACE_SIZE, MEMORY_SIZE = (250, 100, 10), (320, 2000, 40)
+RACE_SIZE, MEMORY_SIZE = (250, 100, 10), (160, 2000, 40)
 
 
 def _loss_problem(seed: int, N: int = 6, D: int = 5, C: int = 3, scale: float = 1.0):
