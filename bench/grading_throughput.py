@@ -1,6 +1,8 @@
 """Grading throughput: ``python -m autograder grade-all`` against ``nbgrader autograde``, same run.
 
-Every side grades copies of the solution release on this machine, one side after the other:
+Every side grades copies of the solution release on this machine, one side after the other. Each
+copy's classifier files end with a comment naming its student, so that the copies differ as a
+class's submissions do (a grader that caches by content gains nothing from the copies):
 
 * ``grade-all --no-notebooks``: the kit's hidden tests of every student function in ``cs_utils``,
   in its sandbox, with ``--workers`` parallel workers (default: the CPU count). Its peer is
@@ -171,15 +173,28 @@ class Side:
         return 60.0 / self.steady_seconds
 
 
+#: The files a student edits: each copy's are made distinct (see :func:`make_distinct`).
+STUDENT_FILES = ("k_nearest_neighbor.py", "linear_svm.py", "softmax.py", "linear_classifier.py")
+
+
 def make_submissions(solution: Path, count: int, folder: Path) -> list[str]:
-    """``count`` copies of the solution release: ``cs_utils/`` and ``notebooks/``."""
+    """``count`` copies of the solution release (``cs_utils/`` and ``notebooks/``), each made distinct."""
     folder.mkdir(parents=True)
     students = [f"s{number:04d}" for number in range(count)]
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
     for student in students:
         for part in ("cs_utils", "notebooks"):
             shutil.copytree(solution / part, folder / student / part, ignore=ignore)
+        make_distinct(folder / student / "cs_utils", student)
     return students
+
+
+def make_distinct(package: Path, student: str) -> None:
+    """End each file a student edits with a comment naming them, as a class's files all differ: no
+    grader may reuse what it computed from another student's bytes (parsed trees, for one)."""
+    for name in STUDENT_FILES:
+        path = package / "classifiers" / name
+        path.write_text(path.read_text(encoding="utf-8") + f"\n# written by {student}\n", encoding="utf-8")
 
 
 def grade_all_side(tool: str, batch: Path, single: Path, out: Path, workers: int, *, notebooks: bool) -> Side:
@@ -242,6 +257,7 @@ def _submitted(course: Path, student: str, solution: Path) -> Path:
     target = course / "submitted" / student / ASSIGNMENT
     target.mkdir(parents=True)
     shutil.copytree(solution / "cs_utils", target / "cs_utils", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    make_distinct(target / "cs_utils", student)
     return target
 
 
