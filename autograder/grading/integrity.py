@@ -16,14 +16,13 @@ self-check.
 from __future__ import annotations
 
 import ast
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from autograder.grading.results import OUTSIDE_PATH, PATCHED_MODULE, GradingEvent
 from autograder.grading.safe_text import file_label
 from autograder.grading.snapshot import SubmissionFiles
-from autograder.grading.static import _dotted, parse_source  # one reading of the source for all checks
+from autograder.grading.static import _dotted, parse_source, walk  # one reading of the source for all checks
 from autograder.grading.submission import STARTER
 
 #: The student's own package: theirs to change.
@@ -52,25 +51,14 @@ _WANTED = {ast.Import: "imports", ast.ImportFrom: "imports", ast.Assign: "assign
            ast.FunctionDef: "scopes", ast.AsyncFunctionDef: "scopes"}
 
 
-@lru_cache(maxsize=64)
 def _nodes(tree: ast.Module) -> dict[str, tuple[Any, ...]]:
     """The nodes of ``tree`` (a cached, read-only parse) the checks read, by group, in the order
-    of ``ast.walk``; one walk for every pass, reading only the fields that hold nodes."""
+    of ``ast.walk`` (:func:`.static.walk`, kept on the tree with the static checks' findings)."""
     groups: dict[str, list[ast.AST]] = {group: [] for group in set(_WANTED.values())}
-    queue: list[ast.AST] = [tree]
-    position = 0
-    while position < len(queue):
-        node = queue[position]
-        position += 1
+    for node in walk(tree):
         group = _WANTED.get(type(node))
         if group:
             groups[group].append(node)
-        for name in node._fields:
-            value = getattr(node, name, None)
-            if isinstance(value, ast.AST):
-                queue.append(value)
-            elif isinstance(value, list):
-                queue.extend(item for item in value if isinstance(item, ast.AST))
     return {group: tuple(nodes) for group, nodes in groups.items()}
 
 

@@ -609,14 +609,20 @@ class Sandbox:
         return pairs
 
     def kill(self, child: Child) -> None:
-        """Kill the child's process group, every process of its control group and, as root, every
-        process of the grading uid."""
+        """Kill the child's process group and every process of its control group; as root, when the
+        child had no group or it did not empty, every process of the grading uid.
+
+        Every process the child starts is born in its group and cannot leave it (the group's files
+        belong to root), so an emptied group leaves nothing of the child's behind: the uid sweep,
+        a fork of the zygote, is for children without one.
+        """
         _kill_group(child.pid)
+        emptied = False
         if child.group is not None:
-            child.group.kill()
+            emptied = child.group.kill()
             child.group.remove()
             child.group = None
-        if self.isolation.uid is not None:
+        if self.isolation.uid is not None and not emptied:
             try:
                 self._request({"op": "sweep", "uid": self.isolation.uid})
             except (OSError, RuntimeError, ValueError):
