@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import shutil
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from autograder.release import find_solution_regions, keep_solutions
@@ -542,3 +542,27 @@ def write_submission(variant: Variant, solution: Path, destination: Path) -> Pat
     source = (SOURCE_ROOT / variant.file).read_text(encoding="utf-8")
     (destination / variant.file).write_text(variant.apply(source), encoding="utf-8")
     return destination
+
+
+#: Module-level code that makes a file's naive version raise (appended at the end of the file), so
+#: that it cannot be the speed test's yardstick: the vectorized function is then timed against the
+#: reference (``race_verdict``'s fallback).
+NAIVE_NOT_WRITTEN = {
+    KNN: "\n\ndef _not_written(self, X):\n    raise NotImplementedError\n\n\n"
+         "KNearestNeighbor.compute_distances_one_loop = _not_written\n",
+    SVM: "\n\ndef svm_loss_naive(W, X, y, reg):\n    raise NotImplementedError\n",
+    SOFTMAX: "\n\ndef softmax_loss_naive(W, X, y, reg):\n    raise NotImplementedError\n",
+}
+#: The vectorized functions whose speed is raced against a naive version.
+RACED = {NO: KNN, "svm_loss_vectorized": SVM, "softmax_loss_vectorized": SOFTMAX}
+
+
+def without_naive_yardstick() -> dict[str, Variant]:
+    """Every correct variant of a raced function, and every bug variant of one that fails its speed
+    test, with the file's naive version not written: ``nn-ok-NN`` and ``nn-bug-NN`` (the keys of
+    :func:`keyed` with a prefix)."""
+    chosen = {}
+    for key, variant in keyed().items():
+        if variant.function in RACED and (not variant.fails or any(t.endswith(".speed") for t in variant.fails)):
+            chosen[f"nn-{key}"] = replace(variant, append=variant.append + NAIVE_NOT_WRITTEN[variant.file])
+    return chosen

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fairness_variants import BUGS, CORRECT, keyed, write_submission
+from fairness_variants import BUGS, CORRECT, keyed, without_naive_yardstick, write_submission
 
 from autograder.grading import manifest, preflight
 from autograder.grading.batch import grade_all
@@ -62,3 +62,45 @@ def test_each_bug_loses_points_on_exactly_the_tests_that_name_it(graded, key):
                    for test in failed), (variant.name, "another function lost points")
     if variant.hint:
         assert any(variant.hint.lower() in text.lower() for text in failed.values()), (variant.name, failed)
+
+
+NO_YARDSTICK = without_naive_yardstick()
+
+
+@pytest.fixture(scope="module")
+def graded_without_naive(releases, tmp_path_factory) -> dict[str, SubmissionResult]:
+    root = tmp_path_factory.mktemp("fairness-no-naive")
+    for key, variant in NO_YARDSTICK.items():
+        write_submission(variant, releases["solution"], root / "submissions" / key)
+    summary = grade_all(root / "submissions", root / "out", workers=2, limits=LIMITS, progress=False,
+                        accept=preflight.WEAKER, notebooks=False)
+    return {result.student: result for result in summary.results}
+
+
+def _own_failures(key: str, result: SubmissionResult) -> dict[str, str]:
+    function = NO_YARDSTICK[key].function
+    return {test: text for test, text in failing(result).items()
+            if FUNCTION_OF[test] in (function, function.split(".")[-1])}
+
+
+@pytest.mark.parametrize("key", [k for k, v in NO_YARDSTICK.items() if not v.fails])
+def test_without_a_naive_yardstick_correct_vectorized_code_keeps_every_point(graded_without_naive, key):
+    """The naive version raises, so speed is judged against the reference's time: a correct
+    vectorized function, however written, still earns all its points (its naive twin loses its own)."""
+    result = graded_without_naive[key]
+    assert result.status == "graded", result.staff_log[-1500:]
+    assert _own_failures(key, result) == {}, NO_YARDSTICK[key].name
+
+
+@pytest.mark.parametrize("key", [k for k, v in NO_YARDSTICK.items() if v.fails])
+def test_without_a_naive_yardstick_a_loop_still_fails_the_speed_test(graded_without_naive, key):
+    """Against the reference's time, a vectorized function that loops is still too slow."""
+    result = graded_without_naive[key]
+    assert result.status == "graded", result.staff_log[-1500:]
+    speed = [test for test in _own_failures(key, result) if test.endswith(".speed")]
+    assert speed, (NO_YARDSTICK[key].name, _own_failures(key, result))
+
+
+def test_the_no_yardstick_set_covers_every_raced_function():
+    functions = {variant.function for variant in NO_YARDSTICK.values() if not variant.fails}
+    assert len(functions) == 3 and any(variant.fails for variant in NO_YARDSTICK.values())
