@@ -34,7 +34,7 @@ from pathlib import Path
 KIT_ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(KIT_ROOT), str(KIT_ROOT / "tests" / "autograder")]
 
-from fairness_variants import keyed, write_submission  # type: ignore[import-not-found]  # noqa: E402
+from fairness_variants import keyed, without_naive_yardstick, write_submission  # type: ignore[import-not-found]  # noqa: E402
 
 from autograder.grading import manifest  # noqa: E402
 from autograder.grading.checks import Call  # noqa: E402
@@ -62,7 +62,7 @@ def record(cache: Path) -> None:
     from autograder.grading.submission import Submission
     from autograder.release import build_release
 
-    variants = keyed()
+    variants = {**keyed(), **without_naive_yardstick()}
     with tempfile.TemporaryDirectory(prefix="judge-mutation-") as scratch:
         solution = Path(scratch) / "solution"
         build_release(solution, solutions=True)
@@ -114,12 +114,21 @@ def check(cache: Path) -> int:
     if changed or set(data["signatures"]) - {call.key for call in plans.calls()}:
         print(f"killed (calls changed): {', '.join(changed[:5]) or 'a call went away'}")
         return 1
-    variants = keyed()
+    variants, without_naive = keyed(), without_naive_yardstick()
     hints = {spec.id: spec.failure_message for spec in manifest.TESTS}
+    function_of = {spec.id: spec.function for spec in manifest.TESTS}
     broken = []
     for name, (returned, files) in data["kept"].items():
         outcomes, _ = judge_tests(manifest.TESTS, plans, returned, SubmissionFiles(files))
         failed = {o.test_id: f"{o.detail} | {hints[o.test_id]}" for o in outcomes if not o.passed}
+        if name in without_naive:  # test_grading_fairness's no-yardstick expectations
+            variant = without_naive[name]
+            own = {test for test in failed if function_of[test] in (variant.function, variant.function.split(".")[-1])}
+            if not variant.fails and own:
+                broken.append(f"{name}: failed {sorted(own)} without a naive yardstick")
+            elif variant.fails and not any(test.endswith(".speed") for test in own):
+                broken.append(f"{name}: the loop passed the speed test without a naive yardstick")
+            continue
         variant = variants.get(name)
         fails = set(getattr(variant, "fails", ()))
         if set(failed) != fails:

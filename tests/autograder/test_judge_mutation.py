@@ -28,3 +28,8 @@ def test_the_kept_returns_pass_today_and_a_loosened_judge_is_killed(tmp_path):
     judge.write_text(judge.read_text().replace("tolerance=1e-6)", "tolerance=1e6)", 1))  # a mutant
     loosened = run("check", cache, tool=tmp_path / "kit" / "tools" / "judge_mutation.py")
     assert loosened.returncode == 1 and "knn.two_loops.random" in loosened.stdout, loosened.stdout
+    judge.write_text(judge.read_text().replace("tolerance=1e6)", "tolerance=1e-6)", 1))
+    plans = tmp_path / "kit" / "autograder" / "grading" / "checks" / "plans.py"
+    plans.write_text(plans.read_text().replace("SPEED_SLACK_SECONDS = 10.0,", "SPEED_SLACK_SECONDS = 1000.0,", 1))
+    generous = run("check", cache, tool=tmp_path / "kit" / "tools" / "judge_mutation.py")  # the old weak fallback
+    assert generous.returncode == 1 and "without a naive yardstick" in generous.stdout, generous.stdout
