@@ -25,8 +25,9 @@ submissions over the extra time, the rate a long batch settles at. Run::
     python bench/grading_throughput.py --tiny          # a smoke test: 2 submissions per side
 
 and read one table on stdout, with the goals of issue 14 checked under it. Other load on the
-machine slows every side; the ratios are the figures to quote, with the CPU and the load averages
-printed under the table.
+machine slows every side; the ratios are the figures to quote, with the CPU, the load averages
+and the CPU time the host stole from this VM (on a shared VM the main source of noise) printed
+under the table.
 """
 from __future__ import annotations
 
@@ -335,7 +336,17 @@ def measure(code_count: int, notebook_count: int, workers: int, workdir: Path) -
     ]
 
 
-def table(sides: list[Side], load_before: float) -> str:
+def steal_seconds() -> float:
+    """CPU seconds this (virtual) machine's CPUs waited for the host so far (Linux ``/proc/stat``;
+    NaN elsewhere): on a shared VM the figure to read next to the rates, which it slows."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
+def table(sides: list[Side], load_before: float, steal_before: float = float("nan")) -> str:
     lines = [f"{'tool':<40} {'submissions':>11} {'wall s':>7} {'1 alone s':>9} {'per min':>8} "
              f"{'per min, steady':>15} {'s each, steady':>14}  result"]
     for side in sides:
@@ -358,7 +369,8 @@ def table(sides: list[Side], load_before: float) -> str:
     for goal, value, met in goals:
         lines.append(f"goal: {goal}: {value:.2f} steady, {'met' if met else 'NOT met'}")
     lines.append(f"machine: {cpu_model()}, {os.cpu_count()} CPUs; load average {load_before:.1f} before, "
-                 f"{os.getloadavg()[0]:.1f} after")
+                 f"{os.getloadavg()[0]:.1f} after; CPU time stolen by the host during the run "
+                 f"{steal_seconds() - steal_before:.1f} s")
     return "\n".join(lines)
 
 
@@ -393,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     code_count = 2 if args.tiny else max(2, args.submissions)
     notebook_count = 2 if args.tiny else max(2, args.notebook_submissions)
-    load_before = os.getloadavg()[0]
+    load_before, steal_before = os.getloadavg()[0], steal_seconds()
     if args.keep:
         workdir = Path(args.keep)
         workdir.mkdir(parents=True, exist_ok=False)
@@ -401,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         with tempfile.TemporaryDirectory(prefix="grading-throughput-") as scratch:
             sides = measure(code_count, notebook_count, args.workers, Path(scratch))
-    print(table(sides, load_before))
+    print(table(sides, load_before, steal_before))
     return 0
 
 
