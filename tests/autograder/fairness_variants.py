@@ -284,6 +284,17 @@ BUGS = [
         loss = loss / num_train + reg * np.sum(W * W)
         dW += 2 * reg * W
         """),
+    wrong("SVM naive that never fills dW", SVM, "svm_loss_naive", "svm.naive.gradient svm.naive.edge",
+          "dW is all zeros", """
+        num_train, num_classes = X.shape[0], W.shape[1]
+        for i in range(num_train):
+            scores = X[i] @ W
+            for j in range(num_classes):
+                margin = scores[j] - scores[y[i]] + 1
+                if j != y[i] and margin > 0:
+                    loss += margin
+        loss = loss / num_train + reg * np.sum(W * W)
+        """),
     wrong("SVM naive counting the correct class", SVM, "svm_loss_naive",
           "svm.naive.loss svm.naive.edge", "", """
         num_train, num_classes = X.shape[0], W.shape[1]
@@ -333,6 +344,17 @@ BUGS = [
         coeff = (margins > 0).astype(float)
         coeff[np.arange(N), y] = -coeff.sum(axis=1)
         dW = X.T @ coeff / N + reg * W
+        """),
+    wrong("SVM vectorized dividing the gradient by N twice", SVM, "svm_loss_vectorized",
+          "svm.vectorized.gradient svm.vectorized.matches_naive svm.vectorized.edge", "divide by N twice", """
+        N = X.shape[0]
+        scores = X @ W
+        margins = np.maximum(0, scores - scores[np.arange(N), y][:, None] + 1)
+        margins[np.arange(N), y] = 0
+        loss = margins.sum() / N + reg * np.sum(W * W)
+        coeff = (margins > 0).astype(float) / N
+        coeff[np.arange(N), y] = -coeff.sum(axis=1)
+        dW = X.T @ coeff / N + 2 * reg * W
         """),
     wrong("SVM vectorized with half the penalty", SVM, "svm_loss_vectorized",
           "svm.vectorized.loss svm.vectorized.gradient svm.vectorized.matches_naive svm.vectorized.edge",
@@ -523,7 +545,9 @@ BUGS = [
     wrong("predict with argmin", LINEAR, PREDICT, "linear.predict.argmax linear.predict.single", "",
           "y_pred = np.argmin(X @ self.W, axis=1)"),
     wrong("predict returning the largest score", LINEAR, PREDICT, "linear.predict.argmax linear.predict.single",
-          "", "y_pred = np.max(X @ self.W, axis=1)"),
+          "whole-number labels", "y_pred = np.max(X @ self.W, axis=1)"),
+    wrong("predict returning a column of labels", LINEAR, PREDICT, "linear.predict.argmax linear.predict.single",
+          "wrong shape", "y_pred = np.argmax(X @ self.W, axis=1).reshape(-1, 1)"),
     wrong("predict along the wrong axis", LINEAR, PREDICT, "linear.predict.argmax linear.predict.single", "",
           "y_pred = np.argmax(X @ self.W, axis=0)"),
 ]
