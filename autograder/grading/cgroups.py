@@ -162,13 +162,20 @@ class Group:
         return self._empties_within(max(deadline - time.monotonic(), 0.0))
 
     def _empties_within(self, seconds: float) -> bool:
-        """Whether the group is empty now or becomes empty within ``seconds`` (polled every ms)."""
+        """Whether the group is empty now or becomes empty within ``seconds`` (polled every ms). A
+        membership list that cannot be read counts as not empty."""
         deadline = time.monotonic() + seconds
-        while self.members():
+        while not self._surely_empty():
             if time.monotonic() >= deadline:
                 return False
             time.sleep(0.001)
         return True
+
+    def _surely_empty(self) -> bool:
+        try:
+            return not any((folder / "cgroup.procs").read_text().split() for folder in self.folders)
+        except OSError:
+            return False
 
     def remove(self) -> None:
         """Delete the group's folders (empty groups only; a busy one is left for the next sweep)."""

@@ -526,6 +526,14 @@ def _prepare(call, store):
     return (lambda: method(*args, **kwargs)), inputs
 
 
+def _import_for(call):
+    """Import the student module a ``function`` or ``knn`` call runs (a no-op once imported)."""
+    if call["kind"] == "function":
+        import_student(call["module"])
+    elif call["kind"] == "knn":
+        import_student("cs_utils.classifiers.k_nearest_neighbor")
+
+
 def _race(call, store):
     """Time the contenders (a vectorized function, then its naive version) in turns, in this process.
 
@@ -534,11 +542,14 @@ def _race(call, store):
     would. A naive version that raises anything (or hangs, and is interrupted) gets ``inf``: it is
     no yardstick, and the parent judges the vectorized time against the reference's. Turns
     alternate so both see the same machine, and the naive one stops early once it has used its
-    share of time. Times are CPU time (:func:`_cpu_seconds`), which other work on a busy machine
-    does not inflate: in wall time, a short run that fits between two preemptions looks faster
-    than a long one that does not. With ``settled_ratio``, the race ends after a round in which the first
-    contender's best time is that many times shorter than the second's: more rounds could not
-    change the verdict. With one contender it times that one alone (the reference's timing).
+    share of time. Neither time counts the time the process waited for a CPU while others ran: in
+    wall time, a short run that fits between two preemptions looks faster than a long one that
+    does not. The vectorized function's is the wall time less that wait (:func:`_busy_seconds`), so
+    work it hands to another process and waits for still counts; the naive one's is its CPU time
+    (:func:`_cpu_seconds`), so sleeping cannot make it look slower. With ``settled_ratio``, the
+    race ends after a round in which the first contender's best time is that many times shorter
+    than the second's: more rounds could not change the verdict. With one contender it times that
+    one alone (the reference's timing).
     """
     contenders = call["contenders"]
     best = [float("inf")] * len(contenders)
@@ -551,8 +562,9 @@ def _race(call, store):
                 continue
             if not index:
                 run, _ = _prepare(contender, store)  # fresh inputs, not timed
-                start = _cpu_seconds()
+                start = _busy_seconds()
                 run()
+                elapsed = _busy_seconds() - start
             else:
                 try:
                     run, _ = _prepare(contender, store)
@@ -562,7 +574,7 @@ def _race(call, store):
                 except BaseException:  # noqa: B036 -- any way out, even SystemExit: no yardstick
                     spent[index] = float("inf")
                     continue
-            elapsed = _cpu_seconds() - start
+                elapsed = _cpu_seconds() - start
             spent[index] += elapsed
             best[index] = min(best[index], elapsed)
         settled = call.get("settled_ratio")
@@ -570,6 +582,18 @@ def _race(call, store):
             break
     parts = last if isinstance(last, tuple) else (last,)
     return tuple(best), {f"naive.{i}": part for i, part in enumerate(parts) if part is not None}
+
+
+def _busy_seconds():
+    """Seconds of wall clock so far less the time this process waited for a CPU while others ran
+    (``/proc/self/schedstat``; Linux keeps it for every task): its running time plus any time it
+    was blocked, waiting for a pipe, a thread or a child. Without that file, :func:`_cpu_seconds`."""
+    try:
+        with open("/proc/self/schedstat") as stats:
+            waited = int(stats.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return _cpu_seconds()
+    return time.perf_counter() - waited
 
 
 def _cpu_seconds():
@@ -735,11 +759,14 @@ def execute(call, repeat, store):
     """Run one call ``repeat`` times; return its status and the description of what it returned.
 
     A call with ``headroom_bytes`` runs (inputs drawn, function called) with its address space
-    capped that much above what the process uses when it starts (see :class:`_headroom`).
+    capped that much above what the process uses when it starts (see :class:`_headroom`); the
+    student's module is imported before that, so what its imports map is not counted.
     """
     record: dict[str, dict] = {}
     try:
         result, extra = None, {}
+        if call.get("headroom_bytes"):
+            _import_for(call)
         with _headroom(call.get("headroom_bytes")):
             for _ in range(max(1, int(repeat))):
                 result, extra = _invoke(call, store)

@@ -95,6 +95,9 @@ class RunState:
     log: list[str] = field(default_factory=list)
     events: list[GradingEvent] = field(default_factory=list)
     last_batch: list[Call] = field(default_factory=list)  # the calls the current child answered last
+    #: A call that failed in a child which had answered ``batch`` before it, run again alone:
+    #: call key -> (that batch, how the call failed the first time)
+    retried: dict[str, tuple[list[Call], str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -448,6 +451,7 @@ class Grader:
                 state.events.append(GradingEvent(TIMEOUT, "", "the submission's time budget was used up"))
                 return
             if state.child is None or not state.child.alive:
+                state.last_batch = []
                 state.child, notes = self.sandbox.spawn(state.workspace.work)
                 state.log += notes
                 if state.child is None:
@@ -465,12 +469,23 @@ class Grader:
                 self._charge_last_batch(state)
                 pending = runnable + pending  # nothing of this batch counts: again, in a fresh child
                 continue
-            state.last_batch = runnable
-            for call, reply in zip(runnable, replies, strict=False):  # replies stop at the first failure
+            earlier, state.last_batch = state.last_batch, runnable
+            for position, (call, reply) in enumerate(zip(runnable, replies, strict=False)):  # stop at a failure
                 if reply.state == "done":
                     state.cache[call.key] = self._returned(reply, state.log, call.key, state.events,
                                                            called_function(call))
+                    self._acquit(state, call)
                     continue
+                if earlier and call.key not in state.retried:
+                    # Code from an earlier batch may still run in this child (a thread, a timer, a
+                    # reply it answered early): the call runs again, alone in a fresh child, before
+                    # its function is blamed.
+                    state.retried[call.key] = (earlier, reply.state)
+                    state.log.append(f"{call.key}: {reply.state} in a process that had served "
+                                     f"{called_function(earlier[0])}; run again in a fresh one")
+                    self._stop(state)
+                    pending = runnable[position:] + pending
+                    break
                 if reply.state == "too much":
                     state.log.append(f"{call.key}: the replies for {called_function(call)} passed "
                                      f"{self.limits.reply_bytes >> 20} MiB; the rest was refused")
@@ -481,7 +496,24 @@ class Grader:
                 self._stop(state)
                 state.broken[called_function(call)] = reply.state
                 state.cache[call.key] = Returned(False, reply.state, seconds=reply.seconds)
-            pending = runnable[len(replies) :] + pending  # the calls after a failure, in a fresh child
+            else:
+                pending = runnable[len(replies) :] + pending  # the calls after a failure, in a fresh child
+
+    def _acquit(self, state: RunState, call: Call) -> None:
+        """``call`` failed in a child that had served an earlier batch and passed alone: that batch's
+        code broke the child. It loses that batch's results (a forged channel), unless the first
+        failure was a time-out, which a busy machine can cause too (then only the staff log says so)."""
+        if call.key not in state.retried:
+            return
+        earlier, first = state.retried.pop(call.key)
+        function = called_function(earlier[0])
+        state.log.append(f"{call.key} passed alone after {first}: the calls of {function} broke the process")
+        if first == "timeout":
+            return
+        state.events.append(GradingEvent(FORGED_CHANNEL, function, f"broke the process for {call.key}"))
+        for earlier_call in earlier:
+            state.cache[earlier_call.key] = Returned(False, "unreadable")
+        state.broken[function] = "unreadable"
 
     def _charge_last_batch(self, state: RunState) -> None:
         """The last batch's code left forged frames for the next batch: its function loses that

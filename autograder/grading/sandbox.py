@@ -358,9 +358,10 @@ class Child:
         child sends while a call is running counts against that call's key (a function, say),
         and the dictionary is updated in place.
 
-        A reply ``"stale"`` means the previous batch left frames behind (bytes waiting before this
-        request is sent, or a frame carrying that batch's nonce): code that ran in the previous
-        batch wrote them, and this batch is not to blame. Nothing of this batch ran or counts.
+        A reply ``"stale"`` means the previous batch left something behind (bytes waiting or the
+        stream closed before this request is sent, or a frame carrying that batch's nonce): code
+        that ran in the previous batch did it, and this batch is not to blame. Whatever of this
+        batch ran does not count.
         """
         if self.last_nonce and self._leftover():
             self.garbled, self.alive = True, False
@@ -424,15 +425,17 @@ class Child:
         return replies
 
     def _leftover(self) -> bool:
-        """Whether bytes from the child wait to be read now (nothing should, between batches)."""
+        """Whether the child wrote anything since its last reply: bytes waiting, or the end of the
+        stream (it closed it, or died). Between batches the harness writes nothing and lives on."""
         if self._buffer:
             return True
         try:
-            return bool(self.control.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT))
+            self.control.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
         except BlockingIOError:
-            return False
+            return False  # nothing waiting, the expected state
         except OSError:
-            return True  # a broken socket: this child serves no more calls
+            return True
+        return True  # a byte waiting, or b"" at the end of the stream
 
 
 class Sandbox:

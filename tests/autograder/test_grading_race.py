@@ -18,6 +18,7 @@ def harness(monkeypatch):
     spec.loader.exec_module(module)
     clock = {"now": 0.0}
     monkeypatch.setattr(module, "_cpu_seconds", lambda: clock["now"])
+    monkeypatch.setattr(module, "_busy_seconds", lambda: clock["now"])
     module.clock = clock
     return module
 
