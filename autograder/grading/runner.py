@@ -206,7 +206,7 @@ class Grader:
         """The reference's fastest time in ``solo`` (a race of one contender), in a sandboxed child.
 
         Timed exactly the way a student's function is (same limits, same single-threaded BLAS, the
-        child's CPU clock, fastest of the rounds), once per batch; the speed test compares against
+        race's clock, fastest of the rounds), once per batch; the speed test compares against
         it when the student's naive version cannot serve as the yardstick.
         """
         workspace = self._frame()
@@ -510,20 +510,14 @@ class Grader:
         state.log.append(f"{call.key} passed alone after {first}: the calls of {function} broke the process")
         if first == "timeout":
             return
-        state.events.append(GradingEvent(FORGED_CHANNEL, function, f"broke the process for {call.key}"))
-        for earlier_call in earlier:
-            state.cache[earlier_call.key] = Returned(False, "unreadable")
-        state.broken[function] = "unreadable"
+        _discredit(state, earlier, f"broke the process for {call.key}")
 
     def _charge_last_batch(self, state: RunState) -> None:
         """The last batch's code left forged frames for the next batch: its function loses that
         batch's results and later calls (a forged channel), and the child is stopped."""
         function = called_function(state.last_batch[0]) if state.last_batch else "the harness"
         state.log.append(f"frames were left behind after the calls of {function}; process killed")
-        state.events.append(GradingEvent(FORGED_CHANNEL, function, "frames left for the next batch"))
-        for call in state.last_batch:
-            state.cache[call.key] = Returned(False, "unreadable")
-        state.broken[function] = "unreadable"
+        _discredit(state, state.last_batch, "frames left for the next batch")
         state.last_batch = []
         self._stop(state)
 
@@ -670,6 +664,18 @@ def _cell_failure(state: str) -> str:
     from autograder.grading.safe_text import exception_label
 
     return state if state in ("timeout", "died", "not run", "error") else exception_label(state)
+
+
+def _discredit(state: RunState, batch: list[Call], detail: str) -> None:
+    """``batch``'s code tampered with the channel: its results no longer count, its function's later
+    calls are not run, and the staff see a forged-channel event."""
+    if not batch:
+        return
+    function = called_function(batch[0])
+    state.events.append(GradingEvent(FORGED_CHANNEL, function, detail))
+    for call in batch:
+        state.cache[call.key] = Returned(False, "unreadable")
+    state.broken[function] = "unreadable"
 
 
 def _next_batch(pending: list[Call], plans: PlanSet) -> list[Call]:

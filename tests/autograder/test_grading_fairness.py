@@ -23,14 +23,18 @@ VARIANTS = keyed()
 FUNCTION_OF = {spec.id: spec.function for spec in manifest.TESTS}
 
 
-@pytest.fixture(scope="module")
-def graded(releases, tmp_path_factory) -> dict[str, SubmissionResult]:
-    root = tmp_path_factory.mktemp("fairness")
-    for key, variant in VARIANTS.items():
-        write_submission(variant, releases["solution"], root / "submissions" / key)
+def grade_variants(variants, solution: Path, root: Path) -> dict[str, SubmissionResult]:
+    """Each variant as a submission (the solution with its change), graded in one batch as a class is."""
+    for key, variant in variants.items():
+        write_submission(variant, solution, root / "submissions" / key)
     summary = grade_all(root / "submissions", root / "out", workers=2, limits=LIMITS, progress=False,
                         accept=preflight.WEAKER, notebooks=False)
     return {result.student: result for result in summary.results}
+
+
+@pytest.fixture(scope="module")
+def graded(releases, tmp_path_factory) -> dict[str, SubmissionResult]:
+    return grade_variants(VARIANTS, releases["solution"], tmp_path_factory.mktemp("fairness"))
 
 
 def test_there_are_enough_variants():
@@ -69,12 +73,7 @@ NO_YARDSTICK = without_naive_yardstick()
 
 @pytest.fixture(scope="module")
 def graded_without_naive(releases, tmp_path_factory) -> dict[str, SubmissionResult]:
-    root = tmp_path_factory.mktemp("fairness-no-naive")
-    for key, variant in NO_YARDSTICK.items():
-        write_submission(variant, releases["solution"], root / "submissions" / key)
-    summary = grade_all(root / "submissions", root / "out", workers=2, limits=LIMITS, progress=False,
-                        accept=preflight.WEAKER, notebooks=False)
-    return {result.student: result for result in summary.results}
+    return grade_variants(NO_YARDSTICK, releases["solution"], tmp_path_factory.mktemp("fairness-no-naive"))
 
 
 def _own_failures(key: str, result: SubmissionResult) -> dict[str, str]:

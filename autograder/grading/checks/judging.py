@@ -304,7 +304,8 @@ def reference_seconds_for(timing: Timing | None, solo: Call, run_here: Callable[
 
 def race_call(key: str, vectorized: Call, naive: Call) -> Call:
     """One call that runs ``vectorized`` and ``naive`` in turns in the child (their inputs must
-    share names and values) and returns the fastest CPU time of each, timed there. If the
+    share names and values) and returns the fastest time of each, timed there (``harness._race``,
+    which leaves out the time the child waited for a CPU). If the
     vectorized function raises, the whole call fails with its exception."""
     # "name" scopes a crash: a race that dies breaks this race only (see runner.called_function)
     request = {"kind": "race", "name": key, "contenders": [vectorized.request, naive.request], "rounds": RACE_ROUNDS,
@@ -313,7 +314,7 @@ def race_call(key: str, vectorized: Call, naive: Call) -> Call:
 
 
 def solo_call(key: str, vectorized: Call) -> Call:
-    """``vectorized`` timed alone the race's way (fastest CPU time of RACE_ROUNDS runs): the
+    """``vectorized`` timed alone the race's way (fastest of RACE_ROUNDS runs, on the race's clock): the
     yardstick's side when the student's naive version cannot serve, whatever that version did to
     the race (raised, hung, crashed the process or flooded the channel)."""
     request = {"kind": "race", "name": key, "contenders": [vectorized.request], "rounds": RACE_ROUNDS}

@@ -15,7 +15,7 @@ SVM_FILE = "cs_utils/classifiers/linear_svm.py"
 SOFTMAX_FILE = "cs_utils/classifiers/softmax.py"
 #: When the student's own naive version cannot serve as the yardstick, a vectorized function may
 #: take this many times the reference's time on the race input, plus the slack (both timed alone
-#: in a sandboxed child, fastest CPU time of RACE_ROUNDS runs). The slowest correct versions (an
+#: in a sandboxed child, fastest of RACE_ROUNDS runs on the race's clock). The slowest correct versions (an
 #: unoptimised ``np.einsum`` product) take 4-6 times the reference; a loop over rows 20 or more.
 SPEED_FACTOR, SPEED_SLACK_SECONDS = 10.0, 0.0005
 #: A vectorized function must be this many times faster than the student's own naive version,
