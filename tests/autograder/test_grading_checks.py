@@ -91,3 +91,30 @@ def test_a_wrong_answer_gets_the_same_words_whatever_the_hidden_values(rng, scal
         loss = float(rng.uniform(0.5, 3.0)) * scale
         seen.add(check_loss(loss * float(rng.uniform(1.1, 1.9)), loss, W=W, reg=reg, N=5).detail)
     assert seen == {"dW differs from the correct values", "the loss differs from the correct value"}
+
+
+def test_the_reference_is_timed_in_the_sandbox_and_here_only_when_that_fails_twice():
+    from autograder.grading.checks.judging import reference_seconds_for
+    from autograder.grading.checks.plans import Call
+
+    solo, ran_here = Call("x/speed", {"kind": "race"}), []
+
+    def here():
+        ran_here.append(True)
+
+    assert reference_seconds_for(lambda call: 0.125, solo, here) == 0.125 and not ran_here
+    attempts = []
+
+    def flaky(call):
+        attempts.append(call.key)
+        if len(attempts) == 1:
+            raise RuntimeError("the sandbox could not start")
+        return 0.25
+
+    assert reference_seconds_for(flaky, solo, here) == 0.25 and attempts == ["x/speed"] * 2 and not ran_here
+
+    def broken(call):
+        raise RuntimeError("never")
+
+    seconds = reference_seconds_for(broken, solo, here)
+    assert ran_here and 0 <= seconds < 1.0  # timed here, best of a few runs of a function that does nothing
