@@ -214,6 +214,23 @@ CORRECT = [
         sq = np.einsum("ik,ik->i", X, X)[:, None] + np.einsum("jk,jk->j", self.X_train, self.X_train) - 2 * cross
         return np.sqrt(np.maximum(sq, 0.0))
         """),
+    # the slowest loop-free version against the quickest one loop a student may write
+    Variant("no loops by einsum beside a one loop through BLAS", KNN, NO, ("""
+        cross = np.einsum("ik,jk->ij", X, self.X_train)
+        sq = np.einsum("ik,ik->i", X, X)[:, None] + np.einsum("jk,jk->j", self.X_train, self.X_train) - 2 * cross
+        return np.sqrt(np.maximum(sq, 0.0))
+        """,), append="""
+
+def _one_loop_by_products(self, X):
+    dists = np.zeros((X.shape[0], self.X_train.shape[0]))
+    train_squares = np.sum(self.X_train ** 2, axis=1)
+    for i in range(X.shape[0]):
+        dists[i] = np.sqrt(np.maximum(train_squares - 2 * self.X_train @ X[i] + X[i] @ X[i], 0.0))
+    return dists
+
+
+KNearestNeighbor.compute_distances_one_loop = _one_loop_by_products
+"""),
     right("predict with np.argmax and a copy", LINEAR, PREDICT, """
         scores = np.dot(X, self.W)
         y_pred = np.argmax(scores, axis=1).astype(np.int64)

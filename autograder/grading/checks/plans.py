@@ -29,11 +29,12 @@ RACE_FACTOR, RACE_ROUNDS = 3.0, 3
 #: first round are the common case; a close race still gets all RACE_ROUNDS.
 RACE_SETTLED = 4 * RACE_FACTOR
 #: Race sizes: (num_test, num_train, D) and (N, D, C), small enough that the naive versions' Python
-#: loops dominate their time. For kNN, a one-loop version's temporaries (num_train, D) take 24 KB and
-#: stay in cache, so the race compares compute with compute: a product through BLAS is about 13
-#: times ahead of the one loop, even an unoptimised ``np.einsum`` 4.6-6.5 times (at (25, 1000, 500)
-#: it was under 3.5), and a loop over the test rows about 1.
-KNN_SPEED_SIZE, LOSS_SPEED_SIZE = (300, 100, 30), (250, 100, 10)
+#: loops dominate their time. For kNN, many test rows and a small training set: a one-loop version
+#: pays Python's price per row whatever it does inside (a per-row matrix product is no quicker than
+#: the plain one), while every loop-free version is at least 20 times quicker, even with products
+#: by an unoptimised ``np.einsum`` (at (25, 1000, 500) that was 3.3 times, and 2.6 against a one
+#: loop through BLAS); a loop over the test rows stays at about 1.
+KNN_SPEED_SIZE, LOSS_SPEED_SIZE = (500, 20, 20), (250, 100, 10)
 #: Memory-safe sizes: the vectorized function must run here (its inputs take a few MB) with its
 #: address space capped MEMORY_HEADROOM_BYTES above what the child used before the call, although a
 #: (num_test, num_train, D) or (N, D, C) array would take 102 MB, three times that. (A cap of its
