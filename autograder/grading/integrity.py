@@ -22,7 +22,7 @@ from typing import Any
 from autograder.grading.results import OUTSIDE_PATH, PATCHED_MODULE, GradingEvent
 from autograder.grading.safe_text import file_label
 from autograder.grading.snapshot import SubmissionFiles
-from autograder.grading.static import _dotted, parse_source, walk  # one reading of the source for all checks
+from autograder.grading.static import _dotted, _remembered, parse_source, walk  # one reading for all checks
 from autograder.grading.submission import STARTER
 
 #: The student's own package: theirs to change.
@@ -53,13 +53,17 @@ _WANTED = {ast.Import: "imports", ast.ImportFrom: "imports", ast.Assign: "assign
 
 def _nodes(tree: ast.Module) -> dict[str, tuple[Any, ...]]:
     """The nodes of ``tree`` (a cached, read-only parse) the checks read, by group, in the order
-    of ``ast.walk`` (:func:`.static.walk`, kept on the tree with the static checks' findings)."""
-    groups: dict[str, list[ast.AST]] = {group: [] for group in set(_WANTED.values())}
-    for node in walk(tree):
-        group = _WANTED.get(type(node))
-        if group:
-            groups[group].append(node)
-    return {group: tuple(nodes) for group, nodes in groups.items()}
+    of ``ast.walk`` (:func:`.static.walk`); kept on the tree with the static checks' findings, so
+    the two checks of a file group them once."""
+    def grouped() -> dict[str, tuple[Any, ...]]:
+        groups: dict[str, list[ast.AST]] = {group: [] for group in set(_WANTED.values())}
+        for node in walk(tree):
+            group = _WANTED.get(type(node))
+            if group:
+                groups[group].append(node)
+        return {group: tuple(nodes) for group, nodes in groups.items()}
+
+    return _remembered(tree, ("integrity groups",), grouped)
 
 
 def patch_events(files: SubmissionFiles, starter: Path = STARTER) -> list[GradingEvent]:

@@ -4,6 +4,9 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 from functools import lru_cache
+from typing import TypeVar
+
+Remembered = TypeVar("Remembered")
 
 #: Node types that are Python-level loops.
 LOOP_NODES = {
@@ -134,7 +137,7 @@ def walk(node: ast.AST) -> tuple[ast.AST, ...]:
     return _remembered(node, ("walk",), listed)
 
 
-def _remembered(node: ast.AST, key: tuple, compute: Callable[[], tuple]) -> tuple:
+def _remembered(node: ast.AST, key: tuple, compute: Callable[[], Remembered]) -> Remembered:
     """``compute()``, kept on ``node`` under ``key``: the judges of one submission ask about the same
     functions many times, and :func:`parse_source` hands every caller the same (read-only) tree."""
     memo = node.__dict__.setdefault("_grader_memo", {})

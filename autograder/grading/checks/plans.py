@@ -15,13 +15,14 @@ SVM_FILE = "cs_utils/classifiers/linear_svm.py"
 SOFTMAX_FILE = "cs_utils/classifiers/softmax.py"
 #: When the student's own naive version cannot serve as the yardstick, a vectorized function may
 #: take this many times the reference's time on the race input, plus the slack (both timed alone
-#: in a sandboxed child, fastest of RACE_ROUNDS runs on the race's clock). The slowest correct versions (an
-#: unoptimised ``np.einsum`` product) take 4-6 times the reference; a loop over rows 20 or more.
+#: in a sandboxed child, fastest of RACE_ROUNDS runs on the race's clock). The slowest correct
+#: versions (an unoptimised ``np.einsum`` product) take up to about 6 times the reference; a loop
+#: over rows 20 or more.
 SPEED_FACTOR, SPEED_SLACK_SECONDS = 10.0, 0.0005
 #: A vectorized function must be this many times faster than the student's own naive version,
 #: each timed RACE_ROUNDS times in turns in the same process (fastest of each). On the race sizes
-#: a loop-free version is 6-100 times faster (6 for distances whose product is an unoptimised
-#: ``np.einsum``, about 20 through BLAS), a loop is not.
+#: a loop-free version is 12-100 times faster (about 20 for distances whose products are an
+#: unoptimised ``np.einsum``, 12 for losses written that way), a loop is not.
 RACE_FACTOR, RACE_ROUNDS = 3.0, 3
 #: The race ends after a round once the vectorized function is this many times faster than the
 #: naive version's best so far: a margin no disturbance of one run explains (a loop version is
