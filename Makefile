@@ -103,12 +103,20 @@ mutation: $(STAMP)
 
 
 # The same for the grader's judges (checks/): the fairness suite's submissions are graded once,
-# then every mutant of checks/ judges what they returned (tools/judge_mutation.py; about an hour).
+# then every mutant of checks/ judges what they returned (tools/judge_mutation.py). Two kit copies
+# run side by side, judging.py in one and the part files in the other (about an hour on 2 cores).
 JUDGE_MUTATION := build/judges
+JUDGE_SHARDS := judging:judging parts:plans,knn,losses,linear_classifier
 .PHONY: mutation-judges
 mutation-judges: $(STAMP)
 	$(PY) tools/judge_mutation.py record $(JUDGE_MUTATION)/cache.pickle
-	$(PY) tools/judge_mutation.py prepare $(JUDGE_MUTATION)
-	cd $(JUDGE_MUTATION) && rm -f session.sqlite && $(CURDIR)/$(VENV)/bin/cosmic-ray init cosmic-ray.toml session.sqlite
-	cd $(JUDGE_MUTATION) && $(CURDIR)/$(VENV)/bin/cosmic-ray exec cosmic-ray.toml session.sqlite
-	cd $(JUDGE_MUTATION) && $(CURDIR)/$(VENV)/bin/cr-report session.sqlite --show-diff | tee report.txt | tail -5
+	for shard in $(JUDGE_SHARDS); do name=$${shard%%:*}; \
+	  $(PY) tools/judge_mutation.py prepare $(JUDGE_MUTATION)/$$name --cache $(JUDGE_MUTATION)/cache.pickle \
+	    --modules $$(echo $${shard#*:} | tr , ' ') || exit 1; \
+	  (cd $(JUDGE_MUTATION)/$$name && rm -f session.sqlite \
+	    && $(CURDIR)/$(VENV)/bin/cosmic-ray init cosmic-ray.toml session.sqlite \
+	    && $(CURDIR)/$(PY) $(CURDIR)/tools/judge_mutation.py skip-annotations session.sqlite \
+	    && $(CURDIR)/$(VENV)/bin/cosmic-ray exec cosmic-ray.toml session.sqlite) & \
+	done; wait
+	for shard in $(JUDGE_SHARDS); do $(CURDIR)/$(VENV)/bin/cr-report $(JUDGE_MUTATION)/$${shard%%:*}/session.sqlite \
+	  --show-diff; done | tee $(JUDGE_MUTATION)/report.txt | grep -E "^(total|complete|surviving)"

@@ -16,12 +16,14 @@ calls); the report names those apart.
     python tools/judge_mutation.py record build/judges/cache.pickle   # once, about a minute (sandbox)
     python tools/judge_mutation.py check build/judges/cache.pickle    # exit 0: every expectation holds
     python tools/judge_mutation.py prepare build/judges               # a kit copy to mutate, cosmic-ray's config
+    python tools/judge_mutation.py prepare build/judges/a --cache build/judges/cache.pickle --modules judging
 
 The cache is this tool's own file, written and read by the instructor (pickle: never a student's).
 """
 from __future__ import annotations
 
 import argparse
+import ast
 import hashlib
 import json
 import pickle
@@ -142,21 +144,43 @@ def check(cache: Path) -> int:
     if broken:
         print("killed: " + "; ".join(broken[:3]))
         return 1
-    print(f"survived: every expectation holds for {len(data['kept'])} submissions")
+    return _unit_tests()
+
+
+#: The judges' unit tests, run for a mutant the fairness suite did not notice: they pin what a
+#: student reads for each kind of slip, and the boundaries, on inputs no fairness variant produces.
+UNIT_TESTS = ("tests/autograder/test_grading_checks.py", "tests/autograder/test_judging_units.py",
+              "tests/autograder/test_judging_train.py", "tests/autograder/test_judging_plans.py",
+              "tests/autograder/test_grading_declarations.py::test_the_kits_own_declarations_agree",
+              "tests/test_handout.py::test_committed_handout_and_readme_are_up_to_date")
+
+
+def _unit_tests() -> int:
+    """Run UNIT_TESTS in this process (the mutated judges are the ones imported); 0 when they pass."""
+    import pytest
+
+    code = pytest.main(["-q", "-x", "-p", "no:cacheprovider", "--no-header", "-W", "ignore::pytest.PytestWarning",
+                        *(str(KIT_ROOT / path) for path in UNIT_TESTS)])
+    if code != 0:
+        print("killed: a unit test of the judges failed")
+        return 1
+    print("survived: every expectation of the fairness suite and the judges' unit tests holds")
     return 0
 
 
-def prepare(out: Path, cache: Path) -> Path:
-    """A copy of the kit in ``out/kit`` whose judges cosmic-ray mutates, and its config."""
+def prepare(out: Path, cache: Path, modules: tuple[str, ...] = JUDGES) -> Path:
+    """A copy of the kit in ``out/kit`` whose judges (``modules``, all by default) cosmic-ray
+    mutates, and its config. Copies with disjoint ``modules`` can run side by side (cosmic-ray's
+    local distributor runs one mutant at a time, in place)."""
     shutil.rmtree(out / "kit", ignore_errors=True)
     shutil.copytree(KIT_ROOT, out / "kit", ignore=shutil.ignore_patterns(".venv*", ".git", "build", "__pycache__",
                                                                            ".pytest_cache"))
     kit = (out / "kit").resolve()
-    modules = ", ".join(f'"{(kit / relative).as_posix()}"' for relative in JUDGES)
+    paths = ", ".join(f'"{(kit / relative).as_posix()}"' for relative in modules)
     config = out / "cosmic-ray.toml"
     config.write_text(
         "[cosmic-ray]\n"
-        f"module-path = [{modules}]\n"
+        f"module-path = [{paths}]\n"
         "timeout = 120.0\n"
         "excluded-modules = []\n"
         f'test-command = "{sys.executable} {(kit / "tools" / "judge_mutation.py").as_posix()} check '
@@ -168,6 +192,49 @@ def prepare(out: Path, cache: Path) -> Path:
     return config
 
 
+def annotation_spans(text: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """The (start, end) positions (line from 1, column from 0) of every annotation in ``text``,
+    when the module postpones their evaluation (``from __future__ import annotations``); else none."""
+    tree = ast.parse(text)
+    postponed = any(isinstance(node, ast.ImportFrom) and node.module == "__future__"
+                    and any(alias.name == "annotations" for alias in node.names) for node in tree.body)
+    if not postponed:
+        return []
+    annotations = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.arg | ast.AnnAssign) and node.annotation is not None:
+            annotations.append(node.annotation)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.returns is not None:
+            annotations.append(node.returns)
+    return [((node.lineno, node.col_offset), (node.end_lineno or node.lineno, node.end_col_offset or 0))
+            for node in annotations]
+
+
+def skip_annotations(session: Path) -> int:
+    """Mark every mutant inside an annotation as skipped (like ``cr-filter-pragma``): with
+    ``from __future__ import annotations`` an annotation is a string nobody evaluates, so changing
+    it changes no behaviour. Returns how many were marked."""
+    from cosmic_ray.work_db import use_db
+    from cosmic_ray.work_item import WorkerOutcome, WorkResult
+
+    spans: dict[Path, list] = {}
+    skipped = 0
+    with use_db(str(session)) as db:
+        for item in list(db.work_items):
+            inside = True
+            for mutation in item.mutations:
+                path = Path(mutation.module_path)
+                if path not in spans:
+                    spans[path] = annotation_spans(path.read_text(encoding="utf-8"))
+                position = tuple(mutation.start_pos)
+                inside &= any(start <= position < end for start, end in spans[path])
+            if inside and item.mutations:
+                db.set_result(item.job_id, WorkResult(output="inside an annotation, never evaluated",
+                                                      worker_outcome=WorkerOutcome.SKIPPED))
+                skipped += 1
+    return skipped
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -175,15 +242,24 @@ def main(argv: list[str] | None = None) -> int:
                        ("check", "judge the kept returns with this tree's checks; exit 0 if all expectations hold")):
         command = commands.add_parser(name, help=text)
         command.add_argument("cache", type=Path)
+    skipping = commands.add_parser("skip-annotations", help="mark the mutants inside annotations as skipped")
+    skipping.add_argument("session", type=Path)
     prepared = commands.add_parser("prepare", help="a kit copy to mutate and cosmic-ray's config")
     prepared.add_argument("out", type=Path)
+    prepared.add_argument("--cache", type=Path, help="the recorded returns (default: OUT/cache.pickle)")
+    prepared.add_argument("--modules", nargs="+", choices=[Path(path).stem for path in JUDGES],
+                          help="mutate only these judges' files (default: all)")
     arguments = parser.parse_args(argv)
     if arguments.command == "record":
         record(arguments.cache)
         return 0
     if arguments.command == "check":
         return check(arguments.cache)
-    print(prepare(arguments.out, arguments.out / "cache.pickle"))
+    if arguments.command == "skip-annotations":
+        print(f"{skip_annotations(arguments.session)} mutants inside annotations skipped")
+        return 0
+    modules = tuple(path for path in JUDGES if not arguments.modules or Path(path).stem in arguments.modules)
+    print(prepare(arguments.out, arguments.cache or arguments.out / "cache.pickle", modules))
     return 0
 
 

@@ -1,3 +1,5 @@
+import math
+
 import numpy as np
 import pytest
 
@@ -117,4 +119,4 @@ def test_the_reference_is_timed_in_the_sandbox_and_here_only_when_that_fails_twi
         raise RuntimeError("never")
 
     seconds = reference_seconds_for(broken, solo, here)
-    assert ran_here and 0 <= seconds < 1.0  # timed here, best of a few runs of a function that does nothing
+    assert len(ran_here) == 3 and math.isfinite(seconds) and seconds >= 0  # timed here, best of three runs

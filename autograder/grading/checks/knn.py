@@ -137,7 +137,7 @@ def distance_plans(ref: ModuleType, method: str, short: str, seed: int) -> dict[
         call = knn_call(f"{method}/unchanged", method, X_train, y_train, X, return_inputs=True)
 
         def judge(returned, source):
-            item = returned[0]
+            (item,) = returned
             found = ran_and_returned_array(returned, function, "dists", X.shape[0] * X_train.shape[0])
             if not found.passed:
                 return found
@@ -182,8 +182,9 @@ def knn_extra_plans(ref: ModuleType, seed: int, timing: Timing | None = None) ->
         call = knn_call("two_loops/single", "compute_distances_two_loops", X_train, y_train, X)
 
         def judge(returned, source):
+            (item,) = returned
             return first_failure(returned, "compute_distances_two_loops") or check_array(
-                returned[0].arrays.get("result"), want, "dists", "(1, 1)")
+                item.arrays.get("result"), want, "dists", "(1, 1)")
 
         return Plan((call,), judge)
 
@@ -203,7 +204,8 @@ def knn_extra_plans(ref: ModuleType, seed: int, timing: Timing | None = None) ->
                                            real=False)
             if not found.passed:
                 return found
-            got = returned[0].arrays["result"]
+            (item,) = returned
+            got = item.arrays["result"]
             if not np.all(np.isfinite(got)):
                 return Verdict(
                     False, "dists contains NaN for (nearly) identical points: clip negative squared distances at 0"
@@ -245,38 +247,29 @@ def knn_extra_plans(ref: ModuleType, seed: int, timing: Timing | None = None) ->
 
         def judge(returned, source):
             naive_loops = loops_in_calls(source.text, KNN_FILE, "KNearestNeighbor.compute_distances_one_loop")
-            naive_right = check_array(returned[0].arrays.get("naive.0"), want, "dists", "").passed
+            race_run, memory_run, solo_run = returned
+            naive_right = check_array(race_run.arrays.get("naive.0"), want, "dists", "").passed
             return first_failed_of((
-                memory_verdict(returned[1], "compute_distances_no_loops", "(num_test, num_train, D)"),
-                race_verdict(returned[0], returned[2], "compute_distances_no_loops", "compute_distances_one_loop",
+                memory_verdict(memory_run, "compute_distances_no_loops", "(num_test, num_train, D)"),
+                race_verdict(race_run, solo_run, "compute_distances_no_loops", "compute_distances_one_loop",
                              bool(naive_loops) and naive_right, reference_seconds),
             ))
 
         return Plan((race, memory, solo), judge)
 
-    def labels_plan(test_id: str, k: int, sizes, make=None) -> Callable[[], Plan]:
+    def labels_plan(test_id: str, k: int, *problems: Callable) -> Callable[[], Plan]:
+        """The plan of a predict_labels test: each of ``problems`` draws one (dists, y_train) from the test's rng."""
+
         def build() -> Plan:
             rng = rng_for(test_id, seed)
             calls, expected = [], []
-            for number, (num_test, num_train) in enumerate(sizes):
-                if make is None:
-                    dists = rng.permutation(num_test * num_train).reshape(num_test, num_train).astype(float) + 1.0
-                    y_train = rng.integers(0, 5, size=num_train).astype(np.int64)
-                else:
-                    dists, y_train = make(rng)
+            for number, make in enumerate(problems):
+                dists, y_train = make(rng)
                 knn = ref.KNearestNeighbor()
                 knn.train(np.zeros((len(y_train), 1)), y_train)
                 expected.append(knn.predict_labels(dists, k=k))
-                calls.append(
-                    knn_call(
-                        f"predict_labels/{test_id}/{number}",
-                        "predict_labels",
-                        np.zeros((len(y_train), 1)),
-                        y_train,
-                        dists,
-                        k=k,
-                    )
-                )
+                calls.append(knn_call(f"predict_labels/{test_id}/{number}", "predict_labels",
+                                      np.zeros((len(y_train), 1)), y_train, dists, k=k))
 
             def judge(returned, source):
                 return first_failure(returned, "predict_labels") or first_failed_of(
@@ -288,11 +281,20 @@ def knn_extra_plans(ref: ModuleType, seed: int, timing: Timing | None = None) ->
 
         return build
 
+    def distinct_distances(num_test: int, num_train: int):
+        """Distinct distances in random order and random labels from 5: no two neighbours are equally near."""
+
+        def make(rng):
+            dists = rng.permutation(num_test * num_train).reshape(num_test, num_train).astype(float) + 1.0
+            return dists, rng.integers(0, 5, size=num_train).astype(np.int64)
+
+        return make
+
     def clear_majority(k: int, num_test: int, num_train: int, num_labels: int):
         """Rows whose k nearest hold a strict majority label, and whose nearest has another label.
 
         No vote is tied (ties are the ``ties`` test's business), and "take the nearest label"
-        or "take the k-th nearest" gives the wrong answer.
+        or "take the k-th nearest" gives the wrong answer. Needs k >= 3: a majority beside another nearest label.
         """
 
         def make(rng):
@@ -304,7 +306,7 @@ def knn_extra_plans(ref: ModuleType, seed: int, timing: Timing | None = None) ->
                 majority, nearest_label = rng.choice(num_labels, size=2, replace=False)
                 pattern = [nearest_label] + [majority] * (k // 2 + 1)
                 pattern += list(rng.choice([x for x in range(num_labels) if x != majority], k - len(pattern)))
-                order = [pattern[0], *rng.permutation(pattern[1:])] if k > 1 else pattern
+                order = [pattern[0], *rng.permutation(pattern[1:])]
                 chosen: list[int] = []
                 for label in order:
                     chosen.append(int(rng.choice([j for j in np.flatnonzero(y_train == label) if j not in chosen])))
@@ -330,18 +332,14 @@ def knn_extra_plans(ref: ModuleType, seed: int, timing: Timing | None = None) ->
             dists[row, nearest + rest] = np.arange(1, num_train + 1, dtype=float) + rng.uniform(0, 0.5)
         return dists, y_train
 
-    def _tie_sizes():
-        return ((6, 12),)
-
     return {
         "knn.two_loops.single": single_plan,
         "knn.no_loops.near_duplicates": near_duplicates_plan,
         "knn.no_loops.no_python_loops": no_loops_plan,
         "knn.no_loops.speed": speed_plan,
-        "knn.predict_labels.k1": labels_plan("knn.predict_labels.k1", 1, ((8, 10), (3, 25))),
-        "knn.predict_labels.majority": labels_plan("knn.predict_labels.majority", 5, ((8, 30),),
-                                                   clear_majority(5, 8, 30, 5)),
-        "knn.predict_labels.ties": labels_plan("knn.predict_labels.ties", 4, _tie_sizes(), tied_votes),
-        "knn.predict_labels.single": labels_plan("knn.predict_labels.single", 3, ((1, 9),),
-                                                 clear_majority(3, 1, 9, 3)),
+        "knn.predict_labels.k1": labels_plan("knn.predict_labels.k1", 1, distinct_distances(8, 10),
+                                             distinct_distances(3, 25)),
+        "knn.predict_labels.majority": labels_plan("knn.predict_labels.majority", 5, clear_majority(5, 8, 30, 5)),
+        "knn.predict_labels.ties": labels_plan("knn.predict_labels.ties", 4, tied_votes),
+        "knn.predict_labels.single": labels_plan("knn.predict_labels.single", 3, clear_majority(3, 1, 9, 3)),
     }

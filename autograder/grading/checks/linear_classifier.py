@@ -42,11 +42,13 @@ def plans_of_part(ref: ModuleType, seed: int, timing: Timing | None = None) -> d
     return linear_classifier_plans(ref, seed)
 
 
-def _least_squares_loss(W, X, y):
+def _squared_error(W, X, y):
+    """The probe's least-squares loss on the whole training set, up to its constant factor 1 / (2 N)
+    (only whether it went down matters)."""
     targets = np.zeros((len(y), W.shape[1]))
     targets[np.arange(len(y)), y] = 1.0
     residual = X @ W - targets
-    return 0.5 * float(np.sum(residual * residual)) / len(y)
+    return float(np.sum(residual * residual))
 
 
 def linear_classifier_plans(ref: ModuleType, seed: int) -> dict[str, Callable[[], Plan]]:
@@ -66,7 +68,7 @@ def linear_classifier_plans(ref: ModuleType, seed: int) -> dict[str, Callable[[]
         failure = first_failure(returned, function)
         if failure:
             return failure
-        item = returned[0]
+        (item,) = returned
         sizes = recorded(item, "batch_sizes")
         if sizes is None or len(sizes) != settings["num_iters"]:
             return Verdict(False, "self.loss must be called once per iteration")
@@ -93,10 +95,11 @@ def linear_classifier_plans(ref: ModuleType, seed: int) -> dict[str, Callable[[]
         failure = first_failure(returned, function)
         if failure:
             return failure
-        batches = recorded(returned[0], "batches_X")
+        (item,) = returned
+        batches = recorded(item, "batches_X")
         if batches is not None and len({batch.tobytes() for batch in batches}) < settings["num_iters"] // 2:
             return Verdict(True)  # not random at all: the minibatches test says so, once
-        runs = recorded(returned[0], "seed_runs")
+        runs = recorded(item, "seed_runs")
         if runs is None or runs.shape[0] != 4 or not np.all(np.isfinite(runs)):
             return Verdict(False, "train failed when called with seed=None or with a seed")
         if np.array_equal(runs[0], runs[1]):
@@ -111,7 +114,7 @@ def linear_classifier_plans(ref: ModuleType, seed: int) -> dict[str, Callable[[]
         failure = first_failure(returned, function)
         if failure:
             return failure
-        item = returned[0]
+        (item,) = returned
         weights, grads, final = recorded(item, "weights"), recorded(item, "grads"), recorded(item, "final_W")
         history = recorded(item, "history")
         if (weights is None or grads is None or final is None or len(weights) != settings["num_iters"]
@@ -133,10 +136,11 @@ def linear_classifier_plans(ref: ModuleType, seed: int) -> dict[str, Callable[[]
         failure = first_failure(returned, function)
         if failure:
             return failure
-        weights, final = recorded(returned[0], "weights"), recorded(returned[0], "final_W")
+        (item,) = returned
+        weights, final = recorded(item, "weights"), recorded(item, "final_W")
         if weights is None or final is None or final.shape != (D, C):
             return Verdict(False, "train did not produce weights of shape (D, C)")
-        if not _least_squares_loss(final, X, y) < _least_squares_loss(weights[0], X, y):
+        if not _squared_error(final, X, y) < _squared_error(weights[0], X, y):
             return Verdict(False, "the loss on the training set did not go down")
         return Verdict(True)
 
@@ -144,10 +148,11 @@ def linear_classifier_plans(ref: ModuleType, seed: int) -> dict[str, Callable[[]
         failure = first_failure(returned, function)
         if failure:
             return failure
-        final = recorded(returned[0], "final_W")
+        (item,) = returned
+        final = recorded(item, "final_W")
         if final is None or final.shape != (D, C):
             return Verdict(False, "self.W must have shape (D, C) after training")
-        sizes = recorded(returned[0], "batch_sizes")
+        sizes = recorded(item, "batch_sizes")
         if sizes is None or len(sizes) != settings["num_iters"]:
             return Verdict(False, "train must run num_iters iterations")
         return Verdict(True)
@@ -163,9 +168,9 @@ def linear_classifier_plans(ref: ModuleType, seed: int) -> dict[str, Callable[[]
             call = Call(f"predict/{test_id}", {"kind": "predict"}, {"W": W, "X": Xp})
 
             def judge(returned, source):
+                (item,) = returned
                 return first_failure(returned, "LinearClassifier.predict") or check_array(
-                    returned[0].arrays.get("result"), want, "y_pred", "(N,)", integers=True
-                )
+                    item.arrays.get("result"), want, "y_pred", "(N,)", integers=True)
 
             return Plan((call,), judge)
 

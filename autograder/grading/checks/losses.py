@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from types import ModuleType
 
 import numpy as np
@@ -121,22 +122,41 @@ AT_THE_KINK = (np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 0.0]]), np.array([[1.0, 1.0
                0.1)
 
 
+@dataclass(frozen=True)
+class LossFamily:
+    """What differs between the two losses' tests: where the functions live, which of the edge
+    and large-score tests the manifest has, and the edge problems each family adds."""
+
+    module: str
+    file: str
+    edge_tests: tuple[str, ...]  # variants with an edge test
+    large_score_tests: tuple[str, ...]  # variants with a large-scores test (overflow is softmax's)
+    extra_edge_problems: tuple = ()
+
+
+FAMILIES = {
+    "svm": LossFamily(SVM_MODULE, SVM_FILE, edge_tests=("naive", "vectorized"), large_score_tests=(),
+                      extra_edge_problems=(AT_THE_KINK,)),  # the hinge's kink; its hinge needs no shift
+    "softmax": LossFamily(SOFTMAX_MODULE, SOFTMAX_FILE, edge_tests=("naive",),
+                          large_score_tests=("naive", "vectorized")),
+}
+
+
 def loss_plans(ref: ModuleType, family: str, seed: int, timing: Timing | None = None) -> dict[str, Callable[[], Plan]]:
-    module = SVM_MODULE if family == "svm" else SOFTMAX_MODULE
-    relative = SVM_FILE if family == "svm" else SOFTMAX_FILE
+    module, relative = FAMILIES[family].module, FAMILIES[family].file
     naive, vectorized = f"{family}_loss_naive", f"{family}_loss_vectorized"
     reference = {naive: getattr(ref, naive), vectorized: getattr(ref, vectorized)}
     plans: dict[str, Callable[[], Plan]] = {}
 
     def random_plan(
-        variant: str, what: str, sizes=LOSS_SIZES, scale: float = 1.0, tag: str = "random", fixed=()
+        variant: str, what: str, sizes=LOSS_SIZES, tag: str = "random", fixed=()
     ) -> Callable[[], Plan]:
         name = naive if variant == "naive" else vectorized
 
         def build() -> Plan:
             rng = rng_for(f"{family}.{tag}", seed)  # loss and gradient tests share their problems
             calls, expected = [], []
-            problems = [loss_problem(rng, *size, scale=scale) for size in sizes] + list(fixed)
+            problems = [loss_problem(rng, *size) for size in sizes] + list(fixed)
             for number, problem in enumerate(problems):
                 expected.append((problem, *reference[name](*problem)))
                 calls.append(loss_call(f"{name}/{tag}/{number}", module, name, problem))
@@ -176,12 +196,12 @@ def loss_plans(ref: ModuleType, family: str, seed: int, timing: Timing | None = 
     for variant in ("naive", "vectorized"):
         plans[f"{family}.{variant}.loss"] = random_plan(variant, "loss")
         plans[f"{family}.{variant}.gradient"] = random_plan(variant, "gradient")
-        if family == "svm" or variant == "naive":  # the manifest has no softmax.vectorized.edge
+        if variant in FAMILIES[family].edge_tests:
             plans[f"{family}.{variant}.edge"] = random_plan(
                 variant, "both", sizes=((1, 4, 2), (1, 1, 2), (3, 2, 2)), tag="edge",
-                fixed=(AT_THE_KINK,) if family == "svm" else (),
+                fixed=FAMILIES[family].extra_edge_problems,
             )
-        if family == "softmax":  # overflow is softmax's: the SVM's hinge needs no shift
+        if variant in FAMILIES[family].large_score_tests:
             plans[f"{family}.{variant}.large_scores"] = large_scores_plan(variant)
 
     def matches_naive() -> Plan:
@@ -239,14 +259,14 @@ def loss_plans(ref: ModuleType, family: str, seed: int, timing: Timing | None = 
 
         def judge(returned, source):
             naive_loops = loops_in_calls(source.text, relative, naive)
-            race = returned[0]
-            naive_right = ("naive.0" in race.numbers and check_loss(race.numbers["naive.0"], want_loss, W=problem[0],
-                                                                    reg=problem[3]).passed
-                           and check_gradient(race.arrays.get("naive.1"), want_dW, W=problem[0],
+            race_run, memory_run, solo_run = returned
+            naive_right = ("naive.0" in race_run.numbers
+                           and check_loss(race_run.numbers["naive.0"], want_loss, W=problem[0], reg=problem[3]).passed
+                           and check_gradient(race_run.arrays.get("naive.1"), want_dW, W=problem[0],
                                               reg=problem[3]).passed)
             return first_failed_of((
-                memory_verdict(returned[1], vectorized, "(N, D, C)"),
-                race_verdict(race, returned[2], vectorized, naive, bool(naive_loops) and naive_right,
+                memory_verdict(memory_run, vectorized, "(N, D, C)"),
+                race_verdict(race_run, solo_run, vectorized, naive, bool(naive_loops) and naive_right,
                              reference_seconds),
             ))
 
@@ -260,8 +280,9 @@ def loss_plans(ref: ModuleType, family: str, seed: int, timing: Timing | None = 
             found = ran_and_returned_loss(returned, vectorized, problem[0])
             if not found.passed:
                 return found
+            (item,) = returned
             for position, (label, original) in enumerate(zip(("W", "X", "y"), problem[:3], strict=True)):
-                after = returned[0].arrays.get(f"after.arg{position}")
+                after = item.arrays.get(f"after.arg{position}")
                 if after is None or after.shape != original.shape or not np.array_equal(after, original):
                     return Verdict(False, f"{vectorized} changed its input {label}")
             return Verdict(True)
