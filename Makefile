@@ -118,5 +118,5 @@ mutation-judges: $(STAMP)
 	    && $(CURDIR)/$(PY) $(CURDIR)/tools/judge_mutation.py skip-annotations session.sqlite \
 	    && $(CURDIR)/$(VENV)/bin/cosmic-ray exec cosmic-ray.toml session.sqlite) & \
 	done; wait
-	for shard in $(JUDGE_SHARDS); do $(CURDIR)/$(VENV)/bin/cr-report $(JUDGE_MUTATION)/$${shard%%:*}/session.sqlite \
-	  --show-diff; done | tee $(JUDGE_MUTATION)/report.txt | grep -E "^(total|complete|surviving)"
+	$(PY) tools/judge_mutation.py report $(foreach shard,$(JUDGE_SHARDS),$(JUDGE_MUTATION)/$(firstword $(subst :, ,$(shard)))/session.sqlite) \
+	  | tee $(JUDGE_MUTATION)/report.txt

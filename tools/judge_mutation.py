@@ -235,6 +235,67 @@ def skip_annotations(session: Path) -> int:
     return skipped
 
 
+def _enclosing_functions(text: str) -> list[tuple[int, int, str]]:
+    """(first line, last line, qualified name) of every function and class in ``text``, outermost first."""
+    spans = []
+
+    def visit(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                name = f"{prefix}{child.name}"
+                spans.append((child.lineno, child.end_lineno or child.lineno, name))
+                visit(child, name + ".")
+            else:
+                visit(child, prefix)
+
+    visit(ast.parse(text), "")
+    return spans
+
+
+def report(sessions: list[Path]) -> str:
+    """Counts per judges' file, then every survivor with its function and its changed line."""
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import TestOutcome, WorkerOutcome
+
+    counts: dict[str, dict[str, int]] = {}
+    survivors: list[tuple[str, int, str]] = []
+    functions: dict[Path, list[tuple[int, int, str]]] = {}
+    for session in sessions:
+        with use_db(str(session), WorkDB.Mode.open) as db:
+            done = dict(db.results)
+            for item in db.work_items:
+                mutation = item.mutations[0]
+                path = Path(mutation.module_path)
+                row = counts.setdefault(path.name, {"mutants": 0, "skipped": 0, "killed": 0, "survived": 0,
+                                                    "pending": 0, "calls changed": 0})
+                row["mutants"] += 1
+                result = done.get(item.job_id)
+                if result is None:
+                    row["pending"] += 1
+                elif result.worker_outcome == WorkerOutcome.SKIPPED:
+                    row["skipped"] += 1
+                elif result.test_outcome == TestOutcome.SURVIVED:
+                    row["survived"] += 1
+                    if path not in functions:
+                        functions[path] = _enclosing_functions(path.read_text(encoding="utf-8"))
+                    line = mutation.start_pos[0]
+                    inside = [name for first, last, name in functions[path] if first <= line <= last]
+                    changed = [text[1:].strip() for text in (result.diff or "").splitlines()
+                               if text.startswith("+") and not text.startswith("+++")]
+                    survivors.append((path.name, line, f"{inside[-1] if inside else '(module)'} "
+                                      f"[{mutation.operator_name.split('/')[-1]}] {' | '.join(changed)[:160]}"))
+                else:
+                    row["killed"] += 1
+                    row["calls changed"] += "calls changed" in (result.output or "")
+    header = f"{'file':<24}" + "".join(f"{name:>15}" for name in next(iter(counts.values()), {}))
+    lines = [header] + [f"{name:<24}" + "".join(f"{value:>15}" for value in row.values())
+                        for name, row in sorted(counts.items())]
+    totals = [sum(row[key] for row in counts.values()) for key in next(iter(counts.values()), {})]
+    lines.append(f"{'all':<24}" + "".join(f"{value:>15}" for value in totals))
+    listed = [f"{name}:{line} {text}" for name, line, text in sorted(survivors)]
+    return "\n".join([*lines, "", f"survivors ({len(survivors)}):", *listed])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -242,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
                        ("check", "judge the kept returns with this tree's checks; exit 0 if all expectations hold")):
         command = commands.add_parser(name, help=text)
         command.add_argument("cache", type=Path)
+    reporting = commands.add_parser("report", help="counts per file and every survivor, over sessions")
+    reporting.add_argument("sessions", type=Path, nargs="+")
     skipping = commands.add_parser("skip-annotations", help="mark the mutants inside annotations as skipped")
     skipping.add_argument("session", type=Path)
     prepared = commands.add_parser("prepare", help="a kit copy to mutate and cosmic-ray's config")
@@ -255,6 +318,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if arguments.command == "check":
         return check(arguments.cache)
+    if arguments.command == "report":
+        print(report(arguments.sessions))
+        return 0
     if arguments.command == "skip-annotations":
         print(f"{skip_annotations(arguments.session)} mutants inside annotations skipped")
         return 0
