@@ -118,6 +118,11 @@ def test_float32_answers_get_a_looser_tolerance_float64_ones_do_not():
     assert check_array(off.astype(np.float32), expected, "dists", "(N, M)") == PASS
     assert not check_array(off, expected, "dists", "(N, M)").passed
     assert not check_array((expected * (1 + 5e-4)).astype(np.float32), expected, "dists", "(N, M)").passed
+    # only float32 earns the looser tolerance: not integers, not float16
+    rounded = np.array([10000, 20000])  # 2.5e-5 away from [10000.5, 20000]
+    assert check_array(rounded.astype(np.float32), np.array([10000.5, 20000.0]), "dists", "(N, M)") == PASS
+    for dtype in (np.int64, np.int16, np.float16, np.float64):
+        assert not check_array(rounded.astype(dtype), np.array([10000.5, 20000.0]), "dists", "(N, M)").passed
     # an explicit tolerance looser than float32's is kept
     assert check_array((expected * (1 + 5e-3)).astype(np.float32), expected, "dists", "(N, M)",
                        tolerance=1e-2) == PASS
@@ -174,6 +179,7 @@ def test_placeholders_are_recognised_without_numpy_warnings():
     (1.0009, 7, None),
     (1.6, 7, None),  # rounds to 2 but is not close to it
     (0.4, 7, None),  # its inverse 2.5 is no whole number either
+    (0.0005, 7, "the correct value divided by a whole number: did you divide by N twice?"),  # 1/2000
     (0.0, 7, None),
     (-2.0, 7, None),  # a sign is no scale
     (-0.5, None, None),
@@ -212,6 +218,19 @@ def test_the_regularization_slips_of_a_loss_are_named():
     assert check_loss(data + 1e-3, full, W=W, reg=reg) == failed("the loss differs from the correct value")
     assert check_loss(data + penalty / 2 + 1e-3, full, W=W, reg=reg) == failed(
         "the loss differs from the correct value")
+    # the regularization slips are recognised to 1e-6 of the loss, and to 1e-6 when the loss is below 1
+    big = 4.0
+    assert check_loss(big - penalty + 2e-6, big, W=W, reg=reg) == failed(
+        "the loss is missing the regularization term reg * sum(W**2)", attempt=True)
+    assert check_loss(big - penalty / 2 + 2e-6, big, W=W, reg=reg) == failed(
+        "the regularization term should be reg * sum(W**2), without a factor 1/2", attempt=True)
+    for slip in (penalty, penalty / 2):
+        assert check_loss(big - slip + 5e-6, big, W=W, reg=reg) == failed("the loss differs from the correct value")
+    small = 0.5
+    assert check_loss(small - penalty + 1.5e-6, small, W=W, reg=reg) == failed(
+        "the loss is about half the correct value", attempt=True)
+    assert check_loss(small - penalty / 2 + 1.5e-6, small, W=W, reg=reg) == failed(
+        "the data term of the loss is about half the correct value", attempt=True)
     # with no penalty at all there is no regularization slip to name
     assert check_loss(1.0, 1.25, W=W, reg=0.0) == failed("the loss differs from the correct value")
 

@@ -143,7 +143,7 @@ def distance_plans(ref: ModuleType, method: str, short: str, seed: int) -> dict[
                 return found
             for name, original in (("after.X_train", X_train), ("after.arg0", X)):
                 after = item.arrays.get(name)
-                if after is None or after.shape != original.shape or not np.array_equal(after, original):
+                if after is None or not np.array_equal(after, original):  # False for another shape too
                     return Verdict(False, f"{function} changed {'self.X_train' if 'train' in name else 'X'}")
             return Verdict(True)
 
