@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import warnings
+from dataclasses import FrozenInstanceError
 
 import numpy as np
 import pytest
@@ -38,7 +39,16 @@ from autograder.grading.checks.judging import (
     relative_error,
     scale_words,
 )
-from autograder.grading.checks.plans import RACE_FACTOR, SPEED_FACTOR, SPEED_SLACK_SECONDS, Returned, SourceView
+from autograder.grading.checks.plans import (
+    RACE_FACTOR,
+    SPEED_FACTOR,
+    SPEED_SLACK_SECONDS,
+    Call,
+    GradedFunction,
+    Plan,
+    Returned,
+    SourceView,
+)
 from autograder.grading.results import Verdict
 
 PASS = Verdict(True)
@@ -51,6 +61,20 @@ def failed(detail: str, attempt: bool = False) -> Verdict:
 
 def ok(numbers: dict | None = None, **arrays: np.ndarray) -> Returned:
     return Returned(True, numbers=numbers or {}, arrays=arrays)
+
+
+# ------------------------------------------------------------------ plain data
+
+
+@pytest.mark.parametrize("value", [
+    GradedFunction("predict", "cs_utils/classifiers/linear_classifier.py", "svm", "svm", "predict"),
+    Call("key", {"kind": "knn"}), Returned(True), SourceView({}), Plan((), lambda returned, source: PASS),
+])
+def test_the_plain_data_of_a_plan_cannot_be_changed_once_built(value):
+    """Plans are built once and shared by every submission of a batch: nothing may rebind their parts."""
+    name = next(iter(vars(value)))
+    with pytest.raises(FrozenInstanceError):
+        setattr(value, name, None)
 
 
 # ------------------------------------------------------------------ relative_error
@@ -227,6 +251,10 @@ def test_the_regularization_slips_of_a_loss_are_named():
     for slip in (penalty, penalty / 2):
         assert check_loss(big - slip + 5e-6, big, W=W, reg=reg) == failed("the loss differs from the correct value")
     small = 0.5
+    assert check_loss(small - penalty + 0.75e-6, small, W=W, reg=reg) == failed(
+        "the loss is missing the regularization term reg * sum(W**2)", attempt=True)
+    assert check_loss(small - penalty / 2 + 0.75e-6, small, W=W, reg=reg) == failed(
+        "the regularization term should be reg * sum(W**2), without a factor 1/2", attempt=True)
     assert check_loss(small - penalty + 1.5e-6, small, W=W, reg=reg) == failed(
         "the loss is about half the correct value", attempt=True)
     assert check_loss(small - penalty / 2 + 1.5e-6, small, W=W, reg=reg) == failed(
