@@ -206,6 +206,19 @@ def test_the_update_needs_every_step_recorded():
     assert fails("update", without(final_W=CORRECT["final_W"][:-1]), last)
     assert fails("update", without(final_W=CORRECT["final_W"] * (1 + 1e-6)), last)
     assert judged("update", without(final_W=CORRECT["final_W"] * (1 + 1e-10))).passed  # rounding is no slip
+    # the allowance is a relative error of 1e-8, itself included: a last step from W = e_11 with a zero
+    # gradient, off by exactly 1e-8 in one entry
+    lr = SETTINGS["learning_rate"]
+    edge = CORRECT | {"weights": CORRECT["weights"].copy(), "grads": CORRECT["grads"].copy()}
+    edge["weights"][-1] = np.eye(D, C)
+    edge["grads"][-2] = (edge["weights"][-2] - edge["weights"][-1]) / lr
+    edge["grads"][-1] = 0.0
+    edge["final_W"] = np.eye(D, C)
+    assert judged("update", edge).passed
+    edge["final_W"] = np.eye(D, C) + np.eye(D, C, k=1) * 1e-8
+    assert judged("update", edge).passed
+    edge["final_W"] = np.eye(D, C) + np.eye(D, C, k=1) * 2e-8
+    assert fails("update", edge, last)
 
 
 def test_the_loss_must_go_down_with_weights_of_the_right_shape():
