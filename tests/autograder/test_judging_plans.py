@@ -265,3 +265,16 @@ def test_each_problem_of_a_value_test_counts(family):
         verdict = judge(test_id, *returned[:-1], slipped)
         assert not verdict.passed and verdict.extra == {"attempt": True}
         assert judge(test_id, *returned[:-1], Returned(False, "timeout")).detail.endswith("(infinite loop?)")
+
+
+def test_a_test_whose_calls_never_ran_records_no_time():
+    from autograder.grading import manifest
+    from autograder.grading.runner import PlanSet, judge_tests
+    from autograder.grading.snapshot import SubmissionFiles
+
+    plans = PlanSet(manifest.TESTS, 0, timing=lambda call: 1.0)
+    outcomes, _ = judge_tests(manifest.TESTS, plans, {}, SubmissionFiles({}))
+    assert outcomes and all(not outcome.passed and outcome.seconds is None for outcome in outcomes)
+    key = plans.plan("knn.two_loops.single").calls[0].key
+    timed, _ = judge_tests(manifest.TESTS, plans, {key: Returned(False, "timeout", seconds=2.5)}, SubmissionFiles({}))
+    assert {outcome.test_id: outcome.seconds for outcome in timed}["knn.two_loops.single"] == 2.5

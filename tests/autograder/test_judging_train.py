@@ -149,6 +149,7 @@ def test_the_same_minibatch_every_iteration_is_named_once():
 @pytest.mark.parametrize("recording", [
     without("batches_X"), without("batches_y"),
     without(batches_X=CORRECT["batches_X"][..., None]),  # a 4-D stack: batches of (B, D, 1)
+    without(batches_X=CORRECT["batches_X"][:, :, None, :]),  # batches of (B, 1, D): each row a matrix
     without(batches_X=CORRECT["batches_X"][:, :, :-1]),  # rows of D - 1 features
     without(batches_X=CORRECT["batches_X"].reshape(SETTINGS["num_iters"], -1)),
     without(batches_X=CORRECT["batches_X"][:, 0], batches_y=CORRECT["batches_y"][:, 0]),  # one row per iteration
@@ -202,6 +203,7 @@ def test_the_update_needs_every_step_recorded():
     history = "train must return loss_history with one loss per iteration"
     assert fails("update", without("history"), history)
     assert fails("update", without(history=CORRECT["history"][:-1]), history)
+    assert fails("update", without(history=np.r_[CORRECT["history"], 0.0]), history)
     last = "each iteration must update W -= learning_rate * grad"
     assert fails("update", without(final_W=CORRECT["final_W"][:-1]), last)
     assert fails("update", without(final_W=CORRECT["final_W"] * (1 + 1e-6)), last)

@@ -39,6 +39,7 @@ from autograder.grading.checks.judging import (
     relative_error,
     scale_words,
 )
+from autograder.grading.checks.losses import FAMILIES
 from autograder.grading.checks.plans import (
     RACE_FACTOR,
     SPEED_FACTOR,
@@ -69,6 +70,7 @@ def ok(numbers: dict | None = None, **arrays: np.ndarray) -> Returned:
 @pytest.mark.parametrize("value", [
     GradedFunction("predict", "cs_utils/classifiers/linear_classifier.py", "svm", "svm", "predict"),
     Call("key", {"kind": "knn"}), Returned(True), SourceView({}), Plan((), lambda returned, source: PASS),
+    FAMILIES["svm"],
 ])
 def test_the_plain_data_of_a_plan_cannot_be_changed_once_built(value):
     """Plans are built once and shared by every submission of a batch: nothing may rebind their parts."""
@@ -106,6 +108,9 @@ def test_a_missing_or_misshapen_array_is_named():
     assert check_array(expected[:1], expected, "dists", "(num_test, num_train)") == failed(
         "dists has the wrong shape: it must be (num_test, num_train)")
     assert check_array(expected.ravel(), expected, "dists", "(num_test, num_train)").extra == ATTEMPT
+    large = np.arange(600.0).reshape(20, 30)  # sizes past CPython's small integers: compared by value
+    assert check_array(large.T.copy(), large, "dists", "(num_test, num_train)") == failed(
+        "dists has the right number of entries but the wrong shape: it must be (num_test, num_train)", attempt=True)
 
 
 def test_labels_must_be_whole_numbers_and_half_right_is_an_attempt():
@@ -259,6 +264,13 @@ def test_the_regularization_slips_of_a_loss_are_named():
         "the loss is about half the correct value", attempt=True)
     assert check_loss(small - penalty / 2 + 1.5e-6, small, W=W, reg=reg) == failed(
         "the data term of the loss is about half the correct value", attempt=True)
+    # at exactly the allowance (exact in binary: a penalty of 2**-29 against a loss of 0, allowance 1e-6)
+    tiny, W1 = 2.0**-29, np.ones((1, 1))
+    assert (1e-6 - tiny) + tiny == 1e-6 and (1e-6 - tiny / 2) + tiny / 2 == 1e-6
+    assert check_loss(1e-6 - tiny, 0.0, W=W1, reg=tiny, tolerance=1e-9) == failed(
+        "the loss is missing the regularization term reg * sum(W**2)", attempt=True)
+    assert check_loss(1e-6 - tiny / 2, 0.0, W=W1, reg=tiny, tolerance=1e-9) == failed(
+        "the regularization term should be reg * sum(W**2), without a factor 1/2", attempt=True)
     # with no penalty at all there is no regularization slip to name
     assert check_loss(1.0, 1.25, W=W, reg=0.0) == failed("the loss differs from the correct value")
 
@@ -311,6 +323,20 @@ def test_the_regularization_slips_of_a_gradient_are_named_only_with_a_penalty():
         "dW is missing the regularization gradient: add 2 * reg * W", True)  # a zero data term, correct
     # without a penalty "missing" and "half" mean nothing: the difference is reported as it is
     assert check_gradient(data + 1e-3, data, W=W, reg=0.0) == failed("dW differs from the correct values", True)
+
+
+def test_the_regularization_slips_of_a_gradient_are_named_below_a_relative_error_of_1e_6():
+    """Exact in binary: with W = [[1, 0]] and dW = [[1, 0]], a data term [[0, off]] is off by a relative
+    ``off`` once 2 * reg * W (reg 0.5), or reg * W (reg 1), is added."""
+    W, expected = np.array([[1.0, 0.0]]), np.array([[1.0, 0.0]])
+    missing, half = "dW is missing the regularization gradient: add 2 * reg * W", (
+        "the regularization gradient should be 2 * reg * W, not reg * W")
+    assert check_gradient(np.array([[0.0, 5e-7]]), expected, W=W, reg=0.5) == failed(missing, True)
+    assert check_gradient(np.array([[0.0, 1e-6]]), expected, W=W, reg=0.5) == failed(
+        "dW differs from the correct values")
+    assert check_gradient(np.array([[0.0, 5e-7]]), expected, W=W, reg=1.0) == failed(half, True)
+    assert check_gradient(np.array([[0.0, 1e-6]]), expected, W=W, reg=1.0) == failed(
+        "the data term of dW is about twice the correct value", True)  # [[-2, 1e-6]] against [[-1, 0]]
 
 
 def test_the_scale_and_sign_slips_of_a_gradient_are_named():

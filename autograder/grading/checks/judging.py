@@ -97,7 +97,7 @@ def scale_words(factor: float, N: int | None) -> str | None:
     for ratio, larger in ((factor, True), (1 / factor, False)):
         whole = round(ratio)
         if whole > 1 and abs(ratio - whole) < 1e-3:
-            if N is not None and N > 1 and whole == N:
+            if whole == N:  # whole > 1, so N > 1 here
                 return "about N times too large: divide the sum over examples by N" if larger else (
                     "about N times too small: did you divide by N twice?")
             if whole == 2:

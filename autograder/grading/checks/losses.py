@@ -151,7 +151,7 @@ def loss_plans(ref: ModuleType, family: str, seed: int, timing: Timing | None = 
     def random_plan(
         variant: str, what: str, sizes=LOSS_SIZES, tag: str = "random", fixed=()
     ) -> Callable[[], Plan]:
-        name = naive if variant == "naive" else vectorized
+        name = {"naive": naive, "vectorized": vectorized}[variant]
 
         def build() -> Plan:
             rng = rng_for(f"{family}.{tag}", seed)  # loss and gradient tests share their problems
