@@ -197,7 +197,8 @@ def test_the_update_needs_every_step_recorded():
                       without(grads=CORRECT["grads"][:-1])):
         assert fails("update", recording, kept)
     reg = "train must pass its reg argument on to self.loss"
-    for recording in (without("regs"), without(regs=CORRECT["regs"][:-1]), without(regs=np.r_[CORRECT["regs"], 0.0]),
+    for recording in (without("regs"), without(regs=CORRECT["regs"][:-1]),
+                      without(regs=np.r_[CORRECT["regs"], SETTINGS["reg"]]),  # one call too many, the right reg
                       without(regs=np.r_[CORRECT["regs"][:-1], np.nan])):
         assert fails("update", recording, reg)
     history = "train must return loss_history with one loss per iteration"
