@@ -120,3 +120,14 @@ mutation-judges: $(STAMP)
 	done; wait
 	$(PY) tools/judge_mutation.py report $(foreach shard,$(JUDGE_SHARDS),$(JUDGE_MUTATION)/$(firstword $(subst :, ,$(shard)))/session.sqlite) \
 	  | tee $(JUDGE_MUTATION)/report.txt
+
+# After adding a test for a survivor: the survivors of the last run are judged again with today's
+# tests (refused if the judges themselves changed: then run mutation-judges again).
+.PHONY: mutation-judges-survivors
+mutation-judges-survivors: $(STAMP)
+	for shard in $(JUDGE_SHARDS); do name=$${shard%%:*}; \
+	  $(PY) tools/judge_mutation.py refresh $(JUDGE_MUTATION)/$$name || exit 1; \
+	  (cd $(JUDGE_MUTATION)/$$name && $(CURDIR)/$(VENV)/bin/cosmic-ray exec cosmic-ray.toml session.sqlite) & \
+	done; wait
+	$(PY) tools/judge_mutation.py report $(foreach shard,$(JUDGE_SHARDS),$(JUDGE_MUTATION)/$(firstword $(subst :, ,$(shard)))/session.sqlite) \
+	  | tee $(JUDGE_MUTATION)/report.txt

@@ -17,6 +17,7 @@ calls); the report names those apart.
     python tools/judge_mutation.py check build/judges/cache.pickle    # exit 0: every expectation holds
     python tools/judge_mutation.py prepare build/judges               # a kit copy to mutate, cosmic-ray's config
     python tools/judge_mutation.py prepare build/judges/a --cache build/judges/cache.pickle --modules judging
+    python tools/judge_mutation.py refresh build/judges/a   # after new tests: its survivors run again
 
 The cache is this tool's own file, written and read by the instructor (pickle: never a student's).
 """
@@ -296,6 +297,29 @@ def report(sessions: list[Path]) -> str:
     return "\n".join([*lines, "", f"survivors ({len(survivors)}):", *listed])
 
 
+def forget_survivors(session: Path) -> int:
+    """Drop the survivors' results so that ``cosmic-ray exec`` runs them again (after new tests were
+    copied into the kit copy); the killed and skipped keep theirs. Returns how many were dropped."""
+    import sqlite3
+
+    with sqlite3.connect(session) as db:
+        return db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'").rowcount
+
+
+def refresh(shard: Path) -> int:
+    """Make a finished shard (``prepare``'s OUT) judge its survivors again with today's tests: its
+    kit copy gets this tree's ``tests/`` and this tool, and its survivors become pending again.
+    Refused when the judges themselves changed since the run: then every mutant must run again."""
+    kit = shard / "kit"
+    changed = [relative for relative in JUDGES if (kit / relative).read_bytes() != (KIT_ROOT / relative).read_bytes()]
+    if changed:
+        raise SystemExit(f"the judges changed since this run ({', '.join(changed)}): run make mutation-judges again")
+    shutil.copytree(KIT_ROOT / "tests", kit / "tests", dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    shutil.copy2(KIT_ROOT / "tools" / "judge_mutation.py", kit / "tools" / "judge_mutation.py")
+    return forget_survivors(shard / "session.sqlite")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -305,6 +329,8 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("cache", type=Path)
     reporting = commands.add_parser("report", help="counts per file and every survivor, over sessions")
     reporting.add_argument("sessions", type=Path, nargs="+")
+    refreshing = commands.add_parser("refresh", help="a finished shard judges its survivors again with today's tests")
+    refreshing.add_argument("shard", type=Path)
     skipping = commands.add_parser("skip-annotations", help="mark the mutants inside annotations as skipped")
     skipping.add_argument("session", type=Path)
     prepared = commands.add_parser("prepare", help="a kit copy to mutate and cosmic-ray's config")
@@ -320,6 +346,9 @@ def main(argv: list[str] | None = None) -> int:
         return check(arguments.cache)
     if arguments.command == "report":
         print(report(arguments.sessions))
+        return 0
+    if arguments.command == "refresh":
+        print(f"{refresh(arguments.shard)} survivors of {arguments.shard} will run again")
         return 0
     if arguments.command == "skip-annotations":
         print(f"{skip_annotations(arguments.session)} mutants inside annotations skipped")

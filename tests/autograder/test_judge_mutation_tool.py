@@ -1,12 +1,17 @@
-"""The judge-mutation tool's own helpers: which mutants are skipped, and where a survivor sits."""
+"""The judge-mutation tool's own helpers: which mutants are skipped, where a survivor sits, and how a
+finished run judges its survivors again."""
 from __future__ import annotations
 
+import shutil
+import sqlite3
 import sys
+
+import pytest
 
 from autograder import KIT_ROOT
 
 sys.path.insert(0, str(KIT_ROOT / "tools"))
-from judge_mutation import _enclosing_functions, annotation_spans  # noqa: E402
+from judge_mutation import JUDGES, _enclosing_functions, annotation_spans, refresh  # noqa: E402
 
 POSTPONED = '''from __future__ import annotations
 LIMIT: int | None = 3
@@ -41,3 +46,23 @@ def test_a_survivor_is_placed_in_its_innermost_function():
     names = {name: (first, last) for first, last, name in spans}
     assert names == {"judge": (5, 6), "Plan": (9, 13), "Plan.verdict": (12, 13)}
     assert [name for first, last, name in spans if first <= 13 <= last][-1] == "Plan.verdict"
+
+
+def test_a_finished_shard_judges_its_survivors_again_only_while_the_judges_are_unchanged(tmp_path):
+    kit = tmp_path / "kit"
+    for relative in JUDGES:
+        (kit / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(KIT_ROOT / relative, kit / relative)
+    (kit / "tools").mkdir()
+    with sqlite3.connect(tmp_path / "session.sqlite") as db:
+        db.execute("CREATE TABLE work_results (job_id TEXT, test_outcome TEXT)")
+        db.executemany("INSERT INTO work_results VALUES (?, ?)", [("a", "SURVIVED"), ("b", "KILLED"), ("c", None)])
+    assert refresh(tmp_path) == 1
+    with sqlite3.connect(tmp_path / "session.sqlite") as db:
+        assert sorted(row[0] for row in db.execute("SELECT job_id FROM work_results")) == ["b", "c"]
+    assert (kit / "tests" / "autograder" / "test_judge_mutation_tool.py").is_file()
+    assert (kit / "tools" / "judge_mutation.py").read_bytes() == (KIT_ROOT / "tools" / "judge_mutation.py").read_bytes()
+    judge = kit / JUDGES[0]
+    judge.write_text(judge.read_text() + "\n# changed\n")
+    with pytest.raises(SystemExit, match="the judges changed since this run"):
+        refresh(tmp_path)
