@@ -194,7 +194,8 @@ def test_the_seed_runs_show_how_train_draws():
 def test_the_update_needs_every_step_recorded():
     kept = "self.loss must be called once per iteration and self.W kept"
     for recording in (without("weights"), without("grads"), without("final_W"),
-                      without(grads=CORRECT["grads"][:-1])):
+                      without(grads=CORRECT["grads"][:-1]),
+                      without(grads=np.concatenate([CORRECT["grads"], CORRECT["grads"][:1]]))):  # one too many
         assert fails("update", recording, kept)
     reg = "train must pass its reg argument on to self.loss"
     for recording in (without("regs"), without(regs=CORRECT["regs"][:-1]),
@@ -227,6 +228,13 @@ def test_the_update_needs_every_step_recorded():
 def test_the_loss_must_go_down_with_weights_of_the_right_shape():
     for final in (CORRECT["weights"][0], CORRECT["weights"][0] + 1.0):
         assert fails("lowers_loss", without(final_W=final), "the loss on the training set did not go down")
+    # weights that overshoot: three times the least-squares fit predicts 3 where the targets are 1,
+    # which is further from them than predicting nothing at all
+    fit = np.linalg.lstsq(X, np.eye(C)[Y], rcond=None)[0]
+    start = CORRECT["weights"].copy()
+    start[0] = 0.0
+    assert judged("lowers_loss", without(weights=start, final_W=fit)).passed
+    assert fails("lowers_loss", without(weights=start, final_W=3 * fit), "the loss on the training set did not go down")
     shape = "train did not produce weights of shape (D, C)"
     wide, tall = np.zeros((D, C + 1)), np.zeros((D + 1, C))
     for recording in (without("weights"), without("final_W"), without(final_W=CORRECT["final_W"].T),

@@ -107,6 +107,8 @@ def test_a_missing_or_misshapen_array_is_named():
         "dists has the right number of entries but the wrong shape: it must be (num_test, num_train)", attempt=True)
     assert check_array(expected[:1], expected, "dists", "(num_test, num_train)") == failed(
         "dists has the wrong shape: it must be (num_test, num_train)")
+    assert check_array(np.zeros(8), expected, "dists", "(num_test, num_train)") == failed(
+        "dists has the wrong shape: it must be (num_test, num_train)")  # more entries than asked
     assert check_array(expected.ravel(), expected, "dists", "(num_test, num_train)").extra == ATTEMPT
     large = np.arange(600.0).reshape(20, 30)  # sizes past CPython's small integers: compared by value
     assert check_array(large.T.copy(), large, "dists", "(num_test, num_train)") == failed(
