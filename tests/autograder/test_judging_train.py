@@ -161,6 +161,8 @@ def test_a_minibatch_that_is_not_rows_of_X_is_named(recording):
 def test_the_minibatch_rows_and_labels_are_checked_one_by_one():
     labels = CORRECT["batches_y"][:, :-1]
     assert fails("minibatches", without(batches_y=labels), "y_batch must hold one label per row of X_batch")
+    extra = np.concatenate([CORRECT["batches_y"], CORRECT["batches_y"][:, :1]], axis=1)  # one label too many
+    assert fails("minibatches", without(batches_y=extra), "y_batch must hold one label per row of X_batch")
     shifted = CORRECT["batches_X"].copy()
     shifted[-1, -1] += 1.0
     assert fails("minibatches", without(batches_X=shifted), "the minibatch holds rows that are not rows of X")
@@ -208,6 +210,7 @@ def test_the_update_needs_every_step_recorded():
     assert fails("update", without(history=np.r_[CORRECT["history"], 0.0]), history)
     last = "each iteration must update W -= learning_rate * grad"
     assert fails("update", without(final_W=CORRECT["final_W"][:-1]), last)
+    assert fails("update", without(final_W=np.vstack([CORRECT["final_W"], CORRECT["final_W"][:1]])), last)
     assert fails("update", without(final_W=CORRECT["final_W"] * (1 + 1e-6)), last)
     assert judged("update", without(final_W=CORRECT["final_W"] * (1 + 1e-10))).passed  # rounding is no slip
     # the allowance is a relative error of 1e-8, itself included: a last step from W = e_11 with a zero

@@ -120,6 +120,8 @@ def test_labels_must_be_whole_numbers_and_half_right_is_an_attempt():
     assert check_array(expected.astype(np.float64), expected, "y_pred", "(N,)", integers=True) == PASS
     assert check_array(expected + 0.5, expected, "y_pred", "(N,)", integers=True) == failed(
         "y_pred must hold whole-number labels")
+    assert check_array(np.array([0.0, 1.0, 1.75, 3.0]), expected, "y_pred", "(N,)", integers=True) == failed(
+        "y_pred must hold whole-number labels")  # a fraction that rounds up
     assert check_array(np.array([0.0, 1.0, np.nan, 3.0]), expected, "y_pred", "(N,)", integers=True) == failed(
         "y_pred must hold whole-number labels")
     assert check_array(np.array([0.0, 1.0, np.inf, 3.0]), expected, "y_pred", "(N,)", integers=True) == failed(
