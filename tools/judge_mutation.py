@@ -249,7 +249,10 @@ def _enclosing_functions(text: str) -> list[tuple[int, int, str]]:
             else:
                 visit(child, prefix)
 
-    visit(ast.parse(text), "")
+    try:
+        visit(ast.parse(text), "")
+    except SyntaxError:  # a file that a running session has mutated right now: no names, still counts
+        return []
     return spans
 
 
