@@ -115,8 +115,12 @@ def test_the_reference_is_timed_in_the_sandbox_and_here_only_when_that_fails_twi
 
     assert reference_seconds_for(flaky, solo, here) == 0.25 and attempts == ["x/speed"] * 2 and not ran_here
 
+    tries = []
+
     def broken(call):
+        tries.append(call.key)
         raise RuntimeError("never")
 
     seconds = reference_seconds_for(broken, solo, here)
+    assert tries == ["x/speed"] * 2  # two tries in the sandbox, then here
     assert len(ran_here) == 3 and math.isfinite(seconds) and seconds >= 0  # timed here, best of three runs

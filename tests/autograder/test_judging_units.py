@@ -530,7 +530,7 @@ def test_a_property_test_needs_a_real_loss_and_gradient():
     for numbers in ({}, {"result.0": math.nan}, {"result.0": math.inf}):
         assert ran_and_returned_loss((ok(numbers, **{"result.1": np.ones((2, 3))}),), "f", W) == failed(
             "f did not return the loss as a finite number (return loss, dW)")
-    for arrays in ({}, {"result.1": np.ones((3, 2))}):
+    for arrays in ({}, {"result.1": np.ones((3, 2))}, {"result.1": np.ones((2, 2))}, {"result.1": np.ones(6)}):
         assert ran_and_returned_loss((ok({"result.0": 1.0}, **arrays),), "f", W) == failed(
             "f did not return dW with the shape of W")
     for dW in (np.zeros((2, 3)), np.full((2, 3), np.nan), np.array([[1.0, np.inf, 1.0], [1.0, 1.0, 1.0]])):
@@ -542,7 +542,7 @@ def test_a_property_test_needs_a_real_array_of_the_right_size():
     assert ran_and_returned_array((ok(result=np.ones(6)),), "f", "dists", 6) == PASS
     assert ran_and_returned_array((Returned(False, "died"),), "f", "dists", 6).detail.startswith(
         "the process running f stopped")
-    for arrays in ({}, {"result": np.ones(5)}):
+    for arrays in ({}, {"result": np.ones(5)}, {"result": np.ones(7)}):
         assert ran_and_returned_array((ok(**arrays),), "f", "dists", 6) == failed(
             "f did not return dists with one entry per pair")
     for bad in (np.zeros(6), np.array([1.0, 1.0, np.nan, 1.0, 1.0, 1.0])):
