@@ -91,6 +91,9 @@ def test_a_distance_helper_is_named_with_its_line(short):
     verdict = judge(test_id, item, source=SourceView({KNN_FILE: uses_norm.encode()}))
     assert not verdict.passed and verdict.detail.startswith(f"{method} uses np.linalg.norm on line ")
     assert verdict.detail.endswith(": compute the distances with NumPy array operations")
+    four = text[:body] + "\n        np.linalg.norm(X)" * 4 + text[body:]  # four uses: the first three are named
+    verdict = judge(test_id, item, source=SourceView({KNN_FILE: four.encode()}))
+    assert verdict.detail.count("np.linalg.norm on line ") == 3
     assert judge(test_id, item, source=SourceView({})) == Verdict(
         False, f"{method} was not found in {KNN_FILE} (or the file does not parse)")
     assert judge(test_id, Returned(False, "timeout"), source=SourceView({})) == Verdict(  # the call's failure first

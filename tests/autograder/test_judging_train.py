@@ -151,6 +151,7 @@ def test_the_same_minibatch_every_iteration_is_named_once():
     without(batches_X=CORRECT["batches_X"][..., None]),  # a 4-D stack: batches of (B, D, 1)
     without(batches_X=CORRECT["batches_X"][:, :, None, :]),  # batches of (B, 1, D): each row a matrix
     without(batches_X=CORRECT["batches_X"][:, :, :-1]),  # rows of D - 1 features
+    without(batches_X=np.concatenate([CORRECT["batches_X"], CORRECT["batches_X"][..., :1]], axis=-1)),  # D + 1
     without(batches_X=CORRECT["batches_X"].reshape(SETTINGS["num_iters"], -1)),
     without(batches_X=CORRECT["batches_X"][:, 0], batches_y=CORRECT["batches_y"][:, 0]),  # one row per iteration
 ])

@@ -67,6 +67,12 @@ def ok(numbers: dict | None = None, **arrays: np.ndarray) -> Returned:
 # ------------------------------------------------------------------ plain data
 
 
+def test_a_graded_function_names_the_module_it_lives_in():
+    graded = GradedFunction("LinearClassifier.train", "cs_utils/classifiers/linear_classifier.py", "svm", "svm",
+                            "train")
+    assert graded.module == "cs_utils.classifiers.linear_classifier"
+
+
 @pytest.mark.parametrize("value", [
     GradedFunction("predict", "cs_utils/classifiers/linear_classifier.py", "svm", "svm", "predict"),
     Call("key", {"kind": "knn"}), Returned(True), SourceView({}), Plan((), lambda returned, source: PASS),
