@@ -1,17 +1,21 @@
-"""Mutation testing of the grader's judges: every mutant of ``checks/`` must break the fairness suite.
+"""Mutation testing of the grader's judges: every mutant of ``checks/`` must break the fairness suite
+or the judges' unit tests.
 
 The fairness suite (``tests/autograder/fairness_variants.py``) says what the judges must do: every
 correct variant earns every point, every bug variant loses points on exactly the tests it names,
 with the hint it names. A mutant of the judges (``autograder/grading/checks/*.py``, mutated by
-cosmic-ray) is *killed* when one of those expectations fails, and *survives* when all still hold.
+cosmic-ray) is *killed* when one of those expectations fails or, when none does, when one of the
+judges' unit tests (``UNIT_TESTS``: words, boundaries and branches no variant reaches) fails; it
+*survives* when all still hold.
 
-Grading the suite's submissions (about 70) in the sandbox for every mutant would take about 20 s each, so the
+Grading the suite's submissions (91) in the sandbox for every mutant would take about 20 s each, so the
 student code runs once: ``record`` grades every variant in the sandbox and keeps what each call
 returned, the submitted files and the reference's timings. ``check`` then builds today's plans
-(expected values from the reference, in this process) and judges the kept returns, in about 3 s.
+(expected values from the reference, in this process) and judges the kept returns, in about 2 s.
 A mutant that changes the calls themselves (their keys, requests or inputs) cannot be judged from
 the kept returns: ``check`` says "calls changed" and counts it killed (grading would send other
-calls); the report names those apart.
+calls); the report names those apart. ``report`` counts a finished run per file and places every
+survivor in its function.
 
     python tools/judge_mutation.py record build/judges/cache.pickle   # once, about a minute (sandbox)
     python tools/judge_mutation.py check build/judges/cache.pickle    # exit 0: every expectation holds
