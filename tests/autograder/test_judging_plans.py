@@ -4,7 +4,7 @@ Each plan is built from the reference, as the grader builds it. What a correct f
 computed here by calling the reference on the plan's own inputs (the child's work, without the
 sandbox); a slip is that answer changed in one place. The fairness suite grades whole submissions
 in the sandbox; these tests reach the branches no whole submission reaches on its own, such as a
-naive version that is right but not a yardstick, or a race that broke.
+naive version that is right but has no loops (no yardstick), or one wrong in a single entry.
 
 ``tools/judge_mutation.py check`` runs this module for every mutant of the judges that the fairness
 suite did not notice.
