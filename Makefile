@@ -107,6 +107,7 @@ mutation: $(STAMP)
 # run side by side, judging.py in one and the part files in the other (about an hour on 2 cores).
 JUDGE_MUTATION := build/judges
 JUDGE_SHARDS := judging:judging parts:plans,knn,losses,linear_classifier
+JUDGE_SESSIONS := $(foreach shard,$(JUDGE_SHARDS),$(JUDGE_MUTATION)/$(firstword $(subst :, ,$(shard)))/session.sqlite)
 .PHONY: mutation-judges
 mutation-judges: $(STAMP)
 	$(PY) tools/judge_mutation.py record $(JUDGE_MUTATION)/cache.pickle
@@ -118,8 +119,7 @@ mutation-judges: $(STAMP)
 	    && $(CURDIR)/$(PY) $(CURDIR)/tools/judge_mutation.py skip-annotations session.sqlite \
 	    && $(CURDIR)/$(VENV)/bin/cosmic-ray exec cosmic-ray.toml session.sqlite) & \
 	done; wait
-	$(PY) tools/judge_mutation.py report $(foreach shard,$(JUDGE_SHARDS),$(JUDGE_MUTATION)/$(firstword $(subst :, ,$(shard)))/session.sqlite) \
-	  | tee $(JUDGE_MUTATION)/report.txt
+	$(PY) tools/judge_mutation.py report $(JUDGE_SESSIONS) | tee $(JUDGE_MUTATION)/report.txt
 
 # After adding a test for a survivor: the survivors of the last run are judged again with today's
 # tests (refused if the judges themselves changed: then run mutation-judges again).
@@ -129,5 +129,4 @@ mutation-judges-survivors: $(STAMP)
 	  $(PY) tools/judge_mutation.py refresh $(JUDGE_MUTATION)/$$name || exit 1; \
 	  (cd $(JUDGE_MUTATION)/$$name && $(CURDIR)/$(VENV)/bin/cosmic-ray exec cosmic-ray.toml session.sqlite) & \
 	done; wait
-	$(PY) tools/judge_mutation.py report $(foreach shard,$(JUDGE_SHARDS),$(JUDGE_MUTATION)/$(firstword $(subst :, ,$(shard)))/session.sqlite) \
-	  | tee $(JUDGE_MUTATION)/report.txt
+	$(PY) tools/judge_mutation.py report $(JUDGE_SESSIONS) | tee $(JUDGE_MUTATION)/report.txt

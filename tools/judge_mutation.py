@@ -260,6 +260,10 @@ def _enclosing_functions(text: str) -> list[tuple[int, int, str]]:
     return spans
 
 
+#: The columns of ``report``'s table, per judges' file.
+COLUMNS = ("mutants", "skipped", "killed", "survived", "pending", "calls changed")
+
+
 def report(sessions: list[Path]) -> str:
     """Counts per judges' file, then every survivor with its function and its changed line."""
     from cosmic_ray.work_db import WorkDB, use_db
@@ -274,8 +278,7 @@ def report(sessions: list[Path]) -> str:
             for item in db.work_items:
                 mutation = item.mutations[0]
                 path = Path(mutation.module_path)
-                row = counts.setdefault(path.name, {"mutants": 0, "skipped": 0, "killed": 0, "survived": 0,
-                                                    "pending": 0, "calls changed": 0})
+                row = counts.setdefault(path.name, dict.fromkeys(COLUMNS, 0))
                 row["mutants"] += 1
                 result = done.get(item.job_id)
                 if result is None:
@@ -295,11 +298,10 @@ def report(sessions: list[Path]) -> str:
                 else:
                     row["killed"] += 1
                     row["calls changed"] += "calls changed" in (result.output or "")
-    header = f"{'file':<24}" + "".join(f"{name:>15}" for name in next(iter(counts.values()), {}))
-    lines = [header] + [f"{name:<24}" + "".join(f"{value:>15}" for value in row.values())
-                        for name, row in sorted(counts.items())]
-    totals = [sum(row[key] for row in counts.values()) for key in next(iter(counts.values()), {})]
-    lines.append(f"{'all':<24}" + "".join(f"{value:>15}" for value in totals))
+    totals = {column: sum(row[column] for row in counts.values()) for column in COLUMNS}
+    lines = [f"{'file':<24}" + "".join(f"{column:>15}" for column in COLUMNS)]
+    lines += [f"{name:<24}" + "".join(f"{value:>15}" for value in row.values())
+              for name, row in [*sorted(counts.items()), ("all", totals)]]
     listed = [f"{name}:{line} {text}" for name, line, text in sorted(survivors)]
     return "\n".join([*lines, "", f"survivors ({len(survivors)}):", *listed])
 
